@@ -1,0 +1,1 @@
+"""clusterbot: a chat and SMS bot for business cluster networks."""

@@ -1,0 +1,44 @@
+"""The terminal channel: a member's conversation with the real engine and database."""
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels import CHANNELS, render
+from bot.engine import Engine
+from bot.messages import Inbound
+from storage import messages
+from storage.db import unit_of_work
+
+CHANNEL = "console"
+
+
+class Console:
+    """Sends what the user types as `address`, and returns the replies drawn as `style` would."""
+
+    def __init__(self, engine: Engine, factory: sessionmaker[Session], address: str, style: str = "sms"):
+        self.engine, self.factory, self.address = engine, factory, address
+        self.style = CHANNELS[style]
+        self.buttons: list[dict] = []  # the choices of the last reply that had any
+
+    def send(self, text: str) -> list[str]:
+        """One message in; the replies out, each as the channel would show it."""
+        self.engine.handle(Inbound(channel=CHANNEL, address=self.address, text=text))
+        return self.replies()
+
+    def press(self, number: int) -> list[str]:
+        """Presses button `number` (from 1) of the last question, as a Telegram user would."""
+        button = self.buttons[number - 1]
+        self.engine.handle(Inbound(channel=CHANNEL, address=self.address, choice=button["value"],
+                                   question=button.get("question")))
+        return self.replies()
+
+    def replies(self) -> list[str]:
+        """Takes the queued replies for this address off the outbox and draws them."""
+        with unit_of_work(self.factory) as session:
+            shown = []
+            for message in messages.queued_for(session, CHANNEL, self.address):
+                text, buttons = render(self.style, message.text, [c["label"] for c in message.choices])
+                if buttons:
+                    text += "\n" + "  ".join(f"[{label}]" for label in buttons)
+                shown.append(text)
+                self.buttons = message.choices or self.buttons
+                message.status = "delivered"
+            return shown

@@ -1,0 +1,209 @@
+"""The conversation engine: stores an Inbound, ties it to a member, routes it, queues the replies."""
+import logging
+import re
+import unicodedata
+import uuid
+from dataclasses import asdict
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import language
+from bot.i18n import fold, keyword_of, keyword_word, translate
+from bot.messages import Choice, Inbound, Reply
+from bot.phones import to_e164
+from bot.settings import Settings
+from handlers import routes
+from handlers.turn import Turn
+from storage import clusters, conversations, members, messages
+from storage.db import unit_of_work
+from storage.models import InboundMessage, Member
+
+log = logging.getLogger(__name__)
+
+# Carrier rules: these words alone opt out / back in, whatever the member's language.
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
+START_WORDS = {"start", "unstop"}
+MAX_TEXT = 1600  # ten SMS; anything longer is cut before it reaches a handler
+
+
+def clean(text: str) -> str:
+    """Drops control characters, collapses whitespace and bounds the length."""
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+    return re.sub(r"\s+", " ", text[: MAX_TEXT * 2]).strip()[:MAX_TEXT]
+
+
+class Engine:
+    def __init__(self, factory: sessionmaker[Session], settings: Settings):
+        self.factory = factory
+        self.settings = settings
+        self.idle = timedelta(minutes=settings.conversation_timeout_minutes)
+
+    def receive(self, inbound: Inbound) -> int | None:
+        """Stores the message (committed) and returns its id; None when it is a duplicate."""
+        fields = asdict(inbound)
+        extra = {"question": fields.pop("question"), "telegram_username": fields.pop("telegram_username")}
+        fields["provider_id"] = fields["provider_id"] or uuid.uuid4().hex
+        with unit_of_work(self.factory) as session:
+            stored = messages.store_inbound(session, extra=extra, **fields)
+            return stored.id if stored else None
+
+    def handle(self, inbound: Inbound) -> bool:
+        """Receives and processes a message at once (terminal, tests); False for a duplicate."""
+        inbound_id = self.receive(inbound)
+        if inbound_id is not None:
+            self.process(inbound_id)
+        return inbound_id is not None
+
+    def process_pending(self) -> int:
+        """Handles messages that were accepted but never handled, oldest first."""
+        with self.factory() as session:
+            pending = messages.pending_inbound_ids(session)
+        for inbound_id in pending:
+            self.process(inbound_id)
+        return len(pending)
+
+    def process(self, inbound_id: int) -> None:
+        """Handles one stored message; its state change and its replies commit together."""
+        try:
+            with unit_of_work(self.factory) as session:
+                self._process(session, inbound_id)
+        except Exception:
+            log.exception("inbound message %s failed", inbound_id)
+            self._apologise(inbound_id)
+
+    def _process(self, session: Session, inbound_id: int) -> None:
+        claimed = session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == inbound_id, InboundMessage.status == "received")
+            .values(status="handling")
+        ).rowcount
+        if not claimed:  # another worker has handled it
+            return
+        message = session.get(InboundMessage, inbound_id)
+        inbound = Inbound(
+            channel=message.channel, address=message.address, text=clean(message.text or ""),
+            provider_id=message.provider_id, choice=message.choice,
+            question=message.extra.get("question"), received_at=message.received_at,
+            telegram_username=message.extra.get("telegram_username"),
+        )
+        member = self._member(session, inbound)
+        members.lock(session, member)
+        session.refresh(member)
+        self._update_language(session, member, inbound.text)
+        turn = Turn(session=session, member=member, inbound=inbound,
+                    region=self.settings.default_country)
+        self._route(turn)
+        for reply in turn.replies:
+            queue_reply(session, inbound, member, reply)
+        messages.mark_inbound(message, "handled", member.id)
+
+    def _member(self, session: Session, inbound: Inbound) -> Member:
+        phone, telegram_id = identity(inbound, self.settings.default_country)
+        member = members.get_or_create(session, phone=phone, telegram_id=telegram_id)
+        if inbound.telegram_username:
+            member.telegram_username = inbound.telegram_username
+        return member
+
+    def _update_language(self, session: Session, member: Member, text: str) -> None:
+        """Guesses a new member's language; later messages change it only on certain evidence."""
+        if member.language_chosen or not text:
+            return
+        guess = language.detect(text, cluster_languages=clusters.languages_for(session, member),
+                                phone=member.phone)
+        if guess.language and (member.language is None or guess.confidence >= 0.99):
+            member.language = guess.language
+
+    def _route(self, turn: Turn) -> None:
+        """Carrier words, then HELP, MENU and LANG, then the open question, then keywords."""
+        text, member = turn.inbound.text, turn.member
+        whole = fold(text)
+        if whole in STOP_WORDS:
+            return routes.stop(turn)
+        if member.opted_out:
+            if whole in START_WORDS or keyword_of(whole) == "yes":
+                routes.start(turn)
+            return  # nothing more is sent to an opted-out member
+        keyword = keyword_of(text.split(" ", 1)[0]) if text else None
+        if turn.inbound.choice is not None and keyword is None:
+            keyword = keyword_of(turn.inbound.choice)
+        if keyword in routes.BEFORE_CONVERSATION:
+            return routes.KEYWORDS[keyword](turn)
+        conversation = conversations.open_conversation(turn.session, member.id, self.idle)
+        if conversation:
+            turn.flow, turn.step, turn.data = conversation.flow, conversation.step, dict(conversation.data)
+            return self._continue(turn)
+        if turn.inbound.choice is not None and keyword is None:
+            return turn.say(turn._("That question has expired. Send MENU to start again."))
+        if keyword in routes.KEYWORDS:
+            return routes.KEYWORDS[keyword](turn)
+        routes.hint(turn)
+
+    def _continue(self, turn: Turn) -> None:
+        """Gives the open question its answer, or asks it again when the answer is not one."""
+        inbound, data = turn.inbound, turn.data
+        choices = [Choice(v, label) for v, label in data.get("_choices", [])]
+        if inbound.choice is not None:
+            if inbound.question != data.get("_q"):
+                return reask(turn, turn._("That button belongs to an earlier question."))
+            turn.answer, turn.chosen = inbound.choice, True
+        else:
+            turn.answer, turn.chosen = match_choice(inbound.text, choices)
+        if not turn.answer:
+            return reask(turn, turn._("Your message was empty."))
+        if not turn.chosen and not data.get("_free", True):
+            return reask(turn, turn._("Please answer with a number from 1 to {count}.",
+                                      count=len(choices)))
+        if not turn.chosen and keyword_of(turn.answer.split(" ", 1)[0]) not in (None, "yes", "no"):
+            return reask(turn, turn._("That looks like a command. Send {menu} to leave this "
+                                      "question, or answer it:", menu=keyword_word("menu", turn.lang)))
+        routes.FLOWS[turn.flow][turn.step](turn)
+
+    def _apologise(self, inbound_id: int) -> None:
+        """Marks a message whose handling failed and tells the member, in a fresh transaction."""
+        with unit_of_work(self.factory) as session:
+            message = session.get(InboundMessage, inbound_id)
+            member = session.get(Member, message.member_id) if message.member_id else None
+            messages.mark_inbound(message, "failed", message.member_id)
+            lang = member.language if member else None
+            text = translate(lang, "Sorry, something went wrong. Please try again.")
+            messages.queue(session, channel=message.channel, address=message.address,
+                           member_id=message.member_id, text=text)
+
+
+def identity(inbound: Inbound, region: str) -> tuple[str | None, int | None]:
+    """(phone, telegram id) of the sender: SMS is a phone; Telegram a user id; the terminal either."""
+    if inbound.channel == "telegram":
+        return None, int(inbound.address)
+    phone = to_e164(inbound.address, region)
+    if phone or inbound.channel == "sms":
+        return phone or inbound.address, None
+    return None, int(inbound.address) if inbound.address.lstrip("-").isdigit() else None
+
+
+def match_choice(text: str, choices: list[Choice]) -> tuple[str, bool]:
+    """The value of the choice `text` names (by number, value or label), else the text itself."""
+    if text.isdigit() and 1 <= int(text) <= len(choices):
+        return choices[int(text) - 1].value, True
+    folded, keyword = fold(text), keyword_of(text)
+    for choice in choices:
+        if folded in (fold(choice.value), fold(choice.label)) or keyword == choice.value:
+            return choice.value, True
+    return text, False
+
+
+def reask(turn: Turn, why: str) -> None:
+    """Says why the answer was not taken and repeats the open question (one message)."""
+    data = turn.data
+    choices = [Choice(v, label) for v, label in data.get("_choices", [])]
+    turn.ask(turn.flow, turn.step, data.get("_text", ""), choices,
+             free_text=data.get("_free", True), preface=why)
+
+
+def queue_reply(session: Session, inbound: Inbound, member: Member, reply: Reply) -> None:
+    choices = [{"value": c.value, "label": c.label} for c in reply.choices]
+    if reply.question:
+        choices = [dict(c, question=reply.question) for c in choices]
+    messages.queue(session, channel=inbound.channel, address=inbound.address,
+                   member_id=member.id, text=reply.text, choices=choices)

@@ -1,0 +1,27 @@
+"""Settings from the environment or a .env file (names fixed by the contract)."""
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLUSTERBOT_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///clusterbot.db"
+    public_url: str = "http://127.0.0.1:8080"
+    telegram_token: str | None = None
+    telegram_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    sms_mps: float = 1
+    telegram_mps: float = 25
+    default_country: str = "KE"
+    conversation_timeout_minutes: int = 30
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,26 @@
+"""DELETE: the member's data is anonymised, after they confirm; nothing more is sent."""
+from bot.messages import Choice
+from handlers.turn import Turn
+from storage import members
+
+FLOW = "account"
+
+
+def ask_delete(turn: Turn) -> None:
+    """Asks the member to confirm deleting their data."""
+    turn.ask(FLOW, "confirm_delete",
+             turn._("Delete all your data? You will get no more messages from us."),
+             [Choice("yes", turn._("Yes, delete")), Choice("no", turn._("No, keep"))],
+             free_text=False)
+
+
+def on_confirm(turn: Turn) -> None:
+    """Anonymises the member on yes, with one last message; keeps everything on no."""
+    turn.end()
+    if turn.answer != "yes":
+        return turn.say(turn._("Nothing was deleted."))
+    members.anonymise(turn.session, turn.member)
+    turn.say(turn._("Your data has been deleted. Goodbye."))
+
+
+STEPS = {"confirm_delete": on_confirm}

@@ -1,0 +1,313 @@
+"""Registration: name, role, cluster, place, products and language, then a summary to confirm.
+
+Answers are kept in the conversation until the member confirms, so nothing half-written
+reaches the member's profile. The flow always asks the first missing answer; "change"
+drops one answer and asks it again. `ME` reuses the same steps to edit one part.
+"""
+import re
+
+from bot.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word, translate
+from bot.messages import Choice
+from handlers import products as product_names
+from handlers.matching import best, sure
+from handlers.turn import Turn
+from storage import clusters, members
+from storage import products as catalog
+
+FLOW = "registration"
+ROLES = {
+    "fisher": N_("Fisher"),
+    "fish_processor": N_("Fish processor"),
+    "craftsperson": N_("Craftsperson"),
+    "farmer": N_("Farmer"),
+    "food_supplier": N_("Food supplier"),
+    "trader": N_("Trader"),
+    "transporter": N_("Transporter"),
+    "institution": N_("Institution"),
+}
+PARTS = ("name", "role", "cluster", "place", "products", "language")
+PART_LABELS = {
+    "name": N_("Name"),
+    "role": N_("Role"),
+    "cluster": N_("Cluster"),
+    "place": N_("Place"),
+    "products": N_("Products"),
+    "language": N_("Language"),
+}
+NAME = re.compile(r"^[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?$")
+SHOWN_PRODUCTS = 4
+
+
+def start(turn: Turn) -> None:
+    """Starts registration, or tells a registered member how to change their profile."""
+    if turn.member.registered:
+        turn.end()
+        return turn.say(turn._("You are already registered, {name}. Send {me} to see or change "
+                               "your profile.", name=turn.member.name,
+                               me=keyword_word("me", turn.lang)))
+    # A language read from the member's messages is taken; the summary shows it to confirm.
+    turn.data = {"language": turn.member.language} if turn.member.language else {}
+    ask_next(turn)
+
+
+def ask_next(turn: Turn) -> None:
+    """Asks the first missing answer; with all answers, shows the summary (or saves an edit)."""
+    data = turn.data
+    if "cluster" not in data:
+        only = single_cluster(turn)
+        if only is not None:
+            data["cluster"] = only
+    for part in PARTS:
+        if part not in data:
+            return ASK[part](turn)
+    if data.get("edit"):
+        return save_edit(turn)
+    ask_confirm(turn)
+
+
+def single_cluster(turn: Turn) -> int | None:
+    """The cluster to join without asking: the only one (created on a fresh install)."""
+    known = clusters.all_clusters(turn.session)
+    if not known:
+        known = [clusters.ensure_default(turn.session, turn.region)]
+    return known[0].id if len(known) == 1 else None
+
+
+def ask_name(turn: Turn, preface: str | None = None) -> None:
+    turn.ask(FLOW, "ask_name", turn._("What is your name?"), preface=preface)
+
+
+def on_name(turn: Turn) -> None:
+    """Stores the name and asks for the next answer."""
+    name = turn.answer.strip()
+    if keyword_of(name) and " " not in name:
+        return ask_name(turn, turn._("That looks like a command, not a name."))
+    if len(name) > 60 or not NAME.match(name):
+        return ask_name(turn, turn._("Please send your name in letters only."))
+    turn.data["name"] = name.title() if name.islower() or name.isupper() else name
+    ask_next(turn)
+
+
+def role_choices(turn: Turn) -> list[Choice]:
+    return [Choice(slug, turn._(label)) for slug, label in ROLES.items()]
+
+
+def ask_role(turn: Turn, preface: str | None = None) -> None:
+    turn.ask(FLOW, "ask_role", turn._("What do you do? Reply with a number."), role_choices(turn),
+             preface=preface)
+
+
+def on_role(turn: Turn) -> None:
+    """Stores the role (by number, slug or name in any language) and asks for the next answer."""
+    role = turn.answer if turn.chosen else read_role(turn.answer)
+    if role not in ROLES:
+        return ask_role(turn, turn._("Please answer with a number from 1 to {count}.",
+                                     count=len(ROLES)))
+    turn.data["role"] = role
+    ask_next(turn)
+
+
+def read_role(text: str) -> str | None:
+    """A role named in any shipped language, with typos: `mvuvi` -> fisher."""
+    names = {fold(slug.replace("_", " ")): slug for slug in ROLES}
+    for slug, label in ROLES.items():
+        for lang in SHIPPED:
+            names.setdefault(fold(translate(lang, label)), slug)
+    match = sure(best(text, names))
+    return match.key if match else None
+
+
+def ask_cluster(turn: Turn, preface: str | None = None) -> None:
+    choices = [Choice(str(c.id), c.name) for c in clusters.all_clusters(turn.session)]
+    turn.ask(FLOW, "ask_cluster", turn._("Which cluster network do you belong to?"), choices,
+             free_text=False, preface=preface)
+
+
+def on_cluster(turn: Turn) -> None:
+    """Stores the cluster and asks for the next answer."""
+    turn.data["cluster"] = int(turn.answer)
+    turn.data.pop("place", None)  # places are the cluster's own
+    ask_next(turn)
+
+
+def ask_place(turn: Turn, preface: str | None = None) -> None:
+    turn.ask(FLOW, "ask_place", turn._("Where do you work? Send the name of your town or market."),
+             preface=preface)
+
+
+def on_place(turn: Turn) -> None:
+    """Stores a known place (fuzzy-matched) or the name as typed; asks when unsure."""
+    typed = turn.answer.strip()[:100]
+    if not any(c.isalpha() for c in typed):
+        return ask_place(turn, turn._("Please send the name of a place."))
+    places = known_places(turn)
+    matches = best(typed, {fold(p.name): p.id for p in places})
+    match = sure(matches)
+    if match or not matches:
+        turn.data["place"] = place_answer(places, match.key) if match else {"name": typed}
+        return ask_next(turn)
+    turn.data["typed_place"] = typed
+    choices = [Choice(str(m.key), name_of(places, m.key)) for m in matches]
+    choices.append(Choice("typed", turn._("Keep \"{place}\"", place=typed)))
+    turn.ask(FLOW, "pick_place", turn._("Did you mean one of these?"), choices, free_text=False)
+
+
+def on_place_pick(turn: Turn) -> None:
+    """Stores the place the member picked among the close matches."""
+    typed = turn.data.pop("typed_place", turn.answer)
+    if turn.answer == "typed":
+        turn.data["place"] = {"name": typed}
+    else:
+        turn.data["place"] = place_answer(known_places(turn), int(turn.answer))
+    ask_next(turn)
+
+
+def known_places(turn: Turn):
+    cluster = turn.session.get(clusters.Cluster, turn.data["cluster"])
+    return clusters.places_for(turn.session, cluster)
+
+
+def name_of(places, place_id: int) -> str:
+    return next(p.name for p in places if p.id == place_id)
+
+
+def place_answer(places, place_id: int) -> dict:
+    return {"id": place_id, "name": name_of(places, place_id)}
+
+
+def ask_products(turn: Turn, preface: str | None = None) -> None:
+    turn.ask(FLOW, "ask_products",
+             turn._("What products do you sell or buy? Send their names, e.g. tilapia, maize."),
+             [Choice("none", turn._("None"))], preface=preface)
+
+
+def on_products(turn: Turn) -> None:
+    """Stores the products (catalog matches in any language; unknown ones as typed)."""
+    if turn.answer == "none" or fold(turn.answer) in product_names.NONE_WORDS:
+        turn.data["products"] = []
+        return ask_next(turn)
+    found = product_names.read_list(turn.session, turn.answer)
+    found = [(pid, raw) for pid, raw in found if pid is not None or any(c.isalpha() for c in raw)]
+    if not found or len(found) > 20:
+        return ask_products(turn, turn._("Please send product names, like: tilapia, maize."))
+    turn.data["products"] = found
+    ask_next(turn)
+
+
+def language_choices() -> list[Choice]:
+    return [Choice(code, LANGUAGE_NAMES[code]) for code in SHIPPED]
+
+
+def ask_language(turn: Turn, preface: str | None = None) -> None:
+    turn.ask(FLOW, "ask_language", turn._("Which language do you prefer?"), language_choices(),
+             free_text=False, preface=preface)
+
+
+def on_language(turn: Turn) -> None:
+    """Stores the language and replies in it from now on."""
+    turn.data["language"] = turn.answer
+    turn.member.language = turn.answer
+    ask_next(turn)
+
+
+def summary(turn: Turn) -> str:
+    """The answers in one short text, in the member's language."""
+    data = turn.data
+    cluster = turn.session.get(clusters.Cluster, data["cluster"])
+    names = [product_label(turn, pid, raw) for pid, raw in data["products"]]
+    shown = ", ".join(names[:SHOWN_PRODUCTS]) + (" …" if len(names) > SHOWN_PRODUCTS else "")
+    return turn._("{name}, {role}, {cluster}, {place}. Products: {products}. Language: {language}.",
+                  name=data["name"], role=turn._(ROLES[data["role"]]), cluster=cluster.name,
+                  place=data["place"]["name"], products=shown or turn._("none"),
+                  language=LANGUAGE_NAMES[data["language"]])
+
+
+def product_label(turn: Turn, product_id: int | None, raw: str) -> str:
+    if product_id is None:
+        return raw
+    return catalog.display_name(turn.session.get(catalog.Product, product_id), turn.lang)
+
+
+def confirm_choices(turn: Turn) -> list[Choice]:
+    return [Choice("yes", turn._("Yes")), Choice("change", turn._("Change")),
+            Choice("cancel", turn._("Cancel"))]
+
+
+def ask_confirm(turn: Turn) -> None:
+    turn.ask(FLOW, "confirm", turn._("Is this right? {summary}", summary=summary(turn)),
+             confirm_choices(turn), free_text=False)
+
+
+def on_confirm(turn: Turn) -> None:
+    """Saves the profile on yes; on change asks which part; on cancel drops the answers."""
+    if turn.answer == "yes":
+        save(turn)
+        return turn.end()
+    if turn.answer == "cancel":
+        turn.end()
+        return turn.say(turn._("Registration cancelled. Nothing was saved."))
+    ask_part(turn)
+
+
+def part_choices(turn: Turn) -> list[Choice]:
+    parts = [p for p in PARTS if p != "cluster" or len(clusters.all_clusters(turn.session)) > 1]
+    return [Choice(p, turn._(PART_LABELS[p])) for p in parts]
+
+
+def ask_part(turn: Turn) -> None:
+    turn.ask(FLOW, "pick_part", turn._("What do you want to change?"), part_choices(turn),
+             free_text=False)
+
+
+def on_part(turn: Turn) -> None:
+    """Drops the chosen answer and asks it again."""
+    turn.data.pop(turn.answer, None)
+    if turn.answer == "cluster":
+        turn.data.pop("place", None)
+    ask_next(turn)
+
+
+def save(turn: Turn) -> None:
+    """Writes every answer to the member's profile, in this one transaction."""
+    member, data = turn.member, turn.data
+    member.name = data["name"]
+    member.place_name = data["place"]["name"]
+    member.place_id = data["place"].get("id")
+    member.language, member.language_chosen = data["language"], True
+    members.set_memberships(turn.session, member, data["cluster"], [data["role"]])
+    members.set_products(member, [tuple(p) for p in data["products"]])
+    was_registered, member.registered = member.registered, True
+    cluster = turn.session.get(clusters.Cluster, data["cluster"])
+    turn.say(turn._("Welcome, {name}! You are registered in {cluster}. Send {help} for what "
+                    "you can do.", name=member.name, cluster=cluster.name,
+                    help=keyword_word("help", member.language))
+             if not was_registered else
+             turn._("Saved. Send {me} to see your profile.", me=keyword_word("me", member.language)))
+
+
+def save_edit(turn: Turn) -> None:
+    """Saves a profile edited from ME."""
+    save(turn)
+    turn.end()
+
+
+ASK = {
+    "name": ask_name,
+    "role": ask_role,
+    "cluster": ask_cluster,
+    "place": ask_place,
+    "products": ask_products,
+    "language": ask_language,
+}
+
+STEPS = {
+    "ask_name": on_name,
+    "ask_role": on_role,
+    "ask_cluster": on_cluster,
+    "ask_place": on_place,
+    "pick_place": on_place_pick,
+    "ask_products": on_products,
+    "ask_language": on_language,
+    "confirm": on_confirm,
+    "pick_part": on_part,
+}

@@ -1,0 +1,65 @@
+"""One turn of a conversation: what a handler reads (the answer) and writes (replies, next step)."""
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session
+
+from bot.i18n import DEFAULT_LANGUAGE, translate
+from bot.messages import Choice, Inbound, Reply
+from storage import conversations
+from storage.models import Member
+
+
+@dataclass
+class Turn:
+    session: Session
+    member: Member
+    inbound: Inbound
+    answer: str = ""
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    chosen: bool = False
+    replies: list[Reply] = field(default_factory=list)
+    region: str = "KE"
+
+    @property
+    def lang(self) -> str:
+        return self.member.language or DEFAULT_LANGUAGE
+
+    def _(self, msgid: str, /, **values) -> str:
+        """Translates into the member's language."""
+        return translate(self.lang, msgid, **values)
+
+    def say(self, text: str) -> None:
+        self.replies.append(Reply(text))
+
+    def ask(self, flow: str, step: str, text: str, choices: list[Choice] = (), *,
+            free_text: bool = True, preface: str | None = None) -> None:
+        """Asks a question and waits for its answer in `flow`.`step`.
+
+        With `free_text=False` only one of the choices is an answer; anything else is
+        answered by the engine with the range of numbers and the question again.
+        `preface` goes before the question in the same message (why it is asked again).
+        """
+        question = secrets.token_hex(3)
+        self.flow, self.step = flow, step
+        self.data.update(
+            _q=question,
+            _text=text,
+            _choices=[[c.value, c.label] for c in choices],
+            _free=free_text,
+        )
+        conversations.save(self.session, self.member.id, flow, step, self.data)
+        shown = f"{preface}\n{text}" if preface else text
+        self.replies.append(Reply(shown, tuple(choices), question))
+
+    def end(self) -> None:
+        """Closes the conversation: the next message is read as a new command."""
+        self.flow = self.step = None
+        self.data = {}
+        conversations.clear(self.session, self.member.id)
+
+
+Handler = Callable[[Turn], None]

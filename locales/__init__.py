@@ -1,0 +1,1 @@
+"""Gettext catalogs, keyword aliases and product names per language."""

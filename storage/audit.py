@@ -1,0 +1,17 @@
+"""The audit log of coordinator and operator actions."""
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage.models import AuditEntry, Member
+
+
+def record(session: Session, *, action: str, actor: Member | str, cluster_id: int | None = None,
+           **details: Any) -> None:
+    """Writes who did what, in the caller's transaction."""
+    if isinstance(actor, Member):
+        entry = AuditEntry(actor_member_id=actor.id, actor=actor.phone or str(actor.telegram_id),
+                           action=action, cluster_id=cluster_id, details=details)
+    else:
+        entry = AuditEntry(actor=actor, action=action, cluster_id=cluster_id, details=details)
+    session.add(entry)

@@ -1,0 +1,86 @@
+"""Queries and changes on members, their memberships and products."""
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Conversation, InboundMessage, Member, MemberProduct, Membership
+
+
+def find(session: Session, *, phone: str | None = None, telegram_id: int | None = None) -> Member | None:
+    if phone:
+        return session.scalar(select(Member).where(Member.phone == phone))
+    if telegram_id is not None:
+        return session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+    return None
+
+
+def get_or_create(session: Session, *, phone: str | None = None, telegram_id: int | None = None) -> Member:
+    """The member with this phone or Telegram id, created on first contact (safe under races)."""
+    member = find(session, phone=phone, telegram_id=telegram_id)
+    if member:
+        return member
+    try:
+        with session.begin_nested():
+            member = Member(phone=phone, telegram_id=telegram_id)
+            session.add(member)
+    except IntegrityError:  # another process created it between our select and insert
+        member = find(session, phone=phone, telegram_id=telegram_id)
+    return member
+
+
+def lock(session: Session, member: Member) -> None:
+    """Holds the member's row until commit, so two workers never interleave one conversation.
+
+    PostgreSQL takes a row lock; SQLite already holds the database write lock (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
+
+
+def set_memberships(session: Session, member: Member, cluster_id: int, roles: list[str]) -> None:
+    """Replaces the member's chosen roles in one cluster (coordinator is kept: it is granted)."""
+    for m in list(member.memberships):
+        if m.cluster_id == cluster_id and m.role != "coordinator":
+            member.memberships.remove(m)
+    session.flush()
+    for role in roles:
+        member.memberships.append(Membership(cluster_id=cluster_id, role=role))
+
+
+def add_role(session: Session, member: Member, cluster_id: int, role: str) -> bool:
+    """Grants `role` in the cluster; False when the member already has it."""
+    if any(m.cluster_id == cluster_id and m.role == role for m in member.memberships):
+        return False
+    member.memberships.append(Membership(cluster_id=cluster_id, role=role))
+    session.flush()
+    return True
+
+
+def set_products(member: Member, products: list[tuple[int | None, str]]) -> None:
+    """Replaces what the member deals in: (catalog product id or None, name as typed)."""
+    member.products.clear()
+    for product_id, raw in products:
+        member.products.append(MemberProduct(product_id=product_id, raw_name=raw))
+
+
+def anonymise(session: Session, member: Member) -> None:
+    """Removes everything that identifies the member and stops all messages to them."""
+    member.name = member.phone = member.telegram_id = member.telegram_username = None
+    member.place_name = member.place_id = None
+    member.opted_out = True
+    member.registered = False
+    member.deleted_at = datetime.now(timezone.utc)
+    member.memberships.clear()
+    member.products.clear()
+    session.execute(delete(Conversation).where(Conversation.member_id == member.id))
+    session.execute(
+        InboundMessage.__table__.update()
+        .where(InboundMessage.member_id == member.id)
+        .values(text="", choice=None, address="", extra={})
+    )
+
+
+def all_members(session: Session) -> list[Member]:
+    return list(session.scalars(select(Member).where(Member.deleted_at.is_(None)).order_by(Member.id)))

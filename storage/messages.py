@@ -1,0 +1,54 @@
+"""Inbound messages (stored first, de-duplicated) and the outbox."""
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import InboundMessage, OutboundMessage
+
+
+def store_inbound(session: Session, **fields) -> InboundMessage | None:
+    """Stores an inbound message; None when the same channel + provider id was stored before."""
+    message = InboundMessage(**fields)
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return None
+    return message
+
+
+def mark_inbound(message: InboundMessage, status: str, member_id: int | None) -> None:
+    message.status = status
+    message.member_id = member_id
+    message.handled_at = datetime.now(timezone.utc)
+
+
+def pending_inbound_ids(session: Session) -> list[int]:
+    """Messages accepted but not yet handled (e.g. the process stopped in between)."""
+    return list(
+        session.scalars(
+            select(InboundMessage.id).where(InboundMessage.status == "received").order_by(InboundMessage.id)
+        )
+    )
+
+
+def queue(session: Session, *, channel: str, address: str, member_id: int | None, text: str,
+          choices: list[dict] | None = None, kind: str = "reply") -> OutboundMessage:
+    """Adds a message to the outbox, in the caller's transaction."""
+    message = OutboundMessage(channel=channel, address=address, member_id=member_id, text=text,
+                              choices=choices or [], kind=kind)
+    session.add(message)
+    return message
+
+
+def queued_for(session: Session, channel: str, address: str) -> list[OutboundMessage]:
+    return list(
+        session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.channel == channel, OutboundMessage.address == address,
+                   OutboundMessage.status == "queued")
+            .order_by(OutboundMessage.id)
+        )
+    )

@@ -1,0 +1,94 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL when CLUSTERBOT_TEST_POSTGRES_URL is set),
+emptied before each test, an engine, and a terminal chat per member of the cast."""
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.channels.console import Console
+from bot.engine import Engine
+from bot.settings import Settings
+from storage import clusters
+from storage.db import engine_for, session_factory, unit_of_work, upgrade
+from storage.models import Base
+from storage.seed import seed
+
+POSTGRES_URL = os.environ.get("CLUSTERBOT_TEST_POSTGRES_URL")
+
+# The cast: the same people in every scene.
+AMINA = "+254722000001"  # fish processor
+JUMA = "+254722000002"  # fisher
+GRACE = "+254722000003"  # coordinator
+TOMAS = "+254722000004"  # craftsperson
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A fresh database for this test run, migrated to head and seeded."""
+    if POSTGRES_URL:
+        url = make_url(POSTGRES_URL)
+        name = f"clusterbot_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        test_url = url.set(database=name).render_as_string(hide_password=False)
+    else:
+        test_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    upgrade(test_url)
+    yield test_url
+    engine_for(test_url).dispose()
+    if POSTGRES_URL:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def factory(database_url):
+    """A session factory on an emptied, re-seeded database."""
+    engine = engine_for(database_url)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    factory = session_factory(database_url)
+    with unit_of_work(factory) as session:
+        seed(session)
+    return factory
+
+
+@pytest.fixture
+def settings(database_url, monkeypatch):
+    monkeypatch.setenv("CLUSTERBOT_DATABASE_URL", database_url)
+    return Settings(database_url=database_url, _env_file=None)
+
+
+@pytest.fixture
+def engine(factory, settings):
+    return Engine(factory, settings)
+
+
+@pytest.fixture
+def kisumu(factory):
+    """A cluster network of fishers and processors around Lake Victoria."""
+    with unit_of_work(factory) as session:
+        return clusters.add(session, slug="kisumu-fish", name="Kisumu Fish", currency="KES",
+                            country="KE", languages=["sw", "en"], timezone="Africa/Nairobi")
+
+
+@pytest.fixture
+def chat(engine, factory):
+    """Opens a terminal conversation as `address`: chat(AMINA).send("JIUNGE") -> replies."""
+    def open_chat(address: str, style: str = "sms") -> Console:
+        return Console(engine, factory, address, style)
+    return open_chat
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    path = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+    if not path.exists():
+        pytest.skip("shared data not present")
+    return path
