@@ -135,7 +135,8 @@ class Engine:
             turn.flow, turn.step, turn.data = conversation.flow, conversation.step, dict(conversation.data)
             return self._continue(turn)
         if turn.inbound.choice is not None and keyword is None:
-            return turn.say(turn._("That question has expired. Send MENU to start again."))
+            return turn.say(turn._("That question has expired. Send {menu} to start again.",
+                                   menu=keyword_word("menu", turn.lang)))
         if keyword in routes.KEYWORDS:
             return routes.KEYWORDS[keyword](turn)
         routes.hint(turn)

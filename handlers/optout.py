@@ -1,4 +1,5 @@
 """STOP and START: carrier opt-out, persisted and confirmed once."""
+from bot.i18n import keyword_word
 from handlers.turn import Turn
 
 
@@ -14,4 +15,5 @@ def stop(turn: Turn) -> None:
 def start(turn: Turn) -> None:
     """Opts the member back in."""
     turn.member.opted_out = False
-    turn.say(turn._("Welcome back! You will get messages again. Send HELP for what you can do."))
+    turn.say(turn._("Welcome back! You will get messages again. Send {help} for what you can do.",
+                    help=keyword_word("help", turn.lang)))
