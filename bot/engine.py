@@ -91,9 +91,12 @@ class Engine:
         member = self._member(session, inbound)
         members.lock(session, member)
         session.refresh(member)
-        self._update_language(session, member, inbound.text)
+        conversation = conversations.open_conversation(session, member.id, self.idle)
+        self._update_language(session, member, inbound.text, answering=conversation is not None)
         turn = Turn(session=session, member=member, inbound=inbound,
                     region=self.settings.default_country)
+        if conversation:
+            turn.flow, turn.step, turn.data = conversation.flow, conversation.step, dict(conversation.data)
         self._route(turn)
         for reply in turn.replies:
             queue_reply(session, inbound, member, reply)
@@ -106,13 +109,15 @@ class Engine:
             member.telegram_username = inbound.telegram_username
         return member
 
-    def _update_language(self, session: Session, member: Member, text: str) -> None:
-        """Guesses a new member's language; later messages change it only on certain evidence."""
+    def _update_language(self, session: Session, member: Member, text: str, answering: bool) -> None:
+        """Guesses a new member's language; a new command in another language (a keyword)
+        changes it later, an answer to a question never does. LANG always wins."""
         if member.language_chosen or not text:
             return
         guess = language.detect(text, cluster_languages=clusters.languages_for(session, member),
                                 phone=member.phone)
-        if guess.language and (member.language is None or guess.confidence >= 0.99):
+        certain = guess.confidence >= 0.99 and not answering
+        if guess.language and (member.language is None or certain):
             member.language = guess.language
 
     def _route(self, turn: Turn) -> None:
@@ -130,9 +135,7 @@ class Engine:
             keyword = keyword_of(turn.inbound.choice)
         if keyword in routes.BEFORE_CONVERSATION:
             return routes.KEYWORDS[keyword](turn)
-        conversation = conversations.open_conversation(turn.session, member.id, self.idle)
-        if conversation:
-            turn.flow, turn.step, turn.data = conversation.flow, conversation.step, dict(conversation.data)
+        if turn.flow:
             return self._continue(turn)
         if turn.inbound.choice is not None and keyword is None:
             return turn.say(turn._("That question has expired. Send {menu} to start again.",
@@ -174,13 +177,13 @@ class Engine:
 
 
 def identity(inbound: Inbound, region: str) -> tuple[str | None, int | None]:
-    """(phone, telegram id) of the sender: SMS is a phone; Telegram a user id; the terminal either."""
+    """(phone, telegram id) of the sender: SMS is a phone, Telegram a user id, and the
+    terminal either (`tg:12345` for a Telegram user, else a phone)."""
     if inbound.channel == "telegram":
         return None, int(inbound.address)
-    phone = to_e164(inbound.address, region)
-    if phone or inbound.channel == "sms":
-        return phone or inbound.address, None
-    return None, int(inbound.address) if inbound.address.lstrip("-").isdigit() else None
+    if inbound.channel == "console" and inbound.address.startswith("tg:"):
+        return None, int(inbound.address[3:])
+    return to_e164(inbound.address, region) or inbound.address, None
 
 
 def match_choice(text: str, choices: list[Choice]) -> tuple[str, bool]:

@@ -22,7 +22,9 @@ def best(text: str, names: dict[str, object], limit: int = 3) -> list[Match]:
     query = fold(text)
     if not query or not names:
         return []
-    found = process.extract(query, list(names), scorer=fuzz.WRatio, limit=limit * 3,
+    # token_sort_ratio forgives typos and word order but, unlike WRatio, gives no credit for
+    # a short name hidden inside a long one ("mat" in "tomatoes").
+    found = process.extract(query, list(names), scorer=fuzz.token_sort_ratio, limit=limit * 3,
                             score_cutoff=CLOSE)
     matches, seen = [], set()
     for name, score, _ in found:

@@ -1,6 +1,7 @@
 """Reads product names as members type them, in any language and with typos."""
 from sqlalchemy.orm import Session
 
+from bot.i18n import fold
 from handlers.matching import best, split_list, sure
 from storage import products
 
@@ -17,12 +18,9 @@ def read_one(names: dict[str, int], text: str) -> int | None:
     match = sure(best(text, names))
     if match:
         return match.key
-    words = text.split()
-    if len(words) > 1:  # "sato mbichi": the product word among adjectives
-        found = {m.key for w in words if len(w) > 2 for m in [sure(best(w, names))] if m}
-        if len(found) == 1:
-            return found.pop()
-    return None
+    # "sato mbichi": one word is exactly a product name, the others describe it.
+    found = {names[w] for w in map(fold, text.split()) if w in names}
+    return found.pop() if len(found) == 1 else None
 
 
 def read_list(session: Session, text: str) -> list[tuple[int | None, str]]:

@@ -141,7 +141,7 @@ def on_place(turn: Turn) -> None:
     if not any(c.isalpha() for c in typed):
         return ask_place(turn, turn._("Please send the name of a place."))
     places = known_places(turn)
-    matches = best(typed, {fold(p.name): p.id for p in places})
+    matches = best(typed, place_names(places))
     match = sure(matches)
     if match or not matches:
         turn.data["place"] = place_answer(places, match.key) if match else {"name": typed}
@@ -160,6 +160,15 @@ def on_place_pick(turn: Turn) -> None:
     else:
         turn.data["place"] = place_answer(known_places(turn), int(turn.answer))
     ask_next(turn)
+
+
+def place_names(places) -> dict[str, int]:
+    """folded name -> place id; `Kibuye (Kisumu)` is also found as `Kibuye`."""
+    names = {}
+    for place in places:
+        names.setdefault(fold(place.name.split(" (")[0]), place.id)
+        names.setdefault(fold(place.name), place.id)
+    return names
 
 
 def known_places(turn: Turn):

@@ -11,11 +11,17 @@ CHANNEL = "console"
 
 
 class Console:
-    """Sends what the user types as `address`, and returns the replies drawn as `style` would."""
+    """Sends what the user types as `address`, and returns the replies drawn as `style` would.
+
+    In Telegram style an address of digits is a Telegram user id (`tg:` is added); a `+`
+    number is a phone either way.
+    """
 
     def __init__(self, engine: Engine, factory: sessionmaker[Session], address: str, style: str = "sms"):
-        self.engine, self.factory, self.address = engine, factory, address
+        self.engine, self.factory = engine, factory
         self.style = CHANNELS[style]
+        is_telegram_id = style == "telegram" and address.removeprefix("tg:").isdigit()
+        self.address = f"tg:{address.removeprefix('tg:')}" if is_telegram_id else address
         self.buttons: list[dict] = []  # the choices of the last reply that had any
 
     def send(self, text: str) -> list[str]:

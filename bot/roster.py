@@ -1,0 +1,256 @@
+"""Members as CSV: import (each row on its own, bad rows reported by line) and export."""
+import csv
+import re
+from dataclasses import dataclass, field
+from typing import IO
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.i18n import SHIPPED, fold
+from bot.phones import to_e164
+from handlers.products import read_list
+from handlers.registration import ROLES
+from storage import clusters, members
+from storage import products as catalog
+from storage.models import Cluster, Member
+
+HEADER = ["phone", "telegram_id", "name", "roles", "clusters", "language", "location", "products",
+          "opted_out"]
+CSV_ROLES = (*ROLES, "coordinator")  # in export order
+FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+TELEGRAM_ID = re.compile(r"\d{1,18}")
+
+
+class RosterError(ValueError):
+    """The file cannot be read as a members CSV at all."""
+
+
+class RowError(ValueError):
+    """One row cannot be loaded; the message says why."""
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line in the file, reason)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.errors)
+
+
+@dataclass
+class Row:
+    """One CSV row, read and checked; None and empty lists mean "leave as it is"."""
+
+    phone: str | None
+    telegram_id: int | None
+    name: str | None
+    roles: list[str]
+    clusters: list[Cluster]
+    language: str | None
+    location: str | None
+    products: str | None
+    opted_out: bool | None
+
+
+def import_members(session: Session, file: IO[str], region: str) -> ImportReport:
+    """Loads each good row in its own savepoint and reports the bad ones by line number."""
+    reader = csv.reader(file)
+    header = next(reader, None)
+    if header is None:
+        raise RosterError("the file is empty")
+    if [h.strip() for h in header] != HEADER:
+        raise RosterError(f"the header must be {','.join(HEADER)}")
+    report = ImportReport()
+    next_line = reader.line_num + 1
+    while True:
+        line = next_line
+        try:
+            cells = next(reader, None)
+        except csv.Error as e:
+            report.errors.append((line, f"unreadable CSV, stopped here ({e})"))
+            break
+        if cells is None:
+            break
+        next_line = reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        try:
+            with session.begin_nested():
+                created = load_row(session, read_row(session, cells, region))
+        except RowError as e:
+            report.errors.append((line, str(e)))
+        except IntegrityError:
+            report.errors.append((line, "the phone or telegram_id belongs to another member"))
+        else:
+            if created:
+                report.imported += 1
+            else:
+                report.updated += 1
+    return report
+
+
+def read_row(session: Session, cells: list[str], region: str) -> Row:
+    """Checks every cell of a row; raises RowError with the first problem found."""
+    if len(cells) != len(HEADER):
+        raise RowError(f"expected {len(HEADER)} fields, found {len(cells)}")
+    cell = dict(zip(HEADER, (c.strip() for c in cells)))
+    phone, telegram_id = read_phone(cell["phone"], region), read_telegram_id(cell["telegram_id"])
+    if phone is None and telegram_id is None:
+        raise RowError("needs a phone or a telegram_id")
+    roles, in_clusters = read_roles(cell["roles"]), read_clusters(session, cell["clusters"])
+    if bool(roles) != bool(in_clusters):
+        raise RowError("roles and clusters go together: give both or neither")
+    return Row(phone=phone, telegram_id=telegram_id,
+               name=read_text(cell["name"], "name", 100), roles=roles, clusters=in_clusters,
+               language=read_language(cell["language"]),
+               location=read_text(cell["location"], "location", 200),
+               products=cell["products"] or None, opted_out=read_flag(cell["opted_out"]))
+
+
+def read_phone(text: str, region: str) -> str | None:
+    if not text:
+        return None
+    phone = to_e164(text, region)
+    if phone is None:
+        raise RowError(f"not a valid phone number: {text}")
+    return phone
+
+
+def read_telegram_id(text: str) -> int | None:
+    if not text:
+        return None
+    if not TELEGRAM_ID.fullmatch(text):
+        raise RowError(f"telegram_id must be digits: {text}")
+    return int(text)
+
+
+def split(text: str) -> list[str]:
+    """`a; b;;a` -> [`a`, `b`]."""
+    return list(dict.fromkeys(part.strip() for part in text.split(";") if part.strip()))
+
+
+def read_roles(text: str) -> list[str]:
+    roles = [role.lower() for role in split(text)]
+    unknown = [role for role in roles if role not in CSV_ROLES]
+    if unknown:
+        raise RowError(f"unknown role: {unknown[0]} (roles are {', '.join(CSV_ROLES)})")
+    return roles
+
+
+def read_clusters(session: Session, text: str) -> list[Cluster]:
+    found = []
+    for slug in split(text):
+        cluster = clusters.by_slug(session, slug.lower())
+        if cluster is None:
+            raise RowError(f"unknown cluster: {slug}")
+        found.append(cluster)
+    return found
+
+
+def read_language(text: str) -> str | None:
+    if text and text.lower() not in SHIPPED:
+        raise RowError(f"unknown language: {text} (languages are {', '.join(SHIPPED)})")
+    return text.lower() or None
+
+
+def read_text(text: str, what: str, limit: int) -> str | None:
+    if len(text) > limit:
+        raise RowError(f"{what} is longer than {limit} characters")
+    return text or None
+
+
+def read_flag(text: str) -> bool | None:
+    if not text:
+        return None
+    if text.lower() not in FLAGS:
+        raise RowError(f"opted_out must be true or false: {text}")
+    return FLAGS[text.lower()]
+
+
+def load_row(session: Session, row: Row) -> bool:
+    """Creates or updates the row's member; True when it was created.
+
+    Empty cells leave an existing member's data as it is; a listed cluster gets exactly the
+    listed roles (a granted coordinator role is kept). An opt-out is never undone here: only
+    the member's own START does that.
+    """
+    member, created = find_member(session, row)
+    if row.phone:
+        member.phone = row.phone
+    if row.telegram_id is not None:
+        member.telegram_id = row.telegram_id
+    if row.name:
+        member.name, member.registered = row.name, True
+    if row.language:
+        member.language, member.language_chosen = row.language, True
+    for cluster in row.clusters:
+        chosen = [role for role in row.roles if role != "coordinator"]
+        members.set_memberships(session, member, cluster.id, chosen)
+        if "coordinator" in row.roles:
+            members.add_role(session, member, cluster.id, "coordinator")
+    if row.location:
+        member.place_name, member.place_id = find_place(
+            session, row.location, row.clusters or clusters.clusters_of(member))
+    if row.products:
+        members.set_products(member, read_list(session, row.products))
+    if row.opted_out:
+        member.opted_out = True
+    session.flush()
+    return created
+
+
+def find_member(session: Session, row: Row) -> tuple[Member, bool]:
+    """The member with the row's phone or Telegram id, or a new one; and whether it is new."""
+    by_phone = members.find(session, phone=row.phone) if row.phone else None
+    by_telegram = (members.find(session, telegram_id=row.telegram_id)
+                   if row.telegram_id is not None else None)
+    if by_phone and by_telegram and by_phone.id != by_telegram.id:
+        raise RowError("the phone and the telegram_id belong to two different members")
+    member = by_phone or by_telegram
+    if member:
+        return member, False
+    return members.get_or_create(session, phone=row.phone, telegram_id=row.telegram_id), True
+
+
+def find_place(session: Session, typed: str, in_clusters: list[Cluster]) -> tuple[str, int | None]:
+    """(place name, place id) of the one known place named exactly `typed`, else (typed, None)."""
+    wanted = fold(typed)
+    found = {place.id: place for cluster in in_clusters
+             for place in clusters.places_for(session, cluster) if fold(place.name) == wanted}
+    if len(found) == 1:
+        place = found.popitem()[1]
+        return place.name, place.id
+    return typed, None
+
+
+def export_members(session: Session, file: IO[str]) -> int:
+    """Writes every member (not deleted) as CSV; returns how many."""
+    writer = csv.writer(file, lineterminator="\n")
+    writer.writerow(HEADER)
+    everyone = members.all_members(session)
+    for member in everyone:
+        writer.writerow(member_row(member))
+    return len(everyone)
+
+
+def member_row(member: Member) -> list[str]:
+    """The member's CSV cells, in HEADER order."""
+    roles = {m.role for m in member.memberships}
+    slugs = sorted({m.cluster.slug for m in member.memberships})
+    products = [catalog.display_name(p.product, "en") if p.product else p.raw_name
+                for p in sorted(member.products, key=lambda p: p.id)]
+    return [
+        member.phone or "",
+        str(member.telegram_id) if member.telegram_id is not None else "",
+        member.name or "",
+        ";".join(role for role in CSV_ROLES if role in roles),
+        ";".join(slugs),
+        member.language or "",
+        member.place_name or "",
+        ";".join(products),
+        "true" if member.opted_out else "false",
+    ]

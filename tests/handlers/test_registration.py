@@ -1,0 +1,203 @@
+"""Registration scenes: Juma in Swahili, Tomás in English, Amina in French; by text, numbers, buttons."""
+import pytest
+from conftest import AMINA, JUMA, TOMAS
+from scenes import half_written, member, profile
+
+from bot.channels.console import Console
+from bot.engine import Engine
+from bot.i18n import translate
+from storage import clusters
+from storage.db import session_factory, unit_of_work
+
+
+def test_fisher_registers_in_swahili_by_numbers(chat, factory, kisumu):
+    juma = chat(JUMA)
+    assert juma.send("JIUNGE") == [translate("sw", "What is your name?")]
+    assert juma.send("Juma Otieno")[0].startswith(translate("sw", "What do you do? Reply with a number."))
+    assert juma.send("1")[0] == translate("sw", "Where do you work? Send the name of your town or market.")
+    juma.send("Kisumu")
+    summary = juma.send("sato, dagaa")[0]
+    assert "Juma Otieno" in summary and "Kisumu" in summary and "Kiswahili" in summary
+    assert half_written(factory) == 0  # nothing is saved before the member confirms
+    welcome = juma.send("1")[0]
+    assert "Juma Otieno" in welcome and "Kisumu Fish" in welcome
+    assert profile(factory, JUMA) == {
+        "name": "Juma Otieno", "registered": True, "language": "sw", "place": "Kisumu",
+        "roles": ["fisher"], "products": ["omena", "tilapia"],
+    }
+
+
+def test_craftsperson_registers_in_english_by_words(chat, factory, kisumu):
+    tomas = chat(TOMAS)
+    tomas.send("JOIN")
+    tomas.send("Tomás")
+    tomas.send("craftsperson")
+    tomas.send("Nairobi")
+    tomas.send("baskets and beads, clay whistles")
+    assert "Tomás" in tomas.send("yes")[0]
+    saved = profile(factory, TOMAS)
+    assert saved["registered"] and saved["language"] == "en" and saved["roles"] == ["craftsperson"]
+    assert saved["products"] == ["baskets", "beads", "clay whistles"]  # unknown ones kept as typed
+    assert saved["place"] == "Nairobi"
+
+
+def test_processor_registers_in_french_by_words(chat, factory, kisumu):
+    amina = chat(AMINA)
+    assert amina.send("INSCRIRE") == [translate("fr", "What is your name?")]
+    amina.send("Amina")
+    amina.send(translate("fr", "Fish processor").lower())
+    amina.send("Kisumu")
+    amina.send("tilapia, omena")
+    amina.send("oui")
+    saved = profile(factory, AMINA)
+    assert saved["registered"] and saved["language"] == "fr" and saved["roles"] == ["fish_processor"]
+
+
+def test_member_registers_with_telegram_buttons(chat, factory, kisumu):
+    tomas = chat("5550001", style="telegram")
+    tomas.send("/start")
+    question = tomas.send("Tomás")[0]
+    assert "1)" not in question and "[" in question  # buttons, not numbered text
+    tomas.press(3)  # craftsperson
+    tomas.send("Mombasa")
+    tomas.press(1)  # None: no products
+    tomas.press(1)  # English: "/start" tells nothing of the language, so it is asked
+    tomas.press(1)  # Yes
+    saved = member(factory, telegram_id=5550001)
+    assert saved.registered and saved.name == "Tomás"
+
+
+def test_stale_button_is_answered_with_the_current_question(chat, kisumu):
+    tomas = chat("5550002", style="telegram")
+    tomas.send("/start")
+    tomas.send("Tomás")
+    old_buttons = tomas.buttons
+    tomas.press(3)
+    tomas.buttons = old_buttons  # press a button of the role question again
+    reply = tomas.press(2)[0]
+    assert translate("en", "That button belongs to an earlier question.") in reply
+    assert translate("en", "Where do you work? Send the name of your town or market.") in reply
+
+
+def test_registration_resumes_after_restart(database_url, settings, kisumu):
+    def fresh_chat():
+        factory = session_factory(database_url)
+        return Console(Engine(factory, settings), factory, JUMA)
+
+    juma = fresh_chat()
+    juma.send("JIUNGE")
+    juma.send("Juma")
+    juma = fresh_chat()  # as a new process: nothing is kept in memory
+    assert juma.send("1")[0] == translate("sw", "Where do you work? Send the name of your town or market.")
+
+
+def test_close_place_is_offered_not_guessed(chat, factory, kisumu):
+    juma = chat(JUMA)
+    for text in ("JOIN", "Juma", "1"):
+        juma.send(text)
+    offer = juma.send("Kisumo")[0]
+    assert "1) Kisumu" in offer and 'Kisumo' in offer
+    juma.send("1")
+    juma.send("tilapia")
+    juma.send("1")
+    assert profile(factory, JUMA)["place"] == "Kisumu"
+
+
+def test_unknown_place_is_kept_as_typed(chat, factory, kisumu):
+    juma = chat(JUMA)
+    for text in ("JOIN", "Juma", "1", "Dunga Beach", "tilapia", "1"):
+        juma.send(text)
+    assert profile(factory, JUMA)["place"] == "Dunga Beach"
+
+
+def test_cluster_is_asked_only_when_there_are_several(chat, factory, kisumu):
+    with unit_of_work(factory) as session:
+        clusters.add(session, slug="lamu-crafts", name="Lamu Crafts", currency="KES",
+                     country="KE", languages=["en"], timezone="Africa/Nairobi")
+    tomas = chat(TOMAS)
+    for text in ("JOIN", "Tomás", "3"):
+        question = tomas.send(text)
+    assert "Lamu Crafts" in question[0] and "Kisumu Fish" in question[0]
+    tomas.send("2")
+    tomas.send("Lamu")
+    tomas.send("carvings")
+    tomas.send("1")
+    saved = member(factory, phone=TOMAS)
+    with unit_of_work(factory) as session:
+        assert clusters.clusters_of(session.merge(saved))[0].slug == "lamu-crafts"
+
+
+def test_change_in_summary_asks_that_part_again(chat, factory, kisumu):
+    juma = chat(JUMA)
+    for text in ("JOIN", "Juma", "1", "Kisumu", "tilapia"):
+        juma.send(text)
+    juma.send("2")  # change
+    assert juma.send("1") == [translate("en", "What is your name?")]  # part 1: name
+    summary = juma.send("Juma Otieno")[0]
+    assert "Juma Otieno" in summary
+    juma.send("1")
+    assert profile(factory, JUMA)["name"] == "Juma Otieno"
+
+
+def test_cancel_saves_nothing(chat, factory, kisumu):
+    juma = chat(JUMA)
+    for text in ("JOIN", "Juma", "1", "Kisumu", "tilapia"):
+        juma.send(text)
+    assert juma.send("3") == [translate("en", "Registration cancelled. Nothing was saved.")]
+    assert half_written(factory) == 0 and not profile(factory, JUMA)["registered"]
+
+
+def test_registered_member_sending_join_is_told_how_to_change(chat, kisumu):
+    juma = chat(JUMA)
+    for text in ("JOIN", "Juma", "1", "Kisumu", "tilapia", "1"):
+        juma.send(text)
+    assert "ME" in juma.send("JOIN")[0]
+
+
+def test_fresh_install_registers_into_a_default_cluster(chat, factory):
+    tomas = chat(TOMAS)
+    for text in ("JOIN", "Tomás", "3", "Nairobi", "baskets", "1"):
+        tomas.send(text)
+    saved = profile(factory, TOMAS)
+    assert saved["registered"] and saved["roles"] == ["craftsperson"]
+
+
+BAD_ANSWERS = {
+    "empty": "",
+    "ten kilobytes": "x" * 10_000,
+    "emoji only": "🐟🐟🐟",
+    "control characters": "\x00\x07\x1b[31m",
+    "sql": "'); DROP TABLE members; --",
+    "keyword of another language": "VENDRE",
+    "number out of range": "99",
+}
+ANSWERS_BEFORE = {  # the answers that lead to each step
+    "name": (),
+    "role": ("Juma",),
+    "place": ("Juma", "1"),
+    "products": ("Juma", "1", "Kisumu"),
+    "confirm": ("Juma", "1", "Kisumu", "tilapia"),
+}
+
+
+@pytest.mark.parametrize("bad", BAD_ANSWERS.values(), ids=BAD_ANSWERS.keys())
+@pytest.mark.parametrize("answers", ANSWERS_BEFORE.values(), ids=ANSWERS_BEFORE.keys())
+def test_bad_answer_gets_a_hint_and_writes_nothing(chat, factory, kisumu, answers, bad):
+    juma = chat(JUMA)
+    juma.send("JIUNGE")
+    for answer in answers:
+        juma.send(answer)
+    replies = juma.send(bad)
+    assert len(replies) == 1 and replies[0].strip()  # one short answer, never silence
+    assert "Traceback" not in replies[0] and "Error" not in replies[0]
+    assert half_written(factory) == 0
+    saved = member(factory, phone=JUMA)
+    assert not saved.registered and saved.name is None
+    assert saved.language == "sw"  # the hint is in the member's language
+
+
+def test_bad_role_number_names_the_range(chat, kisumu):
+    juma = chat(JUMA)
+    for text in ("JIUNGE", "Juma"):
+        juma.send(text)
+    assert juma.send("9")[0].startswith(translate("sw", "Please answer with a number from 1 to {count}.", count=8))
