@@ -8,7 +8,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Iterator
 
-import click
 import phonenumbers
 import typer
 import uvicorn
@@ -66,7 +65,7 @@ def reported(command):
     def run_reported(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as e:
             raise fail(one_line(e)) from None

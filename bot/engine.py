@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import language
-from bot.i18n import fold, keyword_of, keyword_word, translate
+from bot.i18n import command_word, fold, keyword_of, keyword_word, translate
 from bot.messages import Choice, Inbound, Reply
 from bot.phones import to_e164
 from bot.settings import Settings
@@ -45,6 +45,7 @@ class Engine:
         fields = asdict(inbound)
         extra = {"question": fields.pop("question"), "telegram_username": fields.pop("telegram_username")}
         fields["provider_id"] = fields["provider_id"] or uuid.uuid4().hex
+        fields["text"] = fields["text"].replace("\x00", "")  # PostgreSQL text cannot hold NUL
         with unit_of_work(self.factory) as session:
             stored = messages.store_inbound(session, extra=extra, **fields)
             return stored.id if stored else None
@@ -91,6 +92,7 @@ class Engine:
         member = self._member(session, inbound)
         members.lock(session, member)
         session.refresh(member)
+        message.member_id = member.id
         conversation = conversations.open_conversation(session, member.id, self.idle)
         self._update_language(session, member, inbound.text, answering=conversation is not None)
         turn = Turn(session=session, member=member, inbound=inbound,
@@ -114,7 +116,9 @@ class Engine:
         changes it later, an answer to a question never does. LANG always wins."""
         if member.language_chosen or not text:
             return
-        guess = language.detect(text, cluster_languages=clusters.languages_for(session, member),
+        first, _, rest = text.partition(" ")
+        guess = language.detect(f"{command_word(first)} {rest}".strip(),
+                                cluster_languages=clusters.languages_for(session, member),
                                 phone=member.phone)
         certain = guess.confidence >= 0.99 and not answering
         if guess.language and (member.language is None or certain):

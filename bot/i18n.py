@@ -62,10 +62,14 @@ def keyword_index() -> dict[str, str]:
     return index
 
 
+def command_word(word: str) -> str:
+    """A typed first word as a bare folded word: `/Start@ClusterBot` -> `start`, `JOIN!` -> `join`."""
+    return fold(word).lstrip("/").split("@", 1)[0].rstrip(".!?,:;")
+
+
 def keyword_of(word: str) -> str | None:
     """The keyword a word stands for in any language: `JIUNGE`, `/start`, `Inscrire` -> `join`."""
-    word = fold(word).lstrip("/").split("@", 1)[0].rstrip(".!?,:;")
-    return keyword_index().get(word)
+    return keyword_index().get(command_word(word))
 
 
 def keyword_word(keyword: str, language: str | None) -> str:

@@ -13,7 +13,7 @@ from bot.engine import Engine
 from bot.settings import Settings
 from storage import clusters
 from storage.db import engine_for, session_factory, unit_of_work, upgrade
-from storage.models import Base
+from storage.models import Base, Place
 from storage.seed import seed
 
 POSTGRES_URL = os.environ.get("CLUSTERBOT_TEST_POSTGRES_URL")
@@ -38,6 +38,8 @@ def database_url(tmp_path_factory):
     else:
         test_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     upgrade(test_url)
+    with unit_of_work(session_factory(test_url)) as session:
+        seed(session)
     yield test_url
     engine_for(test_url).dispose()
     if POSTGRES_URL:
@@ -46,17 +48,18 @@ def database_url(tmp_path_factory):
         admin.dispose()
 
 
+SEED_TABLES = {"products", "product_names", "places"}
+
+
 @pytest.fixture
 def factory(database_url):
-    """A session factory on an emptied, re-seeded database."""
-    engine = engine_for(database_url)
-    with engine.begin() as conn:
+    """A session factory on a database emptied of all but the seeded catalog and gazetteer."""
+    with engine_for(database_url).begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-    factory = session_factory(database_url)
-    with unit_of_work(factory) as session:
-        seed(session)
-    return factory
+            if table.name not in SEED_TABLES:
+                conn.execute(table.delete())
+        conn.execute(Place.__table__.delete().where(Place.cluster_id.is_not(None)))
+    return session_factory(database_url)
 
 
 @pytest.fixture
