@@ -112,16 +112,18 @@ class Engine:
         return member
 
     def _update_language(self, session: Session, member: Member, text: str, answering: bool) -> None:
-        """Guesses a new member's language; a new command in another language (a keyword)
-        changes it later, an answer to a question never does. LANG always wins."""
-        if member.language_chosen or not text:
+        """Guesses a new member's language from their first messages; the word they register
+        with (JIUNGE, INSCRIRE) sets it again. After that only LANG or registration change it."""
+        if member.language_chosen or not text or answering:
             return
         first, _, rest = text.partition(" ")
+        registering = keyword_of(first) == "join" and not member.registered
+        if member.language is not None and not registering:
+            return
         guess = language.detect(f"{command_word(first)} {rest}".strip(),
                                 cluster_languages=clusters.languages_for(session, member),
                                 phone=member.phone)
-        certain = guess.confidence >= 0.99 and not answering
-        if guess.language and (member.language is None or certain):
+        if guess.language:
             member.language = guess.language
 
     def _route(self, turn: Turn) -> None:

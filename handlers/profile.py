@@ -18,7 +18,8 @@ def show(turn: Turn) -> None:
     text = turn._("Your profile: {summary} Reply with a number to change a part.",
                   summary=registration.summary(turn))
     choices = registration.part_choices(turn) + [Choice("done", turn._("Done"))]
-    turn.ask(FLOW, "pick_part", text, choices, free_text=False)
+    turn.ask(FLOW, "pick_part", text, choices, free_text=False,
+             repeat=turn._("What do you want to change?"))
 
 
 def on_part(turn: Turn) -> None:

@@ -93,7 +93,7 @@ def role_choices(turn: Turn) -> list[Choice]:
 
 
 def ask_role(turn: Turn, preface: str | None = None) -> None:
-    turn.ask(FLOW, "ask_role", turn._("What do you do? Reply with a number."), role_choices(turn),
+    turn.ask(FLOW, "ask_role", turn._("What do you do?"), role_choices(turn),
              preface=preface)
 
 
@@ -148,8 +148,12 @@ def on_place(turn: Turn) -> None:
         return ask_next(turn)
     turn.data["typed_place"] = typed
     choices = [Choice(str(m.key), name_of(places, m.key)) for m in matches]
-    choices.append(Choice("typed", turn._("Keep \"{place}\"", place=typed)))
+    choices.append(Choice("typed", turn._("Keep \"{place}\"", place=shorten(typed))))
     turn.ask(FLOW, "pick_place", turn._("Did you mean one of these?"), choices, free_text=False)
+
+
+def shorten(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def on_place_pick(turn: Turn) -> None:
@@ -224,7 +228,8 @@ def summary(turn: Turn) -> str:
     data = turn.data
     cluster = turn.session.get(clusters.Cluster, data["cluster"])
     names = [product_label(turn, pid, raw) for pid, raw in data["products"]]
-    shown = ", ".join(names[:SHOWN_PRODUCTS]) + (" …" if len(names) > SHOWN_PRODUCTS else "")
+    hidden = len(names) - SHOWN_PRODUCTS
+    shown = ", ".join(names[:SHOWN_PRODUCTS]) + (f" +{hidden}" if hidden > 0 else "")
     return turn._("{name}, {role}, {cluster}, {place}. Products: {products}. Language: {language}.",
                   name=data["name"], role=turn._(ROLES[data["role"]]), cluster=cluster.name,
                   place=data["place"]["name"], products=shown or turn._("none"),

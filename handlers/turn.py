@@ -36,18 +36,19 @@ class Turn:
         self.replies.append(Reply(text))
 
     def ask(self, flow: str, step: str, text: str, choices: list[Choice] = (), *,
-            free_text: bool = True, preface: str | None = None) -> None:
+            free_text: bool = True, preface: str | None = None, repeat: str | None = None) -> None:
         """Asks a question and waits for its answer in `flow`.`step`.
 
         With `free_text=False` only one of the choices is an answer; anything else is
         answered by the engine with the range of numbers and the question again.
-        `preface` goes before the question in the same message (why it is asked again).
+        `preface` goes before the question in the same message (why it is asked again);
+        `repeat` is a shorter question to ask again with (default: `text`).
         """
         question = secrets.token_hex(3)
         self.flow, self.step = flow, step
         self.data.update(
             _q=question,
-            _text=text,
+            _text=repeat or text,
             _choices=[[c.value, c.label] for c in choices],
             _free=free_text,
         )

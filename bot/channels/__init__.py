@@ -29,8 +29,10 @@ def render(channel: Channel, text: str, labels: list[str]) -> tuple[str, list[st
     if channel.buttons:
         return text, labels
     body = numbered(text, labels)
-    if channel.max_segments and count_segments(body) > channel.max_segments and not is_gsm7(body):
-        body = to_gsm7(body)  # an accent costs half the SMS: plain letters keep it in budget
+    if channel.max_segments and not is_gsm7(body):
+        plain = to_gsm7(body)  # one accent halves an SMS: plain letters when that saves one
+        if count_segments(plain) < count_segments(body):
+            body = plain
     return body, []
 
 

@@ -13,7 +13,7 @@ from storage.db import session_factory, unit_of_work
 def test_fisher_registers_in_swahili_by_numbers(chat, factory, kisumu):
     juma = chat(JUMA)
     assert juma.send("JIUNGE") == [translate("sw", "What is your name?")]
-    assert juma.send("Juma Otieno")[0].startswith(translate("sw", "What do you do? Reply with a number."))
+    assert juma.send("Juma Otieno")[0].startswith(translate("sw", "What do you do?"))
     assert juma.send("1")[0] == translate("sw", "Where do you work? Send the name of your town or market.")
     juma.send("Kisumu")
     summary = juma.send("sato, dagaa")[0]
@@ -34,7 +34,7 @@ def test_craftsperson_registers_in_english_by_words(chat, factory, kisumu):
     tomas.send("craftsperson")
     tomas.send("Nairobi")
     tomas.send("baskets and beads, clay whistles")
-    assert "Tomás" in tomas.send("yes")[0]
+    assert "Tomas" in tomas.send("yes")[0]  # plain letters keep the SMS to one segment
     saved = profile(factory, TOMAS)
     assert saved["registered"] and saved["language"] == "en" and saved["roles"] == ["craftsperson"]
     assert saved["products"] == ["baskets", "beads", "clay whistles"]  # unknown ones kept as typed
