@@ -104,12 +104,12 @@ def read_address(text: str, region: str) -> tuple[str | None, int | None]:
     """(phone, telegram id) of `text`: `tg:123` is a Telegram id, a valid phone number is a
     phone, other plain digits are a Telegram id; exits 2 on anything else."""
     text = text.strip()
-    if text.lower().startswith("tg:") and text[3:].isdigit():
+    if text.lower().startswith("tg:") and roster.TELEGRAM_ID.fullmatch(text[3:]):
         return None, int(text[3:])
     phone = to_e164(text, region)
     if phone:
         return phone, None
-    if text.isdigit():
+    if roster.TELEGRAM_ID.fullmatch(text):
         return None, int(text)
     raise fail(f"not a phone number or a Telegram id (tg:123456): {text}", USAGE)
 
@@ -120,9 +120,11 @@ def describe(phone: str | None, telegram_id: int | None) -> str:
 
 @app.command()
 @reported
-def run(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
-        polling: Annotated[bool, typer.Option(help="Take Telegram updates by getUpdates.")] = False):
+def run(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    polling: Annotated[bool, typer.Option(help="Take Telegram updates by getUpdates.")] = False,
+):
     """Serve the bot: webhooks, scheduler and outbox, in one process."""
     settings = get_settings()
     open_database(settings)
@@ -147,8 +149,10 @@ def cluster_add(
     slug: Annotated[str, typer.Argument(help="Short name: lower-case letters, digits and -.")],
     name: Annotated[str, typer.Option(help="The network's name, as members see it.")],
     currency: Annotated[str | None, typer.Option(help="ISO code; default: the country's.")] = None,
-    country: Annotated[str | None, typer.Option(help="ISO code; default: CLUSTERBOT_DEFAULT_COUNTRY.")] = None,
-    languages: Annotated[str | None, typer.Option(help="Comma-separated, among en,sw,fr,pt; default: the country's.")] = None,
+    country: Annotated[str | None, typer.Option(
+        help="ISO code; default: CLUSTERBOT_DEFAULT_COUNTRY.")] = None,
+    languages: Annotated[str | None, typer.Option(
+        help="Comma-separated, among en,sw,fr,pt; default: the country's.")] = None,
     timezone: Annotated[str | None, typer.Option(help="IANA name; default: the country's.")] = None,
 ):
     """Create a cluster network."""
@@ -156,8 +160,8 @@ def cluster_add(
     country = (country or settings.default_country).strip().upper()
     if not SLUG.fullmatch(slug):
         raise fail(f"the slug must be 2-64 of a-z, 0-9 and -: {slug}", USAGE)
-    if not name.strip():
-        raise fail("the name is empty", USAGE)
+    if not name.strip() or len(name.strip()) > 200:
+        raise fail("the name must be 1-200 characters", USAGE)
     if country not in phonenumbers.SUPPORTED_REGIONS:
         raise fail(f"unknown country code: {country}", USAGE)
     if currency is not None and not CURRENCY.fullmatch(currency):
@@ -218,7 +222,7 @@ def chat(
     settings = get_settings()
     phone, telegram_id = read_address(address, settings.default_country)
     factory = open_database(settings)
-    console = Console(Engine(factory, settings), factory, phone or str(telegram_id), channel.value)
+    console = Console(Engine(factory, settings), factory, phone or f"tg:{telegram_id}", channel.value)
     interactive = sys.stdin.isatty()
     if interactive:
         out.print(f"Chatting as {describe(phone, telegram_id)} ({channel.value}). Ctrl-D ends.",
@@ -291,7 +295,8 @@ def members_import(file: Annotated[Path, typer.Argument(
 @members_app.command("export")
 @reported
 def members_export(file: Annotated[Path | None, typer.Argument(
-        dir_okay=False, metavar="[FILE.csv]", help="Where to write; stdout when not given.")] = None):
+        dir_okay=False, metavar="[FILE.csv]",
+        help="Where to write; stdout when not given.")] = None):
     """Write every member as CSV, with the same header the import reads."""
     buffer = io.StringIO()
     with unit_of_work(open_database(get_settings())) as session:

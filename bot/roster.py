@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from typing import IO
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.i18n import SHIPPED, fold
@@ -19,7 +19,7 @@ HEADER = ["phone", "telegram_id", "name", "roles", "clusters", "language", "loca
           "opted_out"]
 CSV_ROLES = (*ROLES, "coordinator")  # in export order
 FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-TELEGRAM_ID = re.compile(r"\d{1,18}")
+TELEGRAM_ID = re.compile(r"[0-9]{1,18}")  # fits the BIGINT column
 
 
 class RosterError(ValueError):
@@ -85,6 +85,8 @@ def import_members(session: Session, file: IO[str], region: str) -> ImportReport
             report.errors.append((line, str(e)))
         except IntegrityError:
             report.errors.append((line, "the phone or telegram_id belongs to another member"))
+        except DataError:
+            report.errors.append((line, "a value does not fit the database"))
         else:
             if created:
                 report.imported += 1
@@ -97,7 +99,7 @@ def read_row(session: Session, cells: list[str], region: str) -> Row:
     """Checks every cell of a row; raises RowError with the first problem found."""
     if len(cells) != len(HEADER):
         raise RowError(f"expected {len(HEADER)} fields, found {len(cells)}")
-    cell = dict(zip(HEADER, (c.strip() for c in cells)))
+    cell = dict(zip(HEADER, (unguarded(c.strip()) for c in cells)))
     phone, telegram_id = read_phone(cell["phone"], region), read_telegram_id(cell["telegram_id"])
     if phone is None and telegram_id is None:
         raise RowError("needs a phone or a telegram_id")
@@ -124,7 +126,7 @@ def read_telegram_id(text: str) -> int | None:
     if not text:
         return None
     if not TELEGRAM_ID.fullmatch(text):
-        raise RowError(f"telegram_id must be digits: {text}")
+        raise RowError(f"telegram_id must be a number of up to 18 digits: {text}")
     return int(text)
 
 
@@ -246,11 +248,24 @@ def member_row(member: Member) -> list[str]:
     return [
         member.phone or "",
         str(member.telegram_id) if member.telegram_id is not None else "",
-        member.name or "",
+        guarded(member.name or ""),
         ";".join(role for role in CSV_ROLES if role in roles),
         ";".join(slugs),
         member.language or "",
-        member.place_name or "",
-        ";".join(products),
+        guarded(member.place_name or ""),
+        guarded(";".join(products)),
         "true" if member.opted_out else "false",
     ]
+
+
+# A cell a member typed that starts like a formula would run in a spreadsheet: export it
+# with a leading apostrophe (shown as text), and drop that apostrophe again on import.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def guarded(text: str) -> str:
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def unguarded(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text

@@ -31,6 +31,8 @@ class Console:
 
     def press(self, number: int) -> list[str]:
         """Presses button `number` (from 1) of the last question, as a Telegram user would."""
+        if not 1 <= number <= len(self.buttons):
+            raise IndexError(f"there is no button {number}")
         button = self.buttons[number - 1]
         self.engine.handle(Inbound(channel=CHANNEL, address=self.address, choice=button["value"],
                                    question=button.get("question")))

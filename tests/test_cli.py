@@ -1,0 +1,306 @@
+"""The clusterbot command: what an operator types, what it prints, what the database holds."""
+from pathlib import Path
+
+import pytest
+from conftest import AMINA, GRACE, JUMA
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot import cli
+from bot.settings import get_settings
+from storage import clusters, members, products
+from storage.db import unit_of_work
+from storage.models import AuditEntry
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def clusterbot(factory, settings, monkeypatch):
+    """Runs `clusterbot ARGS` against the test database: clusterbot("db", "upgrade")."""
+    monkeypatch.setenv("CLUSTERBOT_DEFAULT_COUNTRY", "KE")
+    monkeypatch.delenv("CLUSTERBOT_TELEGRAM_TOKEN", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(cli.app, list(args), input=input)
+
+    yield invoke
+    get_settings.cache_clear()
+
+
+def audit_actions(factory) -> list[tuple[str, str, dict]]:
+    with unit_of_work(factory) as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        return [(e.actor, e.action, e.details) for e in entries]
+
+
+def find(factory, phone: str | None = None, telegram_id: int | None = None):
+    with unit_of_work(factory) as session:
+        return members.find(session, phone=phone, telegram_id=telegram_id)
+
+
+def cluster(factory, slug: str):
+    with unit_of_work(factory) as session:
+        return clusters.by_slug(session, slug)
+
+
+def roles_of(member) -> set[tuple[str, str]]:
+    return {(m.cluster.slug, m.role) for m in member.memberships}
+
+
+def test_cluster_add_derives_currency_languages_and_timezone_from_country(clusterbot, factory):
+    result = clusterbot("cluster", "add", "kisumu-fish", "--name", "Kisumu Fish")
+
+    assert result.exit_code == 0, result.output
+    added = cluster(factory, "kisumu-fish")
+    assert (added.name, added.country, added.currency, added.timezone) == (
+        "Kisumu Fish", "KE", "KES", "Africa/Nairobi")
+    assert set(added.languages) == {"en", "sw"}
+    assert audit_actions(factory) == [
+        ("cli", "cluster.add", {"slug": "kisumu-fish", "name": "Kisumu Fish"})]
+
+
+def test_cluster_add_takes_given_options(clusterbot, factory):
+    result = clusterbot("cluster", "add", "beira-crafts", "--name", "Beira Crafts", "--country",
+                        "mz", "--currency", "usd", "--languages", "pt, en", "--timezone", "UTC")
+
+    assert result.exit_code == 0, result.output
+    added = cluster(factory, "beira-crafts")
+    assert (added.country, added.currency, added.languages, added.timezone) == (
+        "MZ", "USD", ["pt", "en"], "UTC")
+
+
+def test_cluster_add_fails_when_slug_exists(clusterbot, factory, kisumu):
+    result = clusterbot("cluster", "add", "kisumu-fish", "--name", "Another")
+
+    assert result.exit_code == 1
+    assert result.stderr == "error: cluster kisumu-fish already exists\n"
+    assert cluster(factory, "kisumu-fish").name == "Kisumu Fish"
+
+
+@pytest.mark.parametrize("args", [
+    ["Kisumu", "--name", "Kisumu Fish"],
+    ["k", "--name", "Kisumu Fish"],
+    ["kisumu-fish", "--name", "Kisumu Fish", "--languages", "en,de"],
+    ["kisumu-fish", "--name", "Kisumu Fish", "--currency", "KSHS"],
+    ["kisumu-fish", "--name", "Kisumu Fish", "--country", "XX"],
+    ["kisumu-fish", "--name", "Kisumu Fish", "--timezone", "Lake/Victoria"],
+    ["kisumu-fish", "--name", " "],
+    ["kisumu-fish"],
+])
+def test_cluster_add_exits_2_when_argument_is_bad(clusterbot, factory, args):
+    result = clusterbot("cluster", "add", *args)
+
+    assert result.exit_code == 2
+    assert cluster(factory, "kisumu-fish") is None
+
+
+def test_coordinator_add_grants_role_by_local_phone_number(clusterbot, factory, kisumu):
+    result = clusterbot("coordinator", "add", "0722000003", "--cluster", "kisumu-fish")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "+254722000003 is now a coordinator of kisumu-fish.\n"
+    grace = find(factory, phone=GRACE)
+    assert roles_of(grace) == {("kisumu-fish", "coordinator")}
+    assert audit_actions(factory) == [("cli", "coordinator.add",
+                                       {"member_id": grace.id, "member": GRACE})]
+
+
+@pytest.mark.parametrize("address, telegram_id", [
+    ("tg:5551234", 5551234),
+    ("987654321", 987654321),  # digits that are no phone number in the default region
+])
+def test_coordinator_add_grants_role_by_telegram_id(clusterbot, factory, kisumu, address,
+                                                    telegram_id):
+    result = clusterbot("coordinator", "add", address, "--cluster", "kisumu-fish")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"tg:{telegram_id} is now a coordinator of kisumu-fish.\n"
+    assert roles_of(find(factory, telegram_id=telegram_id)) == {("kisumu-fish", "coordinator")}
+    assert [action for _, action, _ in audit_actions(factory)] == ["coordinator.add"]
+
+
+def test_coordinator_add_keeps_registered_member_and_audits_once(clusterbot, factory, kisumu, chat):
+    grace = chat(GRACE)
+    for text in ["LANG en", "JOIN", "Grace", "1", "Kisumu", "tilapia", "1"]:
+        grace.send(text)
+
+    clusterbot("coordinator", "add", GRACE, "--cluster", "kisumu-fish")
+    again = clusterbot("coordinator", "add", GRACE, "--cluster", "kisumu-fish")
+
+    assert again.stdout == "+254722000003 is already a coordinator of kisumu-fish.\n"
+    found = find(factory, phone=GRACE)
+    assert found.name == "Grace"
+    assert roles_of(found) == {("kisumu-fish", "fisher"), ("kisumu-fish", "coordinator")}
+    assert len(audit_actions(factory)) == 1
+
+
+def test_coordinator_add_fails_when_cluster_is_unknown(clusterbot, factory):
+    result = clusterbot("coordinator", "add", GRACE, "--cluster", "nowhere")
+
+    assert result.exit_code == 1
+    assert result.stderr == "error: no cluster nowhere\n"
+    assert find(factory, phone=GRACE) is None
+
+
+@pytest.mark.parametrize("address", ["grace", "tg:abc", "+2547"])
+def test_coordinator_add_exits_2_when_address_is_not_phone_or_telegram_id(clusterbot, kisumu,
+                                                                           address):
+    result = clusterbot("coordinator", "add", address, "--cluster", "kisumu-fish")
+
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_chat_registers_member_when_input_is_piped(clusterbot, factory, kisumu):
+    typed = "LANG sw\nJOIN\nJuma\n1\nKisumu\nsato, dagaa\n1\n"
+
+    result = clusterbot("chat", "--as", "0722000002", input=typed)
+
+    assert result.exit_code == 0, result.output
+    assert "> " not in result.stdout  # no prompts when not a terminal
+    replies = result.stdout.split("\n\n")
+    assert replies[1] == "Jina lako ni nani?"
+    assert replies[2].endswith("1) Mvuvi 2) Mchakataji samaki 3) Fundi 4) Mkulima "
+                               "5) Msambazaji chakula 6) Mfanyabiashara 7) Msafirishaji 8) Taasisi")
+    assert "Karibu, Juma!" in result.stdout
+    export = clusterbot("members", "export")
+    assert export.stdout.splitlines()[1] == (
+        "+254722000002,,Juma,fisher,kisumu-fish,sw,Kisumu,tilapia;omena,false")
+
+
+def test_chat_presses_buttons_in_telegram_style(clusterbot, factory, kisumu):
+    result = clusterbot("chat", "--as", "tg:5551234", "--channel", "telegram",
+                        input="LANG en\n/start\nTomás Silva\n#3\n#12\n")
+
+    assert result.exit_code == 0, result.output
+    assert "[Fisher]  [Fish processor]  [Craftsperson]" in result.stdout
+    assert "Where do you work?" in result.stdout
+    assert result.stdout.endswith("(there is no button 12)\n\n")
+    with unit_of_work(factory) as session:
+        tomas = members.find(session, telegram_id=5551234)
+        assert tomas.phone is None
+
+
+def test_chat_ends_quietly_when_input_is_empty(clusterbot):
+    result = clusterbot("chat", "--as", AMINA, input="")
+
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_chat_exits_2_when_channel_is_unknown(clusterbot):
+    assert clusterbot("chat", "--as", AMINA, "--channel", "fax").exit_code == 2
+
+
+def test_members_import_reports_bad_rows_and_loads_the_rest(clusterbot, factory, kisumu):
+    result = clusterbot("members", "import", str(DATA / "members_mixed.csv"))
+
+    assert result.exit_code == 0, result.output
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == [
+        "line 3", "line 4", "line 6", "line 7", "line 8", "line 12"]
+    assert result.stdout == "imported 3, updated 0, skipped 6\n"
+    assert find(factory, phone=JUMA).phone == "+254722000002"
+    assert [(actor, action) for actor, action, _ in audit_actions(factory)] == [
+        ("cli", "members.import")]
+
+
+def test_members_import_fails_when_header_is_wrong(clusterbot, factory, tmp_path):
+    file = tmp_path / "members.csv"
+    file.write_text("phone,name\n0722000002,Juma\n", encoding="utf-8")
+
+    result = clusterbot("members", "import", str(file))
+
+    assert result.exit_code == 1
+    assert "header" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert audit_actions(factory) == []
+
+
+def test_members_import_fails_when_file_is_not_utf8(clusterbot, tmp_path):
+    file = tmp_path / "members.csv"
+    file.write_bytes(b"phone,telegram_id,name,roles,clusters,language,location,products,"
+                     b"opted_out\n0722000002,,Tom\xe1s,,,,,,\n")
+
+    result = clusterbot("members", "import", str(file))
+
+    assert result.exit_code == 1
+    assert "not UTF-8" in result.stderr
+
+
+def test_members_import_exits_2_when_file_is_missing(clusterbot, tmp_path):
+    assert clusterbot("members", "import", str(tmp_path / "nothing.csv")).exit_code == 2
+
+
+def test_members_export_writes_file_that_import_reads(clusterbot, factory, kisumu, tmp_path):
+    clusterbot("members", "import", str(DATA / "members_mixed.csv"))
+    file = tmp_path / "out.csv"
+
+    result = clusterbot("members", "export", str(file))
+
+    assert result.stdout == f"exported 3 members to {file}\n"
+    again = clusterbot("members", "import", str(file))
+    assert again.stdout == "imported 0, updated 3, skipped 0\n"
+
+
+def test_lang_detect_prints_one_code_per_line(clusterbot):
+    pytest.importorskip("bot.language")
+    lines = ["Habari yako, nataka kuuza samaki leo sokoni",
+             "I want to sell fresh fish at the market today",
+             "Je voudrais vendre du poisson frais au marché",
+             "Eu quero vender peixe fresco no mercado hoje",
+             ""]
+
+    result = clusterbot("lang", "detect", input="\n".join(lines) + "\n")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["sw", "en", "fr", "pt", "und"]
+
+
+def test_lang_detect_exits_2_when_language_is_not_shipped(clusterbot):
+    assert clusterbot("lang", "detect", "--languages", "en,de", input="hello\n").exit_code == 2
+
+
+def test_run_serves_the_app_on_default_address(clusterbot, monkeypatch):
+    served = {}
+    monkeypatch.setattr(cli.uvicorn, "run", lambda app, host, port: served.update(
+        app=app, host=host, port=port))
+
+    result = clusterbot("run", "--polling")
+
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"]) == ("127.0.0.1", 8080)
+    assert "Telegram is off" in result.stderr
+
+
+def test_db_upgrade_seeds_once_when_run_twice(clusterbot, factory):
+    with unit_of_work(factory) as session:
+        before = len(products.all_names(session))
+
+    assert clusterbot("db", "upgrade").exit_code == 0
+    assert clusterbot("db", "upgrade").exit_code == 0
+
+    with unit_of_work(factory) as session:
+        assert len(products.all_names(session)) == before
+
+
+def test_first_command_creates_sqlite_database(clusterbot, monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    monkeypatch.setenv("CLUSTERBOT_DATABASE_URL", url)
+    get_settings.cache_clear()
+
+    added = clusterbot("cluster", "add", "kisumu-fish", "--name", "Kisumu Fish")
+    joined = clusterbot("chat", "--as", AMINA, input="HELP\n")
+
+    assert (added.exit_code, joined.exit_code) == (0, 0)
+    assert joined.stdout.strip()
+
+
+def test_command_fails_in_one_line_when_database_is_unreachable(clusterbot, monkeypatch):
+    monkeypatch.setenv("CLUSTERBOT_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    get_settings.cache_clear()
+
+    result = clusterbot("coordinator", "add", GRACE, "--cluster", "kisumu-fish")
+
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("error: ")

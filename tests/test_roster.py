@@ -1,0 +1,229 @@
+"""Members CSV: import row by row with bad rows reported by line, export, and the round trip."""
+import io
+from pathlib import Path
+
+import pytest
+from conftest import AMINA, GRACE, JUMA
+
+from bot import roster
+from storage import clusters, members, products
+from storage.db import unit_of_work
+from storage.models import Base
+from storage.seed import seed
+
+DATA = Path(__file__).resolve().parent / "data"
+HEADER = "phone,telegram_id,name,roles,clusters,language,location,products,opted_out\n"
+
+
+@pytest.fixture
+def mombasa(factory):
+    """A craft network on the coast, next to Kisumu's fishers."""
+    with unit_of_work(factory) as session:
+        return clusters.add(session, slug="mombasa-crafts", name="Mombasa Crafts", currency="KES",
+                            country="KE", languages=["sw", "en"], timezone="Africa/Nairobi")
+
+
+def load(factory, text: str) -> roster.ImportReport:
+    with unit_of_work(factory) as session:
+        return roster.import_members(session, io.StringIO(text), "KE")
+
+
+def load_file(factory, name: str) -> roster.ImportReport:
+    return load(factory, (DATA / name).read_text(encoding="utf-8"))
+
+
+def export(factory) -> str:
+    buffer = io.StringIO()
+    with unit_of_work(factory) as session:
+        roster.export_members(session, buffer)
+    return buffer.getvalue()
+
+
+def member(factory, phone: str | None = None, telegram_id: int | None = None):
+    with unit_of_work(factory) as session:
+        return members.find(session, phone=phone, telegram_id=telegram_id)
+
+
+def roles_of(found) -> set[tuple[str, str]]:
+    return {(m.cluster.slug, m.role) for m in found.memberships}
+
+
+def test_import_reports_bad_rows_by_line_and_loads_the_rest(factory, kisumu):
+    report = load_file(factory, "members_mixed.csv")
+
+    assert [line for line, _ in report.errors] == [3, 4, 6, 7, 8, 12]  # 9-10 is one row
+    reasons = dict(report.errors)
+    assert "phone" in reasons[3]
+    assert "unknown role: sailor" in reasons[4]
+    assert "unknown cluster: nowhere" in reasons[6]
+    assert "unknown language: de" in reasons[7]
+    assert "needs a phone or a telegram_id" in reasons[8]
+    assert "opted_out must be true or false" in reasons[12]
+    assert (report.imported, report.updated, report.skipped) == (3, 0, 6)
+    assert member(factory, phone=AMINA).name == "Amina"
+    assert member(factory, telegram_id=5551234).name == "Tomás Silva"
+    assert member(factory, phone=GRACE) is None
+
+
+def test_import_reads_local_number_in_default_region(factory, kisumu):
+    load(factory, HEADER + "0722000002,,Juma,fisher,kisumu-fish,,,,\n")
+
+    juma = member(factory, phone=JUMA)
+    assert juma.phone == "+254722000002"
+    assert roles_of(juma) == {("kisumu-fish", "fisher")}
+
+
+def test_import_marks_named_member_registered_in_chosen_language(factory, kisumu):
+    load(factory, HEADER + f"{AMINA},,Amina,fish_processor,kisumu-fish,sw,,,\n"
+                           f"{JUMA},,,fisher,kisumu-fish,,,,\n")
+
+    amina, juma = member(factory, phone=AMINA), member(factory, phone=JUMA)
+    assert (amina.registered, amina.language, amina.language_chosen) == (True, "sw", True)
+    assert (juma.registered, juma.language, juma.language_chosen) == (False, None, False)
+
+
+def test_import_matches_known_place_ignoring_case_and_accents(factory, kisumu):
+    load(factory, HEADER + f"{AMINA},,Amina,fish_processor,kisumu-fish,,KÍSUMU,,\n"
+                           f"{JUMA},,Juma,fisher,kisumu-fish,,Dunga Beach,,\n")
+
+    amina, juma = member(factory, phone=AMINA), member(factory, phone=JUMA)
+    assert (amina.place_name, amina.place.name) == ("Kisumu", "Kisumu")
+    assert (juma.place_name, juma.place_id) == ("Dunga Beach", None)
+
+
+def test_import_reads_products_in_any_language_and_keeps_unknown_as_typed(factory, kisumu):
+    load(factory, HEADER + f"{JUMA},,Juma,fisher,kisumu-fish,,,sato;dagaa;boat repair,\n")
+
+    juma = member(factory, phone=JUMA)
+    assert [(p.product.slug if p.product else None, p.raw_name) for p in juma.products] == [
+        ("tilapia", "sato"), ("omena", "dagaa"), (None, "boat repair")]
+
+
+def test_import_applies_roles_in_each_listed_cluster(factory, kisumu, mombasa):
+    load(factory, HEADER + f"{GRACE},,Grace,fisher;coordinator,kisumu-fish;mombasa-crafts,,,,\n")
+
+    assert roles_of(member(factory, phone=GRACE)) == {
+        ("kisumu-fish", "fisher"), ("kisumu-fish", "coordinator"),
+        ("mombasa-crafts", "fisher"), ("mombasa-crafts", "coordinator")}
+
+
+def test_import_updates_member_when_phone_is_known(factory, kisumu, chat):
+    juma = chat(JUMA)
+    for text in ["LANG sw", "JOIN", "Juma", "1", "Kisumu", "tilapia", "1"]:
+        juma.send(text)
+
+    report = load(factory, HEADER + "0722000002,77,Juma Otieno,trader,kisumu-fish,en,,maize,\n")
+
+    assert (report.imported, report.updated) == (0, 1)
+    found = member(factory, phone=JUMA)
+    assert (found.name, found.telegram_id, found.language) == ("Juma Otieno", 77, "en")
+    assert roles_of(found) == {("kisumu-fish", "trader")}
+    assert [p.product.slug for p in found.products] == ["maize"]
+    assert found.place_name == "Kisumu"  # an empty cell keeps what the member said
+
+
+def test_import_keeps_opt_out_when_row_says_false(factory, kisumu):
+    load(factory, HEADER + f"{AMINA},,Amina,,,,,,yes\n")
+    load(factory, HEADER + f"{AMINA},,Amina,,,,,,false\n")
+
+    assert member(factory, phone=AMINA).opted_out is True
+
+
+def test_import_keeps_coordinator_when_roles_change(factory, kisumu):
+    load(factory, HEADER + f"{GRACE},,Grace,coordinator;fisher,kisumu-fish,,,,\n")
+    load(factory, HEADER + f"{GRACE},,Grace,trader,kisumu-fish,,,,\n")
+
+    assert roles_of(member(factory, phone=GRACE)) == {
+        ("kisumu-fish", "coordinator"), ("kisumu-fish", "trader")}
+
+
+@pytest.mark.parametrize("row, reason", [
+    ("+254722000002,abc,Juma,,,,,,", "telegram_id must be a number"),
+    ("+254722000002,,Juma,,,,,,maybe", "opted_out must be true or false"),
+    ("+254722000002,,Juma,fisher,,,,,", "roles and clusters go together"),
+    ("+254722000002,,Juma,,kisumu-fish,,,,", "roles and clusters go together"),
+    ("+254722000002,,Juma", "expected 9 fields, found 3"),
+    ("+254722000002,," + "J" * 101 + ",,,,,,", "name is longer than 100"),
+])
+def test_import_skips_row_when_cell_is_bad(factory, kisumu, row, reason):
+    report = load(factory, HEADER + row + "\n")
+
+    assert report.errors[0][0] == 2 and reason in report.errors[0][1]
+    assert member(factory, phone=JUMA) is None
+
+
+def test_import_skips_row_when_phone_and_telegram_id_are_two_members(factory, kisumu):
+    load(factory, HEADER + f"{AMINA},,Amina,,,,,,\n,42,Tomás,,,,,,\n")
+
+    report = load(factory, HEADER + f"{AMINA},42,Amina,,,,,,\n")
+
+    assert "two different members" in report.errors[0][1]
+    assert member(factory, phone=AMINA).telegram_id is None
+
+
+def test_import_fails_when_header_is_wrong(factory):
+    with pytest.raises(roster.RosterError, match="header"):
+        load(factory, "phone,name\n+254722000002,Juma\n")
+
+
+def test_import_fails_when_file_is_empty(factory):
+    with pytest.raises(roster.RosterError, match="empty"):
+        load(factory, "")
+
+
+def test_export_writes_english_product_names_and_sorted_lists(factory, kisumu, mombasa):
+    load(factory, HEADER + f"{GRACE},,Grace,coordinator;fisher,mombasa-crafts;kisumu-fish,sw,"
+                           "kisumu,sato;boat repair,\n")
+
+    assert export(factory).splitlines()[1] == (
+        "+254722000003,,Grace,fisher;coordinator,kisumu-fish;mombasa-crafts,sw,Kisumu,"
+        "tilapia;boat repair,false")
+
+
+def test_export_leaves_out_deleted_members(factory, kisumu):
+    load(factory, HEADER + f"{AMINA},,Amina,,,,,,\n{JUMA},,Juma,,,,,,\n")
+    with unit_of_work(factory) as session:
+        members.anonymise(session, members.find(session, phone=AMINA))
+
+    assert [line.split(",")[0] for line in export(factory).splitlines()] == ["phone", JUMA]
+
+
+def test_export_round_trips_through_empty_database(factory, kisumu, mombasa):
+    report = load_file(factory, "members_good.csv")
+    assert report.errors == []
+    first = export(factory)
+
+    empty_database(factory)
+    second = load(factory, first)
+    assert (second.imported, second.errors) == (5, [])
+
+    assert export(factory) == first
+    assert first == (DATA / "members_good.csv").read_text(encoding="utf-8")
+
+
+def empty_database(factory) -> None:
+    """Drops every row, then puts back the catalog and the two cluster networks."""
+    with unit_of_work(factory) as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+        seed(session)
+        for slug, name in [("kisumu-fish", "Kisumu Fish"), ("mombasa-crafts", "Mombasa Crafts")]:
+            clusters.add(session, slug=slug, name=name, currency="KES", country="KE",
+                         languages=["sw", "en"], timezone="Africa/Nairobi")
+    with unit_of_work(factory) as session:
+        assert members.all_members(session) == []
+        assert products.by_slug(session, "tilapia") is not None
+
+
+def test_export_guards_cells_that_look_like_formulas_and_import_reads_them_back(factory, kisumu):
+    with unit_of_work(factory) as session:
+        member = members.get_or_create(session, phone=JUMA)
+        member.name, member.place_name = "Juma", "=HYPERLINK(\"http://x\")"
+    buffer = io.StringIO()
+    with unit_of_work(factory) as session:
+        roster.export_members(session, buffer)
+    assert "'=HYPERLINK" in buffer.getvalue()
+    with unit_of_work(factory) as session:
+        roster.import_members(session, io.StringIO(buffer.getvalue()), "KE")
+    with unit_of_work(factory) as session:
+        assert members.find(session, phone=JUMA).place_name == "=HYPERLINK(\"http://x\")"
