@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import AMINA, GRACE, JUMA
+from conftest import AMINA, GRACE, JUMA, TOMAS
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -169,6 +169,24 @@ def test_chat_registers_member_when_input_is_piped(clusterbot, factory, kisumu):
     export = clusterbot("members", "export")
     assert export.stdout.splitlines()[1] == (
         "+254722000002,,Juma,fisher,kisumu-fish,sw,Kisumu,tilapia;omena,false")
+
+
+def test_three_members_register_in_three_languages_and_export_shows_them(clusterbot, kisumu):
+    """Juma in Swahili by numbers, Tomás in English by words, Amina in French by words."""
+    sessions = {
+        JUMA: "JIUNGE\nJuma\n1\nKisumu\nsato, dagaa\n1\n",
+        TOMAS: "JOIN\nTomás\ncraftsperson\nMombasa\nbaskets, beads\nyes\n",
+        AMINA: "INSCRIRE\nAmina\ntransformatrice de poisson\nKisumu\ntilapia et omena\noui\n",
+    }
+    for phone, typed in sessions.items():
+        result = clusterbot("chat", "--as", phone.replace("+254", "0"), input=typed)
+        assert result.exit_code == 0, result.output
+    rows = sorted(clusterbot("members", "export").stdout.splitlines()[1:])
+    assert rows == [
+        "+254722000001,,Amina,fish_processor,kisumu-fish,fr,Kisumu,tilapia;omena,false",
+        "+254722000002,,Juma,fisher,kisumu-fish,sw,Kisumu,tilapia;omena,false",
+        "+254722000004,,Tomás,craftsperson,kisumu-fish,en,Mombasa,baskets;beads,false",
+    ]
 
 
 def test_chat_presses_buttons_in_telegram_style(clusterbot, factory, kisumu):
