@@ -60,8 +60,9 @@ def ask_next(turn: Turn) -> None:
     for part in PARTS:
         if part not in data:
             return ASK[part](turn)
-    if data.get("edit"):
-        return save_edit(turn)
+    if data.get("edit"):  # one part changed from ME: saved without a summary
+        save(turn)
+        return turn.end()
     ask_confirm(turn)
 
 
@@ -297,12 +298,6 @@ def save(turn: Turn) -> None:
                     help=keyword_word("help", member.language))
              if not was_registered else
              turn._("Saved. Send {me} to see your profile.", me=keyword_word("me", member.language)))
-
-
-def save_edit(turn: Turn) -> None:
-    """Saves a profile edited from ME."""
-    save(turn)
-    turn.end()
 
 
 ASK = {
