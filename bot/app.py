@@ -1,32 +1,206 @@
-"""The ASGI application `clusterbot run` serves."""
+"""The ASGI application `clusterbot run` serves: webhooks, health, and the services behind them."""
+import asyncio
+import logging
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from telegram import Update
+from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channels import sms, telegram
+from bot.dispatcher import Dispatcher
+from bot.engine import Engine
+from bot.messages import Inbound
+from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
-from storage.db import engine_for
+from storage import members, outbox
+from storage.db import engine_for, session_factory, unit_of_work
+
+log = logging.getLogger(__name__)
+EMPTY_TWIML = str(MessagingResponse())
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+class Services:
+    """Everything a running bot holds: database, engine, channels, dispatcher, scheduler."""
+
+    def __init__(self, settings: Settings, polling: bool):
+        self.settings, self.polling = settings, polling
+        self.factory = session_factory(settings.database_url)
+        self.engine = Engine(self.factory, settings)
+        self.telegram = telegram.build_application(settings, polling) if telegram.configured(settings) else None
+        self.telegram_sender = telegram.TelegramSender(self.telegram) if self.telegram else None
+        self.sms_sender = sms.SmsSender(settings) if sms.configured(settings) else None
+        senders = {}
+        if self.sms_sender:
+            senders["sms"] = lambda m: self.sms_sender.send(m.address, m.text, [c["label"] for c in m.choices])
+        if self.telegram_sender:
+            senders["telegram"] = lambda m: self.telegram_sender.send(m.address, m.text, m.choices)
+        self.dispatcher = Dispatcher(self.factory, settings, senders, lease=settings.outbox_lease_seconds)
+        self.scheduler = Scheduler(settings)
+        self.bot_username: str | None = None
+        self.tasks: set[asyncio.Task] = set()
+        self.member_locks: dict[tuple[str, str], list] = {}  # key -> [lock, tasks using it]
+
+    async def start(self) -> None:
+        sqlite = self.settings.database_url.startswith("sqlite")
+        await self.dispatcher.start(release_claims=sqlite)  # SQLite: this is the only dispatcher
+        if self.telegram:
+            await self._start_telegram()
+        await self.scheduler.start()
+        self._background(self._process_pending())
+
+    async def stop(self) -> None:
+        """Drains: finishes messages being handled and sent, then stops each service."""
+        if self.telegram and self.polling:
+            await self.telegram.updater.stop()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.dispatcher.stop()
+        await self.scheduler.stop()
+        if self.telegram:
+            await self.telegram.stop()
+            await self.telegram.shutdown()
+        if self.sms_sender:
+            await self.sms_sender.close()
+
+    async def _start_telegram(self) -> None:
+        app = self.telegram
+        await app.initialize()
+        self.bot_username = app.bot.username
+        public = self.settings.public_url.rstrip("/")
+        if self.polling:
+            from telegram.ext import TypeHandler
+            app.add_handler(TypeHandler(Update, self._polled_update))
+            await app.bot.delete_webhook()
+            await app.updater.start_polling(allowed_updates=["message", "callback_query"])
+        elif public.startswith("https://"):  # Telegram only calls https webhooks
+            await app.bot.set_webhook(public + telegram.WEBHOOK_PATH,
+                                      secret_token=self.settings.telegram_secret,
+                                      allowed_updates=["message", "callback_query"])
+        await app.start()
+
+    async def _polled_update(self, update: Update, _context) -> None:
+        await self.accept_update(update)
+
+    async def accept(self, inbound: Inbound) -> bool:
+        """Stores the message (raises when the database cannot) and handles it in the background."""
+        inbound_id = await run_in_threadpool(self.engine.receive, inbound)
+        if inbound_id is not None:
+            self._background(self._handle(inbound_id, (inbound.channel, inbound.address)))
+        return inbound_id is not None
+
+    async def accept_update(self, update: Update) -> None:
+        inbound = telegram.inbound(update, self.bot_username)
+        if update.callback_query:
+            self._background(self.telegram_sender.answer_callback(update.callback_query.id))
+        if inbound is not None:
+            await self.accept(inbound)
+
+    async def _handle(self, inbound_id: int, key) -> None:
+        # One member's messages are handled one at a time, in the order they came.
+        entry = self.member_locks.setdefault(key, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                await asyncio.to_thread(self.engine.process, inbound_id)
+        finally:
+            entry[1] -= 1
+            if not entry[1]:
+                del self.member_locks[key]
+        self.dispatcher.wake()
+
+    async def _process_pending(self) -> None:
+        """Handles messages accepted before a stop but never handled."""
+        if await asyncio.to_thread(self.engine.process_pending):
+            self.dispatcher.wake()
+
+    def _background(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+
+def create_app(settings: Settings | None = None, *, polling: bool = False) -> Starlette:
     settings = settings or get_settings()
+    services = Services(settings, polling)
 
-    async def healthz(request):
+    async def healthz(request: Request) -> Response:
         def ping():
             with engine_for(settings.database_url).connect() as conn:
                 conn.execute(text("SELECT 1"))
         try:
             await run_in_threadpool(ping)
-        except Exception:
+        except SQLAlchemyError:
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    async def sms_inbound(request: Request) -> Response:
+        form = dict(await request.form())
+        if not sms.signature_ok(settings, sms.INBOUND_PATH, form, request.headers.get("X-Twilio-Signature")):
+            return Response("forbidden", status_code=403)
+        try:
+            await services.accept(sms.inbound(form, settings.default_country))
+        except SQLAlchemyError:
+            log.exception("could not store an inbound SMS")
+            return Response("try again", status_code=503)
+        return Response(EMPTY_TWIML, media_type="application/xml")
+
+    async def sms_status(request: Request) -> Response:
+        form = dict(await request.form())
+        if not sms.signature_ok(settings, sms.STATUS_PATH, form, request.headers.get("X-Twilio-Signature")):
+            return Response("forbidden", status_code=403)
+        try:
+            await run_in_threadpool(record_sms_status, services, form)
+        except SQLAlchemyError:
+            return Response("try again", status_code=503)
+        return Response(EMPTY_TWIML, media_type="application/xml")
+
+    async def telegram_update(request: Request) -> Response:
+        if services.telegram is None or not telegram.secret_ok(
+                settings, request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
+            return Response("forbidden", status_code=403)
+        try:
+            update = Update.de_json(await request.json(), services.telegram.bot)
+        except (ValueError, TypeError, KeyError):
+            return Response("not an update", status_code=400)
+        try:
+            await services.accept_update(update)
+        except SQLAlchemyError:
+            log.exception("could not store a Telegram update")
+            return Response("try again", status_code=503)
+        return JSONResponse({})
+
     @asynccontextmanager
     async def lifespan(app):
-        yield
-        engine_for(settings.database_url).dispose()
+        await services.start()
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await services.stop()
+            engine_for(settings.database_url).dispose()
 
-    return Starlette(routes=[Route("/healthz", healthz)], lifespan=lifespan)
+    return Starlette(routes=[
+        Route("/healthz", healthz),
+        Route(sms.INBOUND_PATH, sms_inbound, methods=["POST"]),
+        Route(sms.STATUS_PATH, sms_status, methods=["POST"]),
+        Route(telegram.WEBHOOK_PATH, telegram_update, methods=["POST"]),
+    ], lifespan=lifespan)
+
+
+def record_sms_status(services: Services, form: dict) -> None:
+    """Moves an SMS's status forward; an error code may tell us the member opted out."""
+    error_code = form.get("ErrorCode") or None
+    with unit_of_work(services.factory) as session:
+        message = outbox.advance_status(session, "sms", form.get("MessageSid", ""),
+                                        form.get("MessageStatus", ""),
+                                        f"twilio {error_code}" if error_code else None)
+        effect = sms.status_effect(error_code)
+        if message is not None and effect and message.member_id:
+            members.mark_unreachable(session, message.member_id, effect)

@@ -16,7 +16,7 @@ from bot.phones import to_e164
 from bot.settings import Settings
 from handlers import routes
 from handlers.turn import Turn
-from storage import clusters, conversations, members, messages
+from storage import clusters, conversations, members, messages, outbox
 from storage.db import unit_of_work
 from storage.models import InboundMessage, Member
 
@@ -43,7 +43,7 @@ class Engine:
     def receive(self, inbound: Inbound) -> int | None:
         """Stores the message (committed) and returns its id; None when it is a duplicate."""
         fields = asdict(inbound)
-        extra = {"question": fields.pop("question"), "telegram_username": fields.pop("telegram_username")}
+        extra = {key: fields.pop(key) for key in Inbound.EXTRA}
         fields["provider_id"] = fields["provider_id"] or uuid.uuid4().hex
         fields["text"] = fields["text"].replace("\x00", "")  # PostgreSQL text cannot hold NUL
         with unit_of_work(self.factory) as session:
@@ -86,9 +86,7 @@ class Engine:
         inbound = Inbound(
             channel=message.channel, address=message.address, text=clean(message.text or ""),
             provider_id=message.provider_id, choice=message.choice,
-            question=message.extra.get("question"), received_at=message.received_at,
-            telegram_username=message.extra.get("telegram_username"),
-        )
+            received_at=message.received_at, **message.extra)
         member = self._member(session, inbound)
         members.lock(session, member)
         session.refresh(member)
@@ -130,6 +128,10 @@ class Engine:
         """Carrier words, then HELP, MENU and LANG, then the open question, then keywords."""
         text, member = turn.inbound.text, turn.member
         whole = fold(text)
+        if turn.inbound.has_media and not member.opted_out:
+            turn.say(turn._("I can only read text messages. Please write your message."))
+            if not text:
+                return
         if whole in STOP_WORDS:
             return routes.stop(turn)
         if member.opted_out:
@@ -157,7 +159,7 @@ class Engine:
         if inbound.choice is not None:
             if inbound.question != data.get("_q"):
                 return reask(turn, turn._("That button belongs to an earlier question."))
-            turn.answer, turn.chosen = inbound.choice, True
+            turn.answer, turn.chosen = pressed(inbound.choice, choices), True
         else:
             turn.answer, turn.chosen = match_choice(inbound.text, choices)
         if not turn.answer:
@@ -178,7 +180,7 @@ class Engine:
             messages.mark_inbound(message, "failed", message.member_id)
             lang = member.language if member else None
             text = translate(lang, "Sorry, something went wrong. Please try again.")
-            messages.queue(session, channel=message.channel, address=message.address,
+            outbox.queue(session, channel=message.channel, address=message.address,
                            member_id=message.member_id, text=text)
 
 
@@ -203,6 +205,13 @@ def match_choice(text: str, choices: list[Choice]) -> tuple[str, bool]:
     return text, False
 
 
+def pressed(value: str, choices: list[Choice]) -> str:
+    """The value of a pressed button: sent as is, or as `#n` when it was too long for Telegram."""
+    if value.startswith("#") and value[1:].isdigit() and 1 <= int(value[1:]) <= len(choices):
+        return choices[int(value[1:]) - 1].value
+    return value
+
+
 def reask(turn: Turn, why: str) -> None:
     """Says why the answer was not taken and repeats the open question (one message)."""
     data = turn.data
@@ -212,8 +221,8 @@ def reask(turn: Turn, why: str) -> None:
 
 
 def queue_reply(session: Session, inbound: Inbound, member: Member, reply: Reply) -> None:
-    choices = [{"value": c.value, "label": c.label} for c in reply.choices]
-    if reply.question:
-        choices = [dict(c, question=reply.question) for c in choices]
-    messages.queue(session, channel=inbound.channel, address=inbound.address,
-                   member_id=member.id, text=reply.text, choices=choices)
+    choices = [{"value": c.value, "label": c.label, "question": reply.question}
+               for c in reply.choices]
+    outbox.queue(session, channel=inbound.channel, address=inbound.reply_to or inbound.address,
+                 member_id=member.id, text=reply.text, choices=choices,
+                 kind="final" if reply.final else "reply")

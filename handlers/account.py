@@ -20,7 +20,7 @@ def on_confirm(turn: Turn) -> None:
     if turn.answer != "yes":
         return turn.say(turn._("Nothing was deleted."))
     members.anonymise(turn.session, turn.member)
-    turn.say(turn._("Your data has been deleted. Goodbye."))
+    turn.say(turn._("Your data has been deleted. Goodbye."), final=True)
 
 
 STEPS = {"confirm_delete": on_confirm}

@@ -9,7 +9,7 @@ def stop(turn: Turn) -> None:
         return
     turn.member.opted_out = True
     turn.end()
-    turn.say(turn._("You will get no more messages from us. Send START to come back."))
+    turn.say(turn._("You will get no more messages from us. Send START to come back."), final=True)
 
 
 def start(turn: Turn) -> None:

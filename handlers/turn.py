@@ -32,8 +32,9 @@ class Turn:
         """Translates into the member's language."""
         return translate(self.lang, msgid, **values)
 
-    def say(self, text: str) -> None:
-        self.replies.append(Reply(text))
+    def say(self, text: str, *, final: bool = False) -> None:
+        """Adds a message; a `final` one is sent even though the member has just opted out."""
+        self.replies.append(Reply(text, final=final))
 
     def ask(self, flow: str, step: str, text: str, choices: list[Choice] = (), *,
             free_text: bool = True, preface: str | None = None, repeat: str | None = None) -> None:

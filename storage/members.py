@@ -84,3 +84,10 @@ def anonymise(session: Session, member: Member) -> None:
 
 def all_members(session: Session) -> list[Member]:
     return list(session.scalars(select(Member).where(Member.deleted_at.is_(None)).order_by(Member.id)))
+
+
+def mark_unreachable(session: Session, member_id: int, effect: str) -> None:
+    """Records what a provider told us: `opted_out`, `sms_unreachable` or `telegram_blocked`."""
+    member = session.get(Member, member_id)
+    if member is not None and effect in ("opted_out", "sms_unreachable", "telegram_blocked"):
+        setattr(member, effect, True)

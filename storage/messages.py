@@ -1,11 +1,11 @@
-"""Inbound messages (stored first, de-duplicated) and the outbox."""
+"""Inbound messages: stored first, de-duplicated by channel and provider id."""
 from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import InboundMessage, OutboundMessage
+from storage.models import InboundMessage
 
 
 def store_inbound(session: Session, **fields) -> InboundMessage | None:
@@ -30,25 +30,5 @@ def pending_inbound_ids(session: Session) -> list[int]:
     return list(
         session.scalars(
             select(InboundMessage.id).where(InboundMessage.status == "received").order_by(InboundMessage.id)
-        )
-    )
-
-
-def queue(session: Session, *, channel: str, address: str, member_id: int | None, text: str,
-          choices: list[dict] | None = None, kind: str = "reply") -> OutboundMessage:
-    """Adds a message to the outbox, in the caller's transaction."""
-    message = OutboundMessage(channel=channel, address=address, member_id=member_id, text=text,
-                              choices=choices or [], kind=kind)
-    session.add(message)
-    return message
-
-
-def queued_for(session: Session, channel: str, address: str) -> list[OutboundMessage]:
-    return list(
-        session.scalars(
-            select(OutboundMessage)
-            .where(OutboundMessage.channel == channel, OutboundMessage.address == address,
-                   OutboundMessage.status == "queued")
-            .order_by(OutboundMessage.id)
         )
     )

@@ -87,6 +87,9 @@ class Member(Base):
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
     registered: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    telegram_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    prefers_sms: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -189,10 +192,17 @@ class InboundMessage(Base):
 
 
 class OutboundMessage(Base):
-    """The outbox: every message out is a row here before any network call."""
+    """The outbox: every message out is a row here before any network call.
+
+    status: queued -> sending (claimed by a dispatcher until lease_until) -> sent -> delivered,
+    or undelivered / failed / undeliverable / cancelled, with the reason in `error`.
+    """
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "channel", "status", "not_before"),
+        Index("ix_outbox_recipient", "channel", "address", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -206,6 +216,9 @@ class OutboundMessage(Base):
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error: Mapped[str | None] = mapped_column(Text)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

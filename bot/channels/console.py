@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels import CHANNELS, render
 from bot.engine import Engine
 from bot.messages import Inbound
-from storage import messages
+from storage import outbox
 from storage.db import unit_of_work
 
 CHANNEL = "console"
@@ -42,7 +42,7 @@ class Console:
         """Takes the queued replies for this address off the outbox and draws them."""
         with unit_of_work(self.factory) as session:
             shown = []
-            for message in messages.queued_for(session, CHANNEL, self.address):
+            for message in outbox.queued_for(session, CHANNEL, self.address):
                 text, buttons = render(self.style, message.text, [c["label"] for c in message.choices])
                 if buttons:
                     text += "\n" + "  ".join(f"[{label}]" for label in buttons)

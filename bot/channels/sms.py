@@ -1,0 +1,88 @@
+"""SMS through Twilio: checking webhook signatures, reading inbound forms, sending messages."""
+import asyncio
+import logging
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.channels import SMS, render
+from bot.channels.errors import RateLimited, Rejected, Transient
+from bot.messages import Inbound
+from bot.phones import to_e164
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+INBOUND_PATH = "/webhooks/sms"
+STATUS_PATH = "/webhooks/sms/status"
+# Twilio error codes that say something lasting about the recipient.
+EFFECTS = {21610: "opted_out", 21211: "sms_unreachable", 21614: "sms_unreachable"}
+RATE_LIMIT_CODES = {20429, 21611, 30001}  # too many requests, queue full, queue overflow
+RATE_LIMIT_PAUSE = 5.0  # seconds; Twilio sends no Retry-After with these
+
+
+def configured(settings: Settings) -> bool:
+    return bool(settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from)
+
+
+def signature_ok(settings: Settings, path: str, form: dict, signature: str | None) -> bool:
+    """True when `X-Twilio-Signature` signs this form for our public URL + path.
+
+    The public URL, not the one the request arrived on: behind a proxy they differ."""
+    if not settings.twilio_auth_token or not signature:
+        return False
+    url = settings.public_url.rstrip("/") + path
+    return RequestValidator(settings.twilio_auth_token).validate(url, form, signature)
+
+
+def inbound(form: dict, region: str) -> Inbound:
+    """An Inbound from Twilio's inbound-message form."""
+    sender = form.get("From", "")
+    return Inbound(channel="sms", address=to_e164(sender, region) or sender,
+                   text=form.get("Body", ""), provider_id=form.get("MessageSid"),
+                   has_media=int(form.get("NumMedia") or 0) > 0)
+
+
+class SmsSender:
+    """Sends SMS with the twilio SDK's async client, reporting failures as SendErrors."""
+
+    def __init__(self, settings: Settings):
+        self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token,
+                             http_client=AsyncTwilioHttpClient(timeout=30))
+        self.client.api.base_url = settings.twilio_api_url.rstrip("/")
+        sender = settings.twilio_from
+        self.sender = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
+        self.status_callback = settings.public_url.rstrip("/") + STATUS_PATH
+
+    async def send(self, to: str, text: str, labels: list[str]) -> str:
+        """Sends one SMS (choices numbered in the text); returns Twilio's message sid."""
+        body, _ = render(SMS, text, labels)
+        try:
+            message = await self.client.messages.create_async(
+                to=to, body=body, status_callback=self.status_callback, **self.sender)
+        except TwilioRestException as error:
+            raise classify(error) from error
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise Transient(f"network: {error!r}") from error
+        return message.sid
+
+    async def close(self) -> None:
+        await self.client.http_client.close()
+
+
+def classify(error: TwilioRestException):
+    """The SendError a Twilio API error stands for."""
+    reason = f"twilio {error.status} {error.code}: {error.msg}"
+    if error.status == 429 or error.code in RATE_LIMIT_CODES:
+        return RateLimited(reason, RATE_LIMIT_PAUSE)
+    if error.status >= 500:
+        return Transient(reason)
+    return Rejected(reason, EFFECTS.get(error.code))
+
+
+def status_effect(error_code: str | None) -> str | None:
+    """What a status callback's ErrorCode tells about the recipient, if anything lasting."""
+    return EFFECTS.get(int(error_code)) if error_code and error_code.isdigit() else None

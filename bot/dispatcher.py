@@ -1,0 +1,179 @@
+"""The outbox dispatcher: claims due messages, sends them within rate limits, records the outcome.
+
+One loop per channel. Each claims a batch (the oldest pending message per recipient, so order
+per recipient holds), sends it concurrently within the channel's rate and Telegram's per-chat
+limits, and records every outcome in one transaction. A crash between claim and record leaves
+the batch claimed until its lease ends; then it is sent again: the only duplicates possible.
+"""
+import asyncio
+import logging
+import random
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels.errors import RateLimited, Rejected, SendError, Transient
+from bot.settings import Settings
+from storage import members, outbox
+from storage.db import unit_of_work
+from storage.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Claimed], Awaitable[str]]
+CHANNELS = ("sms", "telegram")
+MAX_ATTEMPTS = 8
+BACKOFF_CAP = 300.0  # seconds
+IDLE_POLL = 0.25  # seconds between looks for due messages when nothing wakes the loop
+TELEGRAM_PER_CHAT = (1, 1.0)  # messages per seconds, in a private chat
+TELEGRAM_PER_GROUP = (20, 60.0)
+
+
+class Dispatcher:
+    def __init__(self, factory: sessionmaker[Session], settings: Settings, senders: dict[str, Send],
+                 *, lease: float = 60.0, backoff_base: float = 1.0):
+        self.factory, self.senders = factory, senders
+        self.lease, self.backoff_base = timedelta(seconds=lease), backoff_base
+        self.worker = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        rates = {"sms": settings.sms_mps, "telegram": settings.telegram_mps}
+        self.limiters = {name: AsyncLimiter(rate, 1.0) for name, rate in rates.items() if rate > 0}
+        self.batch = {name: max(1, min(500, int(rates[name] * 10))) if rates[name] > 0 else 500
+                      for name in CHANNELS}
+        self.chat_limiters: dict[str, AsyncLimiter] = {}
+        self.paused_until = {name: 0.0 for name in CHANNELS}
+        self.wakeups = {name: asyncio.Event() for name in CHANNELS}
+        self.stopping = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.tasks: list[asyncio.Task] = []
+
+    async def start(self, release_claims: bool) -> None:
+        """Starts a loop per channel; `release_claims` when no other dispatcher can be running."""
+        self.loop = asyncio.get_running_loop()
+        if release_claims:
+            await asyncio.to_thread(self._release_claims)
+        self.tasks = [asyncio.create_task(self._run(name), name=f"outbox-{name}") for name in CHANNELS]
+
+    async def stop(self) -> None:
+        """Finishes the batches in flight (they are recorded), then stops."""
+        self.stopping.set()
+        self.wake()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    def wake(self) -> None:
+        """Tells the loops new messages are due; safe to call from any thread."""
+        if self.loop is None or self.loop.is_closed():
+            return
+        for event in self.wakeups.values():
+            self.loop.call_soon_threadsafe(event.set)
+
+    async def _run(self, channel: str) -> None:
+        while not self.stopping.is_set():
+            try:
+                sent = await self.dispatch_once(channel)
+            except Exception:  # the database is away, say: keep the loop, try again shortly
+                log.exception("outbox %s: dispatch failed", channel)
+                sent = 0
+            if not sent:
+                await self._idle(channel)
+
+    async def dispatch_once(self, channel: str) -> int:
+        """Claims, sends and records one batch; returns how many messages were claimed."""
+        await self._wait_for_pause(channel)
+        batch = await asyncio.to_thread(self._claim, channel)
+        if batch:
+            outcomes = await asyncio.gather(*(self._deliver(channel, m) for m in batch))
+            await asyncio.to_thread(self._record, outcomes)
+        return len(batch)
+
+    async def _idle(self, channel: str) -> None:
+        event = self.wakeups[channel]
+        try:
+            await asyncio.wait_for(event.wait(), timeout=IDLE_POLL)
+        except asyncio.TimeoutError:
+            pass
+        event.clear()
+
+    async def _wait_for_pause(self, channel: str) -> None:
+        delay = self.paused_until[channel] - asyncio.get_running_loop().time()
+        if delay > 0:
+            try:
+                await asyncio.wait_for(self.stopping.wait(), timeout=delay)
+            except asyncio.TimeoutError:
+                pass
+
+    def _claim(self, channel: str) -> list[Claimed]:
+        with unit_of_work(self.factory) as session:
+            return outbox.claim(session, channel, self.batch[channel], self.worker, self.lease)
+
+    def _release_claims(self) -> None:
+        with unit_of_work(self.factory) as session:
+            for channel in CHANNELS:
+                outbox.release_all(session, channel)
+
+    async def _deliver(self, channel: str, message: Claimed) -> tuple:
+        """Sends one message; returns the outcome to record."""
+        if message.member_opted_out and message.kind not in outbox.FINAL_KINDS:
+            return ("end", message, "cancelled", "opted out", None)
+        send = self.senders.get(channel)
+        if send is None:
+            return ("end", message, "undeliverable", "channel not configured", None)
+        await self._wait_for_pause(channel)
+        if channel in self.limiters:
+            await self.limiters[channel].acquire()
+        if channel == "telegram":
+            await self._chat_limiter(message.address).acquire()
+        try:
+            return ("sent", message, await send(message))
+        except RateLimited as error:
+            loop_time = asyncio.get_running_loop().time()
+            self.paused_until[channel] = max(self.paused_until[channel], loop_time + error.retry_after)
+            return ("retry", message, error.retry_after, str(error), False)
+        except Transient as error:
+            if message.attempts + 1 >= MAX_ATTEMPTS:
+                return ("end", message, "failed", f"gave up after {MAX_ATTEMPTS} attempts: {error}", None)
+            return ("retry", message, self.backoff(message.attempts), str(error), True)
+        except Rejected as error:
+            return ("end", message, "failed", str(error), error.effect)
+        except SendError as error:
+            return ("end", message, "failed", str(error), None)
+        except Exception as error:  # a bug in an adapter must not lose the message
+            log.exception("outbox %s: unexpected error sending %s", channel, message.id)
+            return ("retry", message, self.backoff(message.attempts), repr(error), True)
+
+    def backoff(self, attempts: int) -> float:
+        """Exponential with full jitter: spreads retries after an outage."""
+        return random.uniform(0.5, 1.0) * min(BACKOFF_CAP, self.backoff_base * 2 ** attempts)
+
+    def _chat_limiter(self, chat_id: str) -> AsyncLimiter:
+        limiter = self.chat_limiters.get(chat_id)
+        if limiter is None:
+            if len(self.chat_limiters) > 50_000:  # forget idle chats; their limit has long reset
+                self.chat_limiters.clear()
+            rate, period = TELEGRAM_PER_GROUP if chat_id.startswith("-") else TELEGRAM_PER_CHAT
+            limiter = self.chat_limiters[chat_id] = AsyncLimiter(rate, period)
+        return limiter
+
+    def _record(self, outcomes: list[tuple]) -> None:
+        with unit_of_work(self.factory) as session:
+            for outcome in outcomes:
+                record(session, *outcome)
+
+
+def record(session: Session, kind: str, message: Claimed, *details) -> None:
+    """Writes one send outcome; a rejection may also change what we know of the member."""
+    if kind == "sent":
+        outbox.mark_sent(session, message.id, details[0])
+    elif kind == "retry":
+        delay, error, attempt = details
+        outbox.retry_later(session, message.id, delay, error, attempt=attempt)
+    else:
+        status, error, effect = details
+        outbox.mark_failed(session, message.id, status, error)
+        if effect and message.member_id:
+            members.mark_unreachable(session, message.member_id, effect)
+        if status == "failed" and message.channel == "telegram" and message.kind == "broadcast":
+            outbox.fall_back_to_sms(session, message)

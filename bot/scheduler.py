@@ -1,0 +1,53 @@
+"""The scheduler: APScheduler with its jobs in our database, one running per deployment."""
+import logging
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import text
+
+from bot.settings import Settings
+from storage.db import engine_for
+
+log = logging.getLogger(__name__)
+LEADER_LOCK = 7_245_001  # PostgreSQL advisory lock id held by the process that runs jobs
+
+
+class Scheduler:
+    """Runs jobs only in the process that holds the leader lock (always, on SQLite): two
+    schedulers on one job store run jobs twice and can stall each other."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.engine = engine_for(settings.database_url)
+        self.scheduler = AsyncIOScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self.engine)}, timezone="UTC")
+        self.leader_connection = None
+
+    @property
+    def running(self) -> bool:
+        return self.scheduler.running
+
+    async def start(self) -> None:
+        if not self._become_leader():
+            log.info("another process runs the scheduler")
+            return
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.leader_connection is not None:
+            self.leader_connection.close()  # ends the session, which releases the lock
+            self.leader_connection = None
+
+    def _become_leader(self) -> bool:
+        if self.engine.dialect.name == "sqlite":
+            return True
+        connection = self.engine.connect()
+        taken = connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": LEADER_LOCK}).scalar()
+        connection.commit()
+        if taken:
+            self.leader_connection = connection
+        else:
+            connection.close()
+        return bool(taken)

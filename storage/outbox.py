@@ -1,0 +1,163 @@
+"""The outbox: messages queued in the sender's transaction, claimed and recorded by dispatchers."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import Member, OutboundMessage
+
+PENDING = ("queued", "sending")
+# Provider statuses in the order a message goes through them; a callback only moves forward.
+PROGRESS = {"queued": 0, "accepted": 0, "scheduled": 0, "sending": 1, "sent": 2,
+            "delivered": 3, "undelivered": 3, "failed": 3, "read": 4}
+# Kinds that still go to a member who has just opted out: the confirmation itself.
+FINAL_KINDS = ("final",)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def queue(session: Session, *, channel: str, address: str, member_id: int | None, text: str,
+          choices: list[dict] | None = None, kind: str = "reply",
+          not_before: datetime | None = None) -> OutboundMessage:
+    """Adds a message to the outbox, in the caller's transaction."""
+    message = OutboundMessage(channel=channel, address=address, member_id=member_id, text=text,
+                              choices=choices or [], kind=kind, not_before=not_before or now())
+    session.add(message)
+    return message
+
+
+def queued_for(session: Session, channel: str, address: str) -> list[OutboundMessage]:
+    return list(session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.channel == channel, OutboundMessage.address == address,
+               OutboundMessage.status == "queued")
+        .order_by(OutboundMessage.id)))
+
+
+def route(member: Member) -> tuple[str, str] | None:
+    """(channel, address) for a message the member did not ask for (a broadcast): Telegram when
+    they have it, as it costs nothing; SMS when they prefer it or Telegram is out of reach."""
+    if member.opted_out or member.deleted_at:
+        return None
+    if member.telegram_id and not member.telegram_blocked and not (member.prefers_sms and member.phone):
+        return "telegram", str(member.telegram_id)
+    if member.phone and not member.sms_unreachable:
+        return "sms", member.phone
+    return None
+
+
+def queue_to_member(session: Session, member: Member, text: str, kind: str = "broadcast",
+                    not_before: datetime | None = None) -> OutboundMessage | None:
+    """Queues a message on the member's cheapest reachable channel; None when there is none."""
+    where = route(member)
+    if where is None:
+        return None
+    return queue(session, channel=where[0], address=where[1], member_id=member.id, text=text,
+                 kind=kind, not_before=not_before)
+
+
+def fall_back_to_sms(session: Session, failed: "Claimed") -> OutboundMessage | None:
+    """Sends a broadcast that Telegram could not deliver by SMS instead, when the member has it."""
+    member = session.get(Member, failed.member_id) if failed.member_id else None
+    if member is None or member.opted_out or not member.phone or member.sms_unreachable:
+        return None
+    return queue(session, channel="sms", address=member.phone, member_id=member.id,
+                 text=failed.text, kind=failed.kind)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message a dispatcher holds until its lease ends; `member_opted_out` is read at claim."""
+
+    id: int
+    channel: str
+    address: str
+    text: str
+    choices: list
+    kind: str
+    attempts: int
+    member_id: int | None
+    member_opted_out: bool
+
+
+def claim(session: Session, channel: str, limit: int, worker: str, lease: timedelta) -> list[Claimed]:
+    """Takes up to `limit` due messages of a channel: only the oldest pending one per recipient,
+    so each recipient gets them in order. A message whose lease ran out (its dispatcher died) is
+    due again. PostgreSQL skips rows another dispatcher is claiming; SQLite runs one statement."""
+    o, earlier = OutboundMessage, aliased(OutboundMessage)
+    moment = now()
+    not_first = (select(earlier.id)
+                 .where(earlier.channel == o.channel, earlier.address == o.address,
+                        earlier.id < o.id, earlier.status.in_(PENDING))
+                 .exists())
+    due = ((o.status == "queued") & (o.not_before <= moment)) | (
+        (o.status == "sending") & (o.lease_until < moment))
+    ids = (select(o.id).where(o.channel == channel, due, ~not_first)
+           .order_by(o.id).limit(limit).with_for_update(skip_locked=True))
+    claimed = session.execute(
+        update(o).where(o.id.in_(ids.scalar_subquery()))
+        .values(status="sending", lease_until=moment + lease, claimed_by=worker)
+        .returning(o.id, o.channel, o.address, o.text, o.choices, o.kind, o.attempts, o.member_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    opted_out = opted_out_members(session, {row.member_id for row in claimed if row.member_id})
+    return sorted((Claimed(*row, member_opted_out=row.member_id in opted_out) for row in claimed),
+                  key=lambda c: c.id)
+
+
+def opted_out_members(session: Session, ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(Member.id).where(Member.id.in_(ids), Member.opted_out)))
+
+
+def release_all(session: Session, channel: str) -> int:
+    """Puts every claimed message of a channel back in the queue (one dispatcher, at start)."""
+    return session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.channel == channel, OutboundMessage.status == "sending")
+        .values(status="queued", lease_until=None, claimed_by=None)).rowcount
+
+
+def mark_sent(session: Session, message_id: int, provider_id: str | None) -> None:
+    session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        status="sent", provider_id=provider_id, sent_at=now(), lease_until=None,
+        attempts=OutboundMessage.attempts + 1, error=None))
+
+
+def retry_later(session: Session, message_id: int, delay: float, error: str, *, attempt: bool) -> None:
+    """Queues the message again after `delay` seconds; `attempt` counts it towards the limit."""
+    session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        status="queued", not_before=now() + timedelta(seconds=delay), lease_until=None,
+        error=error, attempts=OutboundMessage.attempts + (1 if attempt else 0)))
+
+
+def mark_failed(session: Session, message_id: int, status: str, error: str) -> None:
+    """Ends a message that will not be sent: failed, undeliverable or cancelled, with why."""
+    session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        status=status, error=error[:500], lease_until=None))
+
+
+def advance_status(session: Session, channel: str, provider_id: str, status: str,
+                   error: str | None = None) -> OutboundMessage | None:
+    """Applies a provider's status callback, only forward (callbacks come out of order)."""
+    message = session.scalar(
+        select(OutboundMessage)
+        .where(OutboundMessage.channel == channel, OutboundMessage.provider_id == provider_id)
+        .with_for_update())
+    if message is None or status not in PROGRESS:
+        return None
+    if PROGRESS[status] > PROGRESS.get(message.status, 0):
+        message.status = status
+        if error:
+            message.error = error
+    return message
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many messages are in each status (for progress and tests)."""
+    rows = session.execute(select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status))
+    return dict(rows.all())
