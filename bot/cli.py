@@ -130,9 +130,10 @@ def run(
     open_database(settings)
     if not settings.telegram_token:
         err.print("Telegram is off: CLUSTERBOT_TELEGRAM_TOKEN is not set.")
-    elif polling:
-        err.print("Telegram polling is not available yet: updates come by webhook.")
-    uvicorn.run(create_app(settings), host=host, port=port)
+    if not settings.twilio_account_sid:
+        err.print("SMS sending is off: CLUSTERBOT_TWILIO_ACCOUNT_SID is not set.")
+    uvicorn.run(create_app(settings, polling=polling), host=host, port=port,
+                timeout_graceful_shutdown=30)
 
 
 @db_app.command("upgrade")

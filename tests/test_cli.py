@@ -281,7 +281,7 @@ def test_lang_detect_exits_2_when_language_is_not_shipped(clusterbot):
 
 def test_run_serves_the_app_on_default_address(clusterbot, monkeypatch):
     served = {}
-    monkeypatch.setattr(cli.uvicorn, "run", lambda app, host, port: served.update(
+    monkeypatch.setattr(cli.uvicorn, "run", lambda app, host, port, **options: served.update(
         app=app, host=host, port=port))
 
     result = clusterbot("run", "--polling")
