@@ -35,19 +35,21 @@ class Services:
         self.engine = Engine(self.factory, settings)
         self.telegram = telegram.build_application(settings, polling) if telegram.configured(settings) else None
         self.telegram_sender = telegram.TelegramSender(self.telegram) if self.telegram else None
-        self.sms_sender = sms.SmsSender(settings) if sms.configured(settings) else None
-        senders = {}
-        if self.sms_sender:
-            senders["sms"] = lambda m: self.sms_sender.send(m.address, m.text, [c["label"] for c in m.choices])
-        if self.telegram_sender:
-            senders["telegram"] = lambda m: self.telegram_sender.send(m.address, m.text, m.choices)
-        self.dispatcher = Dispatcher(self.factory, settings, senders, lease=settings.outbox_lease_seconds)
+        self.sms_sender: sms.SmsSender | None = None  # its HTTP session needs the running loop
+        self.dispatcher = Dispatcher(self.factory, settings, {}, lease=settings.outbox_lease_seconds)
         self.scheduler = Scheduler(settings)
         self.bot_username: str | None = None
         self.tasks: set[asyncio.Task] = set()
         self.member_locks: dict[tuple[str, str], list] = {}  # key -> [lock, tasks using it]
 
     async def start(self) -> None:
+        if sms.configured(self.settings):
+            self.sms_sender = sms.SmsSender(self.settings)
+            self.dispatcher.senders["sms"] = lambda m: self.sms_sender.send(
+                m.address, m.text, [c["label"] for c in m.choices])
+        if self.telegram_sender:
+            self.dispatcher.senders["telegram"] = lambda m: self.telegram_sender.send(
+                m.address, m.text, m.choices)
         sqlite = self.settings.database_url.startswith("sqlite")
         await self.dispatcher.start(release_claims=sqlite)  # SQLite: this is the only dispatcher
         if self.telegram:

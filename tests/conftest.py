@@ -18,11 +18,6 @@ from storage.seed import seed
 
 POSTGRES_URL = os.environ.get("CLUSTERBOT_TEST_POSTGRES_URL")
 
-# The cast: the same people in every scene.
-AMINA = "+254722000001"  # fish processor
-JUMA = "+254722000002"  # fisher
-GRACE = "+254722000003"  # coordinator
-TOMAS = "+254722000004"  # craftsperson
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,12 @@ from storage.db import unit_of_work
 from storage.members import find
 from storage.models import Member, MemberProduct, Membership, OutboundMessage
 
+# The cast: the same people in every scene.
+AMINA = "+254722000001"  # fish processor
+JUMA = "+254722000002"  # fisher
+GRACE = "+254722000003"  # coordinator
+TOMAS = "+254722000004"  # craftsperson
+
 
 def member(factory, phone=None, telegram_id=None) -> Member | None:
     with unit_of_work(factory) as session:

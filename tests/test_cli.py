@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import AMINA, GRACE, JUMA, TOMAS
+from scenes import AMINA, GRACE, JUMA, TOMAS
 from sqlalchemy import select
 from typer.testing import CliRunner
 

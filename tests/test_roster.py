@@ -3,7 +3,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import AMINA, GRACE, JUMA
+from scenes import AMINA, GRACE, JUMA
 
 from bot import roster
 from storage import clusters, members, products

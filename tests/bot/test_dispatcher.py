@@ -3,7 +3,7 @@ import asyncio
 import time
 from datetime import timedelta
 
-from conftest import AMINA, JUMA
+from scenes import AMINA, JUMA
 from scenes import member, outbox as outbox_rows
 
 from bot.channels.errors import RateLimited, Rejected, Transient

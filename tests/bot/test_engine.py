@@ -3,7 +3,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import time_machine
-from conftest import AMINA, JUMA
+from scenes import AMINA, JUMA
 from scenes import count, half_written, member, outbox, profile
 
 from bot.engine import Engine, clean

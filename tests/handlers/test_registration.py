@@ -1,6 +1,6 @@
 """Registration scenes: Juma in Swahili, Tomás in English, Amina in French; by text, numbers, buttons."""
 import pytest
-from conftest import AMINA, JUMA, TOMAS
+from scenes import AMINA, JUMA, TOMAS
 from scenes import half_written, member, profile
 
 from bot.channels.console import Console

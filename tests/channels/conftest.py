@@ -1,0 +1,42 @@
+"""The real app on a free port, with the real SDKs pointed at local doubles of Twilio and Telegram."""
+import pytest
+from doubles.server import serve
+from doubles.telegram import TelegramDouble
+from doubles.twilio import TwilioDouble
+
+from live import PUBLIC_URL, SECRET, SMS_NUMBER
+
+from bot.app import create_app
+
+
+@pytest.fixture(scope="session")
+def twilio():
+    with TwilioDouble().running() as double:
+        yield double
+
+
+@pytest.fixture(scope="session")
+def telegram_api():
+    with TelegramDouble().running() as double:
+        yield double
+
+
+@pytest.fixture
+def channel_settings(settings, twilio, telegram_api):
+    twilio.reset()
+    telegram_api.reset()
+    return settings.model_copy(update={
+        "public_url": PUBLIC_URL,
+        "twilio_account_sid": twilio.account_sid, "twilio_auth_token": twilio.auth_token,
+        "twilio_from": SMS_NUMBER, "twilio_api_url": twilio.url,
+        "telegram_token": telegram_api.token, "telegram_secret": SECRET,
+        "telegram_api_url": telegram_api.base_url,
+        "sms_mps": 0, "telegram_mps": 0,
+    })
+
+
+@pytest.fixture
+def app_url(channel_settings, factory, kisumu):
+    """The running clusterbot app (webhooks, dispatcher, scheduler), stopped after the test."""
+    with serve(create_app(channel_settings)) as url:
+        yield url

@@ -1,0 +1,145 @@
+"""SMS end to end: signed Twilio webhooks in, the real twilio SDK out to the double."""
+from live import PUBLIC_URL, wait_for
+from scenes import JUMA, count, member, outbox
+
+from bot.i18n import translate
+from storage.models import InboundMessage
+
+
+def say(twilio, app_url, text, sender=JUMA, sid=None):
+    response = twilio.post_inbound(app_url, PUBLIC_URL, twilio.inbound_params(sender, text, sid))
+    assert response.status_code == 200, response.text
+    return response
+
+
+def replies_to(twilio, phone):
+    return [m.body for m in twilio.sent if m.to == phone]
+
+
+def test_fisher_registers_over_sms(twilio, app_url, factory):
+    answers = ["JIUNGE", "Juma", "1", "Kisumu", "sato, dagaa", "1"]
+    for number, text in enumerate(answers, 1):
+        say(twilio, app_url, text)
+        wait_for(lambda: len(replies_to(twilio, JUMA)) == number)
+    replies = replies_to(twilio, JUMA)
+    assert replies[0] == translate("sw", "What is your name?")
+    assert replies[1].endswith("1) Mvuvi 2) Mchakataji samaki 3) Fundi 4) Mkulima 5) Msambazaji "
+                               "chakula 6) Mfanyabiashara 7) Msafirishaji 8) Taasisi")
+    assert "Juma" in replies[-1]
+    assert member(factory, phone=JUMA).registered
+    assert twilio.sent[0].status_callback == PUBLIC_URL + "/webhooks/sms/status"
+
+
+def test_webhook_answers_with_empty_twiml(twilio, app_url):
+    response = say(twilio, app_url, "HELP")
+    assert response.headers["content-type"].startswith("application/xml")
+    assert "<Response" in response.text
+
+
+def test_forged_signature_is_refused_and_nothing_is_stored(twilio, app_url, factory):
+    import httpx
+    params = twilio.inbound_params(JUMA, "JOIN")
+    forged = httpx.post(app_url + "/webhooks/sms", data=params,
+                        headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"})
+    unsigned = httpx.post(app_url + "/webhooks/sms", data=params)
+    signed_for_other_url = twilio.post_inbound(app_url, "https://evil.example.org", params)
+    assert [forged.status_code, unsigned.status_code, signed_for_other_url.status_code] == [403] * 3
+    assert count(factory, InboundMessage) == 0
+    assert outbox(factory) == [] and twilio.sent == []
+
+
+def test_same_message_sid_three_times_gets_one_reply(twilio, app_url, factory):
+    params = twilio.inbound_params(JUMA, "JOIN")
+    for _ in range(3):
+        assert twilio.post_inbound(app_url, PUBLIC_URL, params).status_code == 200
+    wait_for(lambda: twilio.sent)
+    say(twilio, app_url, "HELP")  # a later message: once its reply is out, the first is settled
+    wait_for(lambda: len(twilio.sent) >= 2)
+    assert count(factory, InboundMessage) == 2
+    assert replies_to(twilio, JUMA).count(translate("en", "What is your name?")) == 1
+
+
+def test_twilio_server_error_then_success_delivers_once(twilio, app_url, factory):
+    twilio.fail_next(1, status=500)
+    say(twilio, app_url, "JOIN")
+    wait_for(lambda: twilio.sent, timeout=15)
+    [row] = outbox(factory)
+    assert row.status == "sent" and row.attempts == 2 and row.provider_id == twilio.sent[0].sid
+    assert len(twilio.sent) == 1
+
+
+def test_status_callbacks_out_of_order_only_move_forward(twilio, app_url, factory):
+    say(twilio, app_url, "JOIN")
+    [sms] = wait_for(lambda: twilio.sent)
+    wait_for(lambda: outbox(factory)[0].status == "sent")
+    for status in ("delivered", "sent", "queued", "sending"):
+        assert twilio.post_status(app_url, PUBLIC_URL, sms.sid, status).status_code == 200
+    assert outbox(factory)[0].status == "delivered"
+
+
+def test_status_callback_with_forged_signature_is_refused(twilio, app_url):
+    import httpx
+    response = httpx.post(app_url + "/webhooks/sms/status",
+                          data={"MessageSid": "SM1", "MessageStatus": "delivered"},
+                          headers={"X-Twilio-Signature": "AAAA"})
+    assert response.status_code == 403
+
+
+def test_recipient_who_unsubscribed_at_the_carrier_is_opted_out(twilio, app_url, factory):
+    twilio.reject(JUMA, code=21610)
+    say(twilio, app_url, "JOIN")
+    wait_for(lambda: (juma := member(factory, phone=JUMA)) and juma.opted_out)
+    [row] = outbox(factory)
+    assert row.status == "failed" and "21610" in row.error
+
+
+def test_invalid_number_is_marked_unreachable(twilio, app_url, factory):
+    twilio.reject(JUMA, code=21211)
+    say(twilio, app_url, "JOIN")
+    wait_for(lambda: (juma := member(factory, phone=JUMA)) and juma.sms_unreachable)
+
+
+def test_undelivered_status_with_unsubscribed_code_opts_out(twilio, app_url, factory):
+    say(twilio, app_url, "JOIN")
+    [sms] = wait_for(lambda: twilio.sent)
+    wait_for(lambda: outbox(factory)[0].status == "sent")
+    twilio.post_status(app_url, PUBLIC_URL, sms.sid, "undelivered", error_code=21610)
+    assert member(factory, phone=JUMA).opted_out
+    assert outbox(factory)[0].status == "undelivered"
+
+
+def test_picture_message_gets_a_text_only_reply(twilio, app_url):
+    params = twilio.inbound_params(JUMA, "")
+    params.update(NumMedia="1", MediaUrl0="https://api.twilio.com/media/1", MediaContentType0="image/jpeg")
+    assert twilio.post_inbound(app_url, PUBLIC_URL, params).status_code == 200
+    [sms] = wait_for(lambda: twilio.sent)
+    assert sms.body == translate("en", "I can only read text messages. Please write your message.")
+
+
+def test_healthz_answers_when_the_database_does(app_url):
+    import httpx
+    response = httpx.get(app_url + "/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_database_that_cannot_store_makes_twilio_retry(twilio, channel_settings, tmp_path):
+    """503 while the inbound table is gone; the same message is accepted once it is back."""
+    from doubles.server import serve
+    from sqlalchemy import create_engine, text
+
+    from bot.app import create_app
+    from storage.db import upgrade
+
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    upgrade(url)
+    params = twilio.inbound_params(JUMA, "JOIN")
+    with serve(create_app(channel_settings.model_copy(update={"database_url": url}))) as app_url:
+        admin = create_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text("ALTER TABLE inbound_messages RENAME TO inbound_away"))
+        assert twilio.post_inbound(app_url, PUBLIC_URL, params).status_code == 503
+        with admin.begin() as conn:
+            conn.execute(text("ALTER TABLE inbound_away RENAME TO inbound_messages"))
+        assert twilio.post_inbound(app_url, PUBLIC_URL, params).status_code == 200
+        wait_for(lambda: twilio.sent)
+        admin.dispose()

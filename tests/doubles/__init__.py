@@ -1,0 +1,1 @@
+"""Local HTTP doubles of the Twilio REST API and the Telegram Bot API, for the real SDKs."""
