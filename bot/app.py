@@ -168,8 +168,11 @@ def create_app(settings: Settings | None = None, *, polling: bool = False) -> St
                 settings, request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
             return Response("forbidden", status_code=403)
         try:
-            update = Update.de_json(await request.json(), services.telegram.bot)
-        except (ValueError, TypeError, KeyError):
+            data = await request.json()
+            update = Update.de_json(data, services.telegram.bot) if isinstance(data, dict) else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            update = None
+        if update is None:
             return Response("not an update", status_code=400)
         try:
             await services.accept_update(update)

@@ -29,6 +29,7 @@ CHANNELS = ("sms", "telegram")
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = 300.0  # seconds
 IDLE_POLL = 0.25  # seconds between looks for due messages when nothing wakes the loop
+IN_FLIGHT = 50  # concurrent sends per channel: more only slows the HTTP clients down
 TELEGRAM_PER_CHAT = (1, 1.0)  # messages per seconds, in a private chat
 TELEGRAM_PER_GROUP = (20, 60.0)
 
@@ -46,6 +47,7 @@ class Dispatcher:
         self.chat_limiters: dict[str, AsyncLimiter] = {}
         self.paused_until = {name: 0.0 for name in CHANNELS}
         self.wakeups = {name: asyncio.Event() for name in CHANNELS}
+        self.in_flight = {name: asyncio.Semaphore(IN_FLIGHT) for name in CHANNELS}
         self.stopping = asyncio.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.tasks: list[asyncio.Task] = []
@@ -127,7 +129,8 @@ class Dispatcher:
         if channel == "telegram":
             await self._chat_limiter(message.address).acquire()
         try:
-            return ("sent", message, await send(message))
+            async with self.in_flight[channel]:
+                return ("sent", message, await send(message))
         except RateLimited as error:
             loop_time = asyncio.get_running_loop().time()
             self.paused_until[channel] = max(self.paused_until[channel], loop_time + error.retry_after)

@@ -1,5 +1,6 @@
 """Telegram through python-telegram-bot: the webhook secret, updates as Inbounds, sending."""
 import hmac
+import warnings
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -112,7 +113,7 @@ class TelegramSender:
             message = await self.bot.send_message(chat_id=int(chat_id), text=text,
                                                   reply_markup=keyboard(choices))
         except RetryAfter as error:
-            raise RateLimited(f"telegram 429: {error.message}", seconds(error.retry_after)) from error
+            raise RateLimited(f"telegram 429: {error.message}", retry_seconds(error)) from error
         except Forbidden as error:  # blocked by the user, or removed from the group
             raise Rejected(f"telegram 403: {error.message}", "telegram_blocked") from error
         except BadRequest as error:  # chat not found, text too long...: retrying will not help
@@ -129,5 +130,9 @@ class TelegramSender:
             pass
 
 
-def seconds(value: int | timedelta) -> float:
+def retry_seconds(error: RetryAfter) -> float:
+    """retry_after as seconds (PTB 22 gives an int with a warning, or a timedelta when asked)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)

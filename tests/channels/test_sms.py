@@ -63,7 +63,7 @@ def test_twilio_server_error_then_success_delivers_once(twilio, app_url, factory
     twilio.fail_next(1, status=500)
     say(twilio, app_url, "JOIN")
     wait_for(lambda: twilio.sent, timeout=15)
-    [row] = outbox(factory)
+    [row] = wait_for(lambda: [m for m in outbox(factory) if m.status == "sent"])
     assert row.status == "sent" and row.attempts == 2 and row.provider_id == twilio.sent[0].sid
     assert len(twilio.sent) == 1
 
