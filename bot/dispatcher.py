@@ -42,8 +42,9 @@ class Dispatcher:
         self.worker = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         rates = {"sms": settings.sms_mps, "telegram": settings.telegram_mps}
         self.limiters = {name: AsyncLimiter(rate, 1.0) for name, rate in rates.items() if rate > 0}
-        self.batch = {name: max(1, min(500, int(rates[name] * 10))) if rates[name] > 0 else 500
-                      for name in CHANNELS}
+        # A batch is at most ten seconds of sending, and small: a crash re-sends at most one batch.
+        self.batch = {name: 2 * IN_FLIGHT if rates[name] <= 0 else
+                      max(1, min(2 * IN_FLIGHT, int(rates[name] * 10))) for name in CHANNELS}
         self.chat_limiters: dict[str, AsyncLimiter] = {}
         self.paused_until = {name: 0.0 for name in CHANNELS}
         self.wakeups = {name: asyncio.Event() for name in CHANNELS}
@@ -162,15 +163,15 @@ class Dispatcher:
 
     def _record(self, outcomes: list[tuple]) -> None:
         with unit_of_work(self.factory) as session:
+            outbox.mark_sent(session, [(o[1].id, o[2]) for o in outcomes if o[0] == "sent"])
             for outcome in outcomes:
-                record(session, *outcome)
+                if outcome[0] != "sent":
+                    record(session, *outcome)
 
 
 def record(session: Session, kind: str, message: Claimed, *details) -> None:
-    """Writes one send outcome; a rejection may also change what we know of the member."""
-    if kind == "sent":
-        outbox.mark_sent(session, message.id, details[0])
-    elif kind == "retry":
+    """Writes an outcome other than sent; a rejection may also change what we know of the member."""
+    if kind == "retry":
         delay, error, attempt = details
         outbox.retry_later(session, message.id, delay, error, attempt=attempt)
     else:

@@ -225,3 +225,27 @@ def test_channel_rate_limit_is_kept(factory, settings):
     started = time.monotonic()
     run_until(dispatcher, ["sms"], lambda: len(sms.sent) == 10)
     assert sms.sent[-1][2] - started >= (10 - mps) / mps * 0.9
+
+
+def test_bulk_queue_routes_like_one_by_one(factory):
+    """Every combination of what we know of a member: the SQL route equals the Python one."""
+    import itertools
+
+    from sqlalchemy import select
+
+    from storage.models import Member, OutboundMessage
+
+    states = list(itertools.product([None, "phone"], [None, 77], [False, True], [False, True],
+                                    [False, True], [False, True]))
+    with unit_of_work(factory) as session:
+        for i, (phone, tg, blocked, unreachable, prefers, out) in enumerate(states):
+            session.add(Member(phone=phone and f"+2547550{i:05d}", telegram_id=tg and tg * 1000 + i,
+                               telegram_blocked=blocked, sms_unreachable=unreachable,
+                               prefers_sms=prefers, opted_out=out))
+    with unit_of_work(factory) as session:
+        outbox.queue_to_members(session, select(Member.id), "hello")
+    with unit_of_work(factory) as session:
+        queued = {m.member_id: (m.channel, m.address) for m in session.scalars(select(OutboundMessage))}
+        expected = {m.id: outbox.route(m) for m in session.scalars(select(Member))}
+    assert queued == {k: v for k, v in expected.items() if v is not None}
+    assert len(queued) > 10
