@@ -143,3 +143,15 @@ def test_database_that_cannot_store_makes_twilio_retry(twilio, channel_settings,
         assert twilio.post_inbound(app_url, PUBLIC_URL, params).status_code == 200
         wait_for(lambda: twilio.sent)
         admin.dispose()
+
+
+def test_messaging_service_sends_instead_of_a_number(twilio, channel_settings, factory, kisumu):
+    from doubles.server import serve
+
+    from bot.app import create_app
+
+    service = "MG" + "1" * 32
+    with serve(create_app(channel_settings.model_copy(update={"twilio_from": service}))) as url:
+        say(twilio, url, "JOIN")
+        [sms] = wait_for(lambda: twilio.sent)
+    assert sms.messaging_service_sid == service and "From" not in sms.params

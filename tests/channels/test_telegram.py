@@ -145,3 +145,16 @@ def test_malformed_update_is_refused(telegram_api, app_url):
     response = httpx.post(app_url + "/webhooks/telegram", content=json.dumps([1, 2]),
                           headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
     assert response.status_code == 400
+
+
+def test_polling_takes_updates_without_a_webhook(channel_settings, telegram_api, factory, kisumu):
+    """`clusterbot run --polling`: getUpdates instead of a webhook, same handling."""
+    from doubles.server import serve
+
+    from bot.app import create_app
+
+    with serve(create_app(channel_settings, polling=True)):
+        assert telegram_api.webhook is None or not telegram_api.webhook.get("url")
+        telegram_api.queue_update(command_update(500, TOMAS, "/start"))
+        [reply] = wait_for(lambda: [m for m in telegram_api.sent if int(m.chat_id) == TOMAS])
+    assert reply.text == translate("en", "What is your name?")
