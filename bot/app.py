@@ -13,6 +13,7 @@ from starlette.routing import Route
 from telegram import Update
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot import simulator
 from bot.channels import sms, telegram
 from bot.dispatcher import Dispatcher
 from bot.engine import Engine
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None, *, polling: bool = False) -> St
         Route(sms.INBOUND_PATH, sms_inbound, methods=["POST"]),
         Route(sms.STATUS_PATH, sms_status, methods=["POST"]),
         Route(telegram.WEBHOOK_PATH, telegram_update, methods=["POST"]),
+        *simulator.routes(services),
     ], lifespan=lifespan)
 
 

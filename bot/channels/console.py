@@ -39,14 +39,21 @@ class Console:
         return self.replies()
 
     def replies(self) -> list[str]:
-        """Takes the queued replies for this address off the outbox and draws them."""
+        """Takes the queued replies for this address off the outbox, drawn as text."""
+        return [text + ("\n" + "  ".join(f"[{b}]" for b in buttons) if buttons else "")
+                for text, buttons in self.take_replies()]
+
+    def send_for_web(self, text: str) -> list[dict]:
+        """Like `send`, with the buttons kept apart for a page to draw."""
+        self.engine.handle(Inbound(channel=CHANNEL, address=self.address, text=text))
+        return [{"text": text, "buttons": buttons} for text, buttons in self.take_replies()]
+
+    def take_replies(self) -> list[tuple[str, list[str]]]:
+        """(text, button labels) of each queued reply, marked delivered."""
         with unit_of_work(self.factory) as session:
             shown = []
             for message in outbox.queued_for(session, CHANNEL, self.address):
-                text, buttons = render(self.style, message.text, [c["label"] for c in message.choices])
-                if buttons:
-                    text += "\n" + "  ".join(f"[{label}]" for label in buttons)
-                shown.append(text)
+                shown.append(render(self.style, message.text, [c["label"] for c in message.choices]))
                 self.buttons = message.choices or self.buttons
                 message.status = "delivered"
             return shown
