@@ -1,5 +1,4 @@
 """The `clusterbot` command: serve, migrate, set up clusters, chat in the terminal, load members."""
-import functools
 import io
 import re
 import sys
@@ -11,21 +10,21 @@ from typing import Annotated, Iterator
 import phonenumbers
 import typer
 import uvicorn
-from rich.console import Console as Terminal
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot import language, roster
 from bot.app import create_app
 from bot.channels.console import Console
+from bot.commands import prices as prices_commands
+from bot.commands import skills as skills_commands
+from bot.commands.common import USAGE, err, fail, open_database, out, prepare_database, reported
 from bot.engine import Engine
 from bot.i18n import SHIPPED
 from bot.locality import currency_of, languages_of, timezone_of
 from bot.phones import to_e164
-from bot.settings import Settings, get_settings
+from bot.settings import get_settings
 from storage import audit, clusters, members
-from storage.db import session_factory, unit_of_work, upgrade
-from storage.seed import seed
+from storage.db import unit_of_work
 
 app = typer.Typer(help="Chat and SMS bot for business cluster networks.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -39,56 +38,16 @@ app.add_typer(cluster_app, name="cluster")
 app.add_typer(coordinator_app, name="coordinator")
 app.add_typer(members_app, name="members")
 app.add_typer(lang_app, name="lang")
-
-out = Terminal(highlight=False, markup=False, emoji=False, soft_wrap=True)
-err = Terminal(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
+app.add_typer(prices_commands.app, name="prices")
+app.add_typer(skills_commands.app, name="skills")
 
 SLUG = re.compile(r"[a-z0-9-]{2,64}")
 CURRENCY = re.compile(r"[A-Za-z]{3}")
-USAGE, FAILURE = 2, 1
 
 
 class Style(str, Enum):
     sms = "sms"
     telegram = "telegram"
-
-
-def fail(reason: str, code: int = FAILURE) -> typer.Exit:
-    """Prints the one-line reason on stderr and returns the exit to raise."""
-    err.print(f"error: {reason}")
-    return typer.Exit(code)
-
-
-def reported(command):
-    """Turns any unexpected error of a command into a one-line reason and exit status 1."""
-    @functools.wraps(command)
-    def run_reported(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise
-        except Exception as e:
-            raise fail(one_line(e)) from None
-    return run_reported
-
-
-def one_line(error: Exception) -> str:
-    text = str(getattr(error, "orig", None) or error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
-def open_database(settings: Settings) -> sessionmaker[Session]:
-    """The session factory; a SQLite database is migrated and seeded first, so it just works."""
-    if settings.database_url.startswith("sqlite"):
-        prepare_database(settings.database_url)
-    return session_factory(settings.database_url)
-
-
-def prepare_database(url: str) -> None:
-    """Migrates to the newest schema and loads the shipped catalog and places (idempotent)."""
-    upgrade(url)
-    with unit_of_work(session_factory(url)) as session:
-        seed(session)
 
 
 def read_languages(text: str) -> list[str]:

@@ -24,3 +24,4 @@ def on_confirm(turn: Turn) -> None:
 
 
 STEPS = {"confirm_delete": on_confirm}
+KEYWORDS = {"delete": ask_delete}

@@ -24,3 +24,5 @@ def hint(turn: Turn) -> None:
     else:
         turn.say(turn._("Welcome to the cluster network! Send {join} to register, or {help} for help.",
                         join=keyword_word("join", turn.lang), help=keyword_word("help", turn.lang)))
+
+KEYWORDS = {"help": show}

@@ -30,3 +30,4 @@ def on_choice(turn: Turn) -> None:
 
 
 STEPS = {"choose": on_choice}
+KEYWORDS = {"menu": show}

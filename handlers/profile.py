@@ -84,3 +84,4 @@ def read_language(word: str) -> str | None:
 
 
 STEPS = {"pick_part": on_part, "pick_language": on_language}
+KEYWORDS = {"me": show, "lang": change_language}

@@ -320,3 +320,4 @@ STEPS = {
     "confirm": on_confirm,
     "pick_part": on_part,
 }
+KEYWORDS = {"join": start}

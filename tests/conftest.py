@@ -13,7 +13,8 @@ from bot.engine import Engine
 from bot.settings import Settings
 from storage import clusters
 from storage.db import engine_for, session_factory, unit_of_work, upgrade
-from storage.models import Base, Place
+from storage.models import Place
+from storage.schema import metadata
 from storage.seed import seed
 
 POSTGRES_URL = os.environ.get("CLUSTERBOT_TEST_POSTGRES_URL")
@@ -50,7 +51,7 @@ SEED_TABLES = {"products", "product_names", "places"}
 def factory(database_url):
     """A session factory on a database emptied of all but the seeded catalog and gazetteer."""
     with engine_for(database_url).begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(metadata.sorted_tables):
             if table.name not in SEED_TABLES:
                 conn.execute(table.delete())
         conn.execute(Place.__table__.delete().where(Place.cluster_id.is_not(None)))

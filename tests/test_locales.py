@@ -257,7 +257,7 @@ def summary(lang: str) -> str:
 
 def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
     values = {"name": NAME, "cluster": CLUSTER, "place": PLACE, "summary": summary(lang),
-              "count": str(count), "language": "Kiswahili"}
+              "count": str(count), "language": "Kiswahili", "code": "K7Q2M9"}
     values.update({k: keyword_word(k, lang) for k in keyword_aliases()})
     unknown = set(placeholders(msgid)) - set(values)
     assert not unknown, f"give {sorted(unknown)} of {msgid!r} a worst-case value in worst_values()"

@@ -2,7 +2,7 @@
 from alembic import context
 
 from storage.db import make_engine
-from storage.models import Base
+from storage.schema import metadata
 
 config = context.config
 
@@ -22,7 +22,7 @@ def run_migrations() -> None:
 def _run(connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

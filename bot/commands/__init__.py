@@ -1,0 +1,1 @@
+"""Sub-commands of `clusterbot`, one module per capability."""

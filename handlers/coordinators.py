@@ -1,0 +1,39 @@
+"""Who may act as a coordinator of a cluster, the polite refusal for others, and the audit trail."""
+from bot.i18n import fold
+from handlers.turn import Turn
+from storage import audit
+from storage.models import Cluster
+
+ROLE = "coordinator"
+
+
+def coordinated(turn: Turn) -> list[Cluster]:
+    """The clusters the member coordinates."""
+    return [m.cluster for m in turn.member.memberships if m.role == ROLE]
+
+
+def pick(turn: Turn, slug_or_name: str | None) -> list[Cluster] | None:
+    """The clusters a coordinator's command is about: the one named (slug or name), else all
+    they coordinate. Says a polite refusal and returns None when they may not act there."""
+    mine = coordinated(turn)
+    if slug_or_name:
+        wanted = fold(slug_or_name)
+        named = [c for c in mine if wanted in (fold(c.slug), fold(c.name))]
+        if not named:
+            refuse(turn)
+            return None
+        return named
+    if not mine:
+        refuse(turn)
+        return None
+    return mine
+
+
+def refuse(turn: Turn) -> None:
+    turn.say(turn._("Sorry, only a coordinator of that cluster can do this."))
+
+
+def record(turn: Turn, action: str, cluster: Cluster | None, **details) -> None:
+    """Writes the coordinator's action to the audit log, in the same transaction."""
+    audit.record(turn.session, action=action, actor=turn.member,
+                 cluster_id=cluster.id if cluster else None, **details)

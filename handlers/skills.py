@@ -1,0 +1,6 @@
+"""Skills needs: what members need to learn, counted per cluster for coordinators."""
+from handlers.turn import Handler
+
+FLOW = "skills"
+KEYWORDS: dict[str, Handler] = {}
+STEPS: dict[str, Handler] = {}
