@@ -12,6 +12,16 @@ log = logging.getLogger(__name__)
 LEADER_LOCK = 7_245_001  # PostgreSQL advisory lock id held by the process that runs jobs
 
 
+def periodic_jobs() -> list[tuple[str, str, dict]]:
+    """(id, "module:function", trigger arguments) of every capability's periodic jobs.
+
+    Jobs look for due work in our tables (reminders to send, broadcasts due), so a job that
+    runs late or twice does no harm, and work added by another process is found."""
+    from handlers.routes import CAPABILITIES
+
+    return [job for module in CAPABILITIES for job in getattr(module, "JOBS", [])]
+
+
 class Scheduler:
     """Runs jobs only in the process that holds the leader lock (always, on SQLite): two
     schedulers on one job store run jobs twice and can stall each other."""
@@ -32,6 +42,9 @@ class Scheduler:
             log.info("another process runs the scheduler")
             return
         self.scheduler.start()
+        for job_id, func, trigger in periodic_jobs():
+            self.scheduler.add_job(func, id=job_id, replace_existing=True, coalesce=True,
+                                   max_instances=1, misfire_grace_time=None, **trigger)
 
     async def stop(self) -> None:
         if self.scheduler.running:
