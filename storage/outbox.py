@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import JSON, Select, String, bindparam, case, cast, func, literal, null, select, update
+from sqlalchemy import JSON, Integer, Select, String, bindparam, case, cast, func, literal, null, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import Member, OutboundMessage, UTCDateTime
@@ -61,7 +61,7 @@ def route_columns():
 
 
 def queue_to_members(session: Session, member_ids: Select, text: str, kind: str = "broadcast",
-                     not_before: datetime | None = None) -> int:
+                     not_before: datetime | None = None, broadcast_id: int | None = None) -> int:
     """Queues one message per member of `member_ids` (a select of ids), each on their cheapest
     reachable channel, in one INSERT ... SELECT: a 100,000-member broadcast never loads members."""
     m, o = Member.__table__.c, OutboundMessage.__table__
@@ -69,12 +69,14 @@ def queue_to_members(session: Session, member_ids: Select, text: str, kind: str 
     moment = not_before or now()
     rows = (select(channel, address, m.id, literal(text), literal([], JSON), literal(kind),
                    literal("queued"), literal(0), literal(moment, UTCDateTime()),
-                   literal(now(), UTCDateTime()), literal(now(), UTCDateTime()))
+                   literal(now(), UTCDateTime()), literal(now(), UTCDateTime()),
+                   literal(broadcast_id, Integer()))
             .where(m.id.in_(member_ids), ~m.opted_out, m.deleted_at.is_(None), channel.is_not(None))
             .order_by(m.id))
     columns = ["channel", "address", "member_id", "text", "choices", "kind", "status", "attempts",
-               "not_before", "created_at", "updated_at"]
-    return session.execute(o.insert().from_select(columns, rows)).rowcount
+               "not_before", "created_at", "updated_at", "broadcast_id"]
+    inserted = session.execute(o.insert().from_select(columns, rows).returning(o.c.id))
+    return len(inserted.all())  # rowcount is not reliable for INSERT ... SELECT on every driver
 
 
 def queue_to_member(session: Session, member: Member, text: str, kind: str = "broadcast",
@@ -92,8 +94,10 @@ def fall_back_to_sms(session: Session, failed: "Claimed") -> OutboundMessage | N
     member = session.get(Member, failed.member_id) if failed.member_id else None
     if member is None or member.opted_out or not member.phone or member.sms_unreachable:
         return None
-    return queue(session, channel="sms", address=member.phone, member_id=member.id,
-                 text=failed.text, kind=failed.kind)
+    message = queue(session, channel="sms", address=member.phone, member_id=member.id,
+                    text=failed.text, kind=failed.kind)
+    message.broadcast_id = failed.broadcast_id
+    return message
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ class Claimed:
     kind: str
     attempts: int
     member_id: int | None
+    broadcast_id: int | None
     member_opted_out: bool
 
 
@@ -128,7 +133,8 @@ def claim(session: Session, channel: str, limit: int, worker: str, lease: timede
     claimed = session.execute(
         update(o).where(o.id.in_(ids.scalar_subquery()))
         .values(status="sending", lease_until=moment + lease, claimed_by=worker)
-        .returning(o.id, o.channel, o.address, o.text, o.choices, o.kind, o.attempts, o.member_id)
+        .returning(o.id, o.channel, o.address, o.text, o.choices, o.kind, o.attempts, o.member_id,
+                   o.broadcast_id)
         .execution_options(synchronize_session=False)
     ).all()
     opted_out = opted_out_members(session, {row.member_id for row in claimed if row.member_id})

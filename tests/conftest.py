@@ -5,7 +5,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from bot.channels.console import Console
@@ -51,8 +51,9 @@ SEED_TABLES = {"products", "product_names", "places"}
 def factory(database_url):
     """A session factory on a database emptied of all but the seeded catalog and gazetteer."""
     with engine_for(database_url).begin() as conn:
+        existing = set(inspect(conn).get_table_names())
         for table in reversed(metadata.sorted_tables):
-            if table.name not in SEED_TABLES:
+            if table.name not in SEED_TABLES and table.name in existing:
                 conn.execute(table.delete())
         conn.execute(Place.__table__.delete().where(Place.cluster_id.is_not(None)))
     return session_factory(database_url)

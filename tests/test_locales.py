@@ -183,7 +183,7 @@ CONFIRM = "Is this right? {summary}"
 # Messages shown only as a choice label or inside another message, never sent alone.
 FRAGMENTS = {
     *registration.ROLES.values(), *registration.PART_LABELS.values(), *menu.ITEMS.values(),
-    "Yes", "Change", "Cancel", "Yes, delete", "No, keep", "None", "Done", 'Keep "{place}"',
+    "Yes", "Change", "Cancel", "Send", "Yes, delete", "No, keep", "None", "Done", 'Keep "{place}"',
     "none", SUMMARY,
 }
 
@@ -231,6 +231,10 @@ QUESTIONS = {
         CHOICE_REASK),
     "Delete all your data? You will get no more messages from us.": (
         labels("Yes, delete", "No, keep"), CHOICE_REASK),
+    "What should the broadcast say?": (labels(), FREE_REASK + [
+        "Please send the text of the broadcast."]),
+    "This goes to {count} members: {telegram} on Telegram, {sms} by SMS ({segments} SMS each, "
+    "{total} in all). Send it?": (labels("Send", "Cancel"), CHOICE_REASK),
 }
 
 # (question, preface) that cannot fit in two SMS even in English, because the question is asked
@@ -257,7 +261,11 @@ def summary(lang: str) -> str:
 
 def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
     values = {"name": NAME, "cluster": CLUSTER, "place": PLACE, "summary": summary(lang),
-              "count": str(count), "language": "Kiswahili", "code": "K7Q2M9"}
+              "count": str(count), "language": "Kiswahili", "code": "K7Q2M9",
+              # broadcasts: counts of a 100,000-member network
+              "id": "12345", "sent": "100000", "delivered": "100000", "failed": "100000",
+              "telegram": "100000", "sms": "100000", "segments": "2", "total": "200000",
+              "time": "2026-12-04 10:00", "product": "x" * 30}
     values.update({k: keyword_word(k, lang) for k in keyword_aliases()})
     unknown = set(placeholders(msgid)) - set(values)
     assert not unknown, f"give {sorted(unknown)} of {msgid!r} a worst-case value in worst_values()"
