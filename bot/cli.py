@@ -2,7 +2,9 @@
 import io
 import re
 import sys
+import time
 import zoneinfo
+from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Iterator
@@ -10,6 +12,7 @@ from typing import Annotated, Iterator
 import phonenumbers
 import typer
 import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import IntegrityError
 
 from bot import language, roster
@@ -23,7 +26,11 @@ from bot.i18n import SHIPPED
 from bot.locality import currency_of, languages_of, timezone_of
 from bot.phones import to_e164
 from bot.settings import get_settings
-from storage import audit, clusters, members
+from handlers.broadcasts import summary
+from handlers.products import catalog_names
+from handlers.products import read_one as read_product
+from handlers.registration import ROLES
+from storage import audit, broadcasts, clusters, members, outbox
 from storage.db import unit_of_work
 
 app = typer.Typer(help="Chat and SMS bot for business cluster networks.", no_args_is_help=True,
@@ -218,6 +225,106 @@ def chat_turn(console: Console, line: str, channel: Style) -> list[str]:
             return [f"(there is no button {number})"]
         return console.press(number)
     return console.send(line)
+
+
+@app.command()
+@reported
+def broadcast(
+    text: Annotated[str, typer.Argument(help="The message (in the cluster's first language).")],
+    cluster: Annotated[str, typer.Option(help="Slug of the cluster network.")],
+    role: Annotated[str | None, typer.Option(help="Only members with this role (a slug).")] = None,
+    place: Annotated[str | None, typer.Option(help="Only members in this place.")] = None,
+    language: Annotated[str | None, typer.Option(help="Only members reading this language.")] = None,
+    product: Annotated[str | None, typer.Option(help="Only members dealing in this product.")] = None,
+    translation: Annotated[list[str] | None, typer.Option(
+        help="The text in another language, as xx=TEXT (repeatable): each member gets theirs.")] = None,
+    at: Annotated[str | None, typer.Option(
+        help="When to send, ISO 8601 (no offset: the cluster's time zone); default now.")] = None,
+    grace: Annotated[int, typer.Option(
+        help="Minutes a scheduled broadcast may still go out late (after downtime).")] = 60,
+    wait: Annotated[int, typer.Option(help="Seconds to wait for sending progress.")] = 600,
+):
+    """Queue a broadcast to a cluster's members and show its progress while it is sent."""
+    settings = get_settings()
+    factory = open_database(settings)
+    with unit_of_work(factory) as session:
+        network = clusters.by_slug(session, cluster)
+        if network is None:
+            raise fail(f"no cluster {cluster}")
+        filters = broadcast_filters(session, role, place, language, product)
+        texts = {"": text, **read_translations(translation or [])}
+        send_at = read_time(at, network.timezone)
+        sent = broadcasts.create(session, coordinator_id=None, cluster_ids=[network.id],
+                                 filters=filters, texts=texts, send_at=send_at,
+                                 grace_seconds=grace * 60)
+        audit.record(session, action="broadcast.send", actor="cli", cluster_id=network.id,
+                     broadcast_id=sent.id, scheduled=send_at.isoformat() if send_at else None)
+        if send_at and send_at > datetime.now(timezone.utc):
+            out.print(f"Broadcast {sent.id} scheduled for {send_at.isoformat()}.")
+            return
+        count = broadcasts.queue(session, sent, network.languages[0] if network.languages else "en")
+        broadcast_id = sent.id
+    out.print(f"Broadcast {broadcast_id}: {count} members.")
+    show_progress(factory, broadcast_id, count, wait)
+
+
+def broadcast_filters(session, role, place, language, product) -> dict:
+    """The audience filters of the broadcast command; exits 2 on one it cannot read."""
+    if role is not None and role not in ROLES:
+        raise fail(f"unknown role {role}: one of {', '.join(ROLES)}", USAGE)
+    if language is not None and language not in SHIPPED:
+        raise fail(f"languages must be among {','.join(SHIPPED)}: {language}", USAGE)
+    filters = {key: value for key, value in
+               (("role", role), ("place", place), ("language", language)) if value}
+    if product is not None:
+        product_id = read_product(catalog_names(session), product)
+        if product_id is None:
+            raise fail(f"unknown product {product}", USAGE)
+        filters["product_id"] = product_id
+    return filters
+
+
+def read_translations(items: list[str]) -> dict[str, str]:
+    """`sw=Habari` items -> {"sw": "Habari"}; exits 2 on a bad one."""
+    texts = {}
+    for item in items:
+        code, _, text = item.partition("=")
+        if code.strip() not in SHIPPED or not text.strip():
+            raise fail(f"a translation is xx=TEXT with xx among {','.join(SHIPPED)}: {item}", USAGE)
+        texts[code.strip()] = text.strip()
+    return texts
+
+
+def read_time(text: str | None, zone: str) -> datetime | None:
+    """An ISO time, read in the cluster's time zone when it has no offset; exits 2 when bad."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"not an ISO 8601 time: {text}", USAGE) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+    return moment.astimezone(timezone.utc)
+
+
+def show_progress(factory, broadcast_id: int, total: int, wait: int) -> None:
+    """A progress bar until every message is sent or failed; then the counts."""
+    deadline = time.monotonic() + wait
+    with Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task("sending", total=total)
+        while True:
+            with unit_of_work(factory) as session:
+                counts = broadcasts.progress(session, broadcast_id)
+            pending = sum(counts.get(s, 0) for s in outbox.PENDING)
+            bar.update(task, completed=total - pending)
+            if not pending or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    done = summary(counts)
+    out.print(f"sent {done['sent']}, delivered {done['delivered']}, failed {done['failed']}"
+              + (f", still queued {pending} (is `clusterbot run` running?)" if pending else ""))
 
 
 @members_app.command("import")
