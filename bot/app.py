@@ -44,6 +44,10 @@ class Services:
         self.member_locks: dict[tuple[str, str], list] = {}  # key -> [lock, tasks using it]
 
     async def start(self) -> None:
+        """Starts the channels, then the scheduler, then the dispatcher; `stop` goes backwards."""
+        if self.telegram:
+            await self._start_telegram()
+        await self.scheduler.start()
         if sms.configured(self.settings):
             self.sms_sender = sms.SmsSender(self.settings)
             self.dispatcher.senders["sms"] = lambda m: self.sms_sender.send(
@@ -53,9 +57,6 @@ class Services:
                 m.address, m.text, m.choices)
         sqlite = self.settings.database_url.startswith("sqlite")
         await self.dispatcher.start(release_claims=sqlite)  # SQLite: this is the only dispatcher
-        if self.telegram:
-            await self._start_telegram()
-        await self.scheduler.start()
         self._background(self._process_pending())
 
     async def stop(self) -> None:
