@@ -1,6 +1,608 @@
-"""Meetings: invitations with a short code, RSVP, reminders, cancellations, attendance."""
-from handlers.turn import Handler
+"""Meetings: a coordinator calls one, members answer YES or NO with its code, reminders go out
+24 h and 2 h before, and the coordinator can move, cancel or list it.
+
+    MEETING [cluster] date time place: title      MEETING CANCEL code
+    MEETING MOVE code date time                   MEETING LIST code
+
+A missing part is asked for, one at a time; the coordinator sees how many members the
+invitation reaches and confirms before anything is sent.
+"""
+from datetime import datetime
+
+from bot.channels import CHANNELS, SMS, render
+from bot.i18n import N_, SHIPPED, command_word, fold, keyword_word, translate
+from bot.messages import Choice
+from bot.segments import count_segments
+from handlers import coordinators, dates
+from handlers.turn import Turn
+from storage import clusters, meetings, outbox
+from storage.meetings import Meeting
+from storage.models import Cluster, utcnow
 
 FLOW = "meetings"
-KEYWORDS: dict[str, Handler] = {}
-STEPS: dict[str, Handler] = {}
+MAX_TITLE = 60
+MAX_PLACE = 60
+TELEGRAM_TEXT = 4000  # Telegram refuses a message over 4096 characters
+# The word after MEETING for the coordinator's other commands, in each shipped language.
+ACTIONS = {
+    "cancel": {"en": ("cancel",), "sw": ("ghairi", "sitisha"), "fr": ("annuler",),
+               "pt": ("cancelar",)},
+    "move": {"en": ("move", "postpone", "reschedule"), "sw": ("hamisha", "ahirisha"),
+             "fr": ("deplacer", "reporter"), "pt": ("mudar", "adiar", "remarcar")},
+    "list": {"en": ("list",), "sw": ("orodha",), "fr": ("liste",), "pt": ("lista",)},
+}
+# Words a place may start with after the time (`10am at Dunga`), dropped from the place.
+PLACE_LEAD = {"at", "in", "@", "kwa", "katika", "pale", "à", "au", "em", "no", "na"}
+
+INVITATION = N_("Meeting {code}: {title}. {starts}, {place}. Will you come? Reply {accept} or "
+                "{decline}.")
+REMINDER_COMING = N_("Reminder: {title}, {starts}, {place}. See you there!")
+REMINDER_WAITING = N_("Reminder: {title}, {starts}, {place}. Will you come? Reply {accept} or "
+                      "{decline}.")
+CANCELLED = N_("Cancelled: the meeting {title} of {starts} ({code}) will not take place.")
+MOVED = N_("Meeting {code} moved: {title} is now {starts}, {place}. Will you come? Reply "
+           "{accept} or {decline}.")
+# Attendance lines: SMS shows who comes; Telegram, with room, every group.
+GROUPS = ((N_("Coming: {people}"), "yes"), (N_("Not coming: {people}"), "no"),
+          (N_("No answer yet: {people}"), None))
+
+
+def start(turn: Turn) -> None:
+    """MEETING: calls a meeting; with CANCEL, MOVE or LIST, acts on one by its code."""
+    _, _, args = turn.inbound.text.partition(" ")
+    first, _, rest = args.strip().partition(" ")
+    action = action_of(first)
+    if action:
+        return ACTION_STARTS[action](turn, rest.strip())
+    named, args = named_cluster(turn, args.strip())
+    chosen = coordinators.pick(turn, named)
+    if chosen is None:
+        return refused(turn, "create", named)
+    turn.data = {"mode": "create", "cluster_ids": [c.id for c in chosen]}
+    if len(chosen) == 1:
+        turn.data["cluster"] = chosen[0].id
+    read_command(turn, args, chosen[0].timezone)
+    ask_next(turn)
+
+
+def action_of(word: str) -> str | None:
+    """`cancel`, `move` or `list` for the word after MEETING in any language, else None."""
+    folded = command_word(word) if word else ""
+    return next((action for action, by_lang in ACTIONS.items()
+                 if any(folded in words for words in by_lang.values())), None)
+
+
+def action_word(action: str, lang: str) -> str:
+    """The word for an action in the member's language, upper-cased: `ORODHA`."""
+    return ACTIONS[action].get(lang, ACTIONS[action]["en"])[0].upper()
+
+
+def named_cluster(turn: Turn, args: str) -> tuple[str | None, str]:
+    """The cluster (slug or name) the command starts with, if it names one, and the rest."""
+    words = args.split()
+    for cluster in clusters.all_clusters(turn.session):
+        for name in sorted({cluster.slug, cluster.name}, key=len, reverse=True):
+            size = len(name.split())
+            if fold(" ".join(words[:size])) == fold(" ".join(name.split())):
+                return name, " ".join(words[size:])
+    return None, args
+
+
+def refused(turn: Turn, command: str, named: str | None = None,
+            cluster: Cluster | None = None) -> None:
+    """Ends the conversation after a refusal (already said) and writes it to the audit log."""
+    turn.end()
+    coordinators.record(turn, "meeting.refused", cluster, command=command, named=named)
+
+
+def read_command(turn: Turn, args: str, tz: str) -> None:
+    """Keeps the date and time words, the place and the title the command gives, and why a
+    part could not be taken (said when that part is asked for)."""
+    head, title = dates.split_title(args)
+    reading = dates.scan(head, tz, utcnow())
+    data = turn.data
+    data["when"], data["why"] = reading.said, {}
+    rest = reading.rest.split()
+    if reading.empty and rest:  # no date where it should start: the place cannot be told apart
+        data["why"]["day"] = turn._("I could not read that date.")
+        rest = []
+    if reading.clock is None and rest and any(c.isdigit() for c in rest[0]):
+        data["why"]["time"], rest = turn._("I could not read that time."), rest[1:]
+    while rest and rest[0].lower() in PLACE_LEAD:
+        rest = rest[1:]
+    for part, text in (("place", " ".join(rest)), ("title", title)):
+        problem = check(turn, part, text) if text else None
+        if problem:
+            data["why"][part] = problem
+        elif text:
+            data[part] = text
+
+
+def why(turn: Turn, part: str, preface: str | None) -> str | None:
+    """The preface for the question about `part`: the one given, else why the command's was
+    not taken (said once)."""
+    return preface or turn.data.get("why", {}).pop(part, None)
+
+
+def check(turn: Turn, part: str, text: str) -> str | None:
+    """Why a place or title cannot be taken, or None."""
+    most = MAX_PLACE if part == "place" else MAX_TITLE
+    if not any(c.isalpha() for c in text) and part == "place":
+        return turn._("Please send the name of a place.")
+    if not any(c.isalpha() for c in text):
+        return turn._("Please send a short title in words.")
+    if len(text) > most:
+        return turn._("That is too long: at most {count} characters.", count=most)
+    return None
+
+
+# --- Asking for what is missing --------------------------------------------------------------
+
+def ask_next(turn: Turn, preface: str | None = None) -> None:
+    """Asks the first missing part; with all of them, asks to confirm."""
+    data = turn.data
+    if "cluster" not in data:
+        return ask_cluster(turn, preface)
+    if "at" not in data:
+        return ask_when(turn, preface)
+    if data["mode"] == "move":
+        return ask_confirm_move(turn)
+    if "place" not in data:
+        return ask_place(turn, why(turn, "place", preface))
+    if "title" not in data:
+        return ask_title(turn, why(turn, "title", preface))
+    ask_confirm(turn)
+
+
+def ask_cluster(turn: Turn, preface: str | None = None) -> None:
+    """Asks which of the coordinator's clusters the meeting is for."""
+    mine = [c for c in coordinators.coordinated(turn) if c.id in turn.data["cluster_ids"]]
+    turn.ask(FLOW, "pick_cluster", turn._("Which cluster is the meeting for?"),
+             [Choice(str(c.id), c.name) for c in mine], free_text=False, preface=preface)
+
+
+def on_cluster(turn: Turn) -> None:
+    """Stores the cluster and asks for the next part."""
+    turn.data["cluster"] = int(turn.answer)
+    ask_next(turn)
+
+
+def ask_when(turn: Turn, preface: str | None = None) -> None:
+    """Asks for the day or the time, or which moment was meant; stores it when clear."""
+    cluster = cluster_of(turn)
+    reading = dates.scan(turn.data.get("when", ""), cluster.timezone, utcnow())
+    if reading.rest:  # the words disagree (two days, `10am jioni`): start the moment again
+        turn.data["when"] = ""
+        return ask_day(turn, turn._("I could not read that date."))
+    if not reading.day:
+        return ask_day(turn, why(turn, "day", preface))
+    if not reading.clock:
+        return ask_time(turn, why(turn, "time", preface))
+    when = dates.resolve(reading, cluster.timezone, utcnow())
+    if when is None:
+        turn.data["when"] = ""
+        return ask_day(turn, turn._("I could not read that date."))
+    if isinstance(when, dates.Ambiguous):
+        return ask_which(turn, when, cluster)
+    turn.data["at"] = when.isoformat()
+    ask_next(turn)
+
+
+def ask_day(turn: Turn, preface: str | None = None) -> None:
+    """Asks the day of the meeting."""
+    turn.ask(FLOW, "ask_day", turn._("What day is the meeting? For example: Fri, 4 Dec, "
+                                     "tomorrow."), preface=preface)
+
+
+def on_day(turn: Turn) -> None:
+    """Reads the day (and the time, when given too) and asks for what is still missing."""
+    reading = dates.scan(turn.answer, cluster_of(turn).timezone, utcnow())
+    if reading.rest or not reading.day:
+        return ask_day(turn, turn._("I could not read that date."))
+    known = turn.data.get("when", "")
+    turn.data["when"] = turn.answer if reading.clock else f"{turn.answer} {known}".strip()
+    ask_next(turn)
+
+
+def ask_time(turn: Turn, preface: str | None = None) -> None:
+    """Asks the time the meeting starts."""
+    turn.ask(FLOW, "ask_time", turn._("At what time does it start? For example: 10am, 14:30."),
+             preface=preface)
+
+
+def on_time(turn: Turn) -> None:
+    """Reads the time (and a new day, when given too) and asks for what is still missing."""
+    reading = dates.scan(turn.answer, cluster_of(turn).timezone, utcnow())
+    if reading.rest or not reading.clock:
+        return ask_time(turn, turn._("I could not read that time."))
+    known = turn.data.get("when", "")
+    turn.data["when"] = turn.answer if reading.day else f"{known} {turn.answer}".strip()
+    ask_next(turn)
+
+
+def ask_which(turn: Turn, ambiguous: dates.Ambiguous, cluster: Cluster) -> None:
+    """Offers the moments the words may mean; a new date and time is an answer too."""
+    choices = [Choice(moment.isoformat(),
+                      dates.format_when(moment, cluster.timezone, turn.lang, swahili_hour=False))
+               for moment in ambiguous.choices]
+    turn.ask(FLOW, "pick_when", turn._("Which day and time do you mean?"), choices,
+             preface=turn._("That time has passed.") if ambiguous.passed else None)
+
+
+def on_which(turn: Turn) -> None:
+    """Stores the moment chosen, or reads the one typed instead."""
+    if turn.chosen:
+        turn.data["at"] = turn.answer
+        return ask_next(turn)
+    reading = dates.scan(turn.answer, cluster_of(turn).timezone, utcnow())
+    if reading.rest or not reading.day or not reading.clock:
+        turn.data["when"] = ""
+        return ask_day(turn, turn._("I could not read that date."))
+    turn.data["when"] = turn.answer
+    ask_next(turn)
+
+
+def ask_place(turn: Turn, preface: str | None = None) -> None:
+    """Asks where the meeting is."""
+    turn.ask(FLOW, "ask_place", turn._("Where is the meeting?"), preface=preface)
+
+
+def on_place(turn: Turn) -> None:
+    """Stores the place and asks for the next part."""
+    place = turn.answer.strip()
+    problem = check(turn, "place", place)
+    if problem:
+        return ask_place(turn, problem)
+    turn.data["place"] = place
+    ask_next(turn)
+
+
+def ask_title(turn: Turn, preface: str | None = None) -> None:
+    """Asks what the meeting is about."""
+    turn.ask(FLOW, "ask_title", turn._("What is the meeting about? Send a short title."),
+             preface=preface)
+
+
+def on_title(turn: Turn) -> None:
+    """Stores the title and asks to confirm."""
+    title = turn.answer.strip()
+    problem = check(turn, "title", title)
+    if problem:
+        return ask_title(turn, problem)
+    turn.data["title"] = title
+    ask_next(turn)
+
+
+# --- Calling the meeting ---------------------------------------------------------------------
+
+def ask_confirm(turn: Turn) -> None:
+    """Shows the meeting and how many members it reaches, and asks to send it."""
+    data, cluster = turn.data, cluster_of(turn)
+    reach = meetings.audience_size(turn.session, cluster.id, turn.member.id)
+    if not reach:
+        turn.end()
+        return turn.say(turn._("Nobody in {cluster} can get an invitation yet.",
+                               cluster=cluster.name))
+    when = dates.format_when(datetime.fromisoformat(data["at"]), cluster.timezone, turn.lang)
+    turn.ask(FLOW, "confirm", turn._("{title}, {starts}, {place}. Send the invitation to {count} "
+                                     "members?", title=data["title"], starts=when,
+                                     place=data["place"], count=reach),
+             # Not "Cancel": typed alone, carriers read it as STOP.
+             [Choice("yes", turn._("Yes")), Choice("no", turn._("Do not send"))], free_text=False)
+
+
+def on_confirm(turn: Turn) -> None:
+    """Schedules the meeting and sends the invitations on yes; drops it on no."""
+    data = turn.data
+    if turn.answer != "yes":
+        turn.end()
+        return turn.say(turn._("OK, nothing was sent."))
+    starts_at, now = datetime.fromisoformat(data["at"]), utcnow()
+    if starts_at <= now:
+        data.pop("at")
+        return ask_next(turn, turn._("That time has passed."))
+    turn.end()
+    cluster = turn.session.get(Cluster, data["cluster"])
+    meeting, invited = meetings.schedule(
+        turn.session, cluster_id=cluster.id, organiser_id=turn.member.id, title=data["title"],
+        place=data["place"], starts_at=starts_at, now=now)
+    tell(turn.session, meeting, INVITATION)
+    coordinators.record(turn, "meeting.create", cluster, meeting_id=meeting.id, code=meeting.code,
+                        starts_at=starts_at.isoformat(), invited=invited)
+    turn.say(turn._("Invitation sent to {count} members. Its code is {code}. For the answers, "
+                    "send {command}.", count=invited, code=meeting.code,
+                    command=command(turn, "list", meeting.code)))
+
+
+def command(turn: Turn, action: str, code: str) -> str:
+    """`MKUTANO ORODHA K7Q3`: a coordinator's command in their language."""
+    return f"{keyword_word('meeting', turn.lang)} {action_word(action, turn.lang)} {code}"
+
+
+# --- Messages to the invited -----------------------------------------------------------------
+
+def tell(session, meeting: Meeting, msgid: str,
+         answers: tuple[str | None, ...] | None = None) -> int:
+    """Queues `msgid` about the meeting to its invitees (with one of `answers` when given), each
+    in their language, one INSERT per language; returns how many were queued. Sent as
+    broadcasts, so one Telegram cannot deliver goes by SMS instead."""
+    ids = meetings.invitees(meeting.id, answers)
+    spoken = meetings.languages_of(session, ids)
+    shipped = tuple(lang for lang in SHIPPED if lang in spoken)
+    queued = 0
+    for lang in shipped:
+        queued += outbox.queue_to_members(session, meetings.invitees(meeting.id, answers, lang),
+                                          about(meeting, msgid, lang))
+    if any(lang not in shipped for lang in spoken):  # never chose, or a language we do not ship
+        others = meetings.invitees(meeting.id, answers, other_languages=shipped)
+        queued += outbox.queue_to_members(session, others, about(meeting, msgid, None))
+    return queued
+
+
+def about(meeting: Meeting, msgid: str, lang: str | None) -> str:
+    """`msgid` filled in with the meeting's details for a member speaking `lang`."""
+    return translate(lang, msgid, code=meeting.code, title=meeting.title, place=meeting.place,
+                     starts=dates.format_when(meeting.starts_at, meeting.cluster.timezone, lang),
+                     accept=reply_word("yes", meeting, lang),
+                     decline=reply_word("no", meeting, lang))
+
+
+def reply_word(keyword: str, meeting: Meeting, lang: str | None) -> str:
+    """`NDIYO K7Q3`: what to send to answer the invitation, in the member's language."""
+    return f"{keyword_word(keyword, lang)} {meeting.code}"
+
+
+# --- Answers ---------------------------------------------------------------------------------
+
+def open_invitations(session, member, code: str | None) -> list:
+    """The member's invitations to meetings not begun yet, as answers.py takes them."""
+    from handlers.answers import Invitation
+
+    return [Invitation(invitation.meeting.code, invitation.created_at,
+                       lambda turn, yes, chosen=invitation.id: answer(turn, chosen, yes))
+            for invitation in meetings.open_invitations(session, member.id, utcnow(), code)]
+
+
+def answer(turn: Turn, invitation_id: int, yes: bool) -> None:
+    """Records the member's answer (a later one replaces it) and thanks them."""
+    invitation = turn.session.get(meetings.Invitation, invitation_id)
+    meetings.record_answer(invitation, yes, utcnow())
+    meeting = invitation.meeting
+    if yes:
+        starts = dates.format_when(meeting.starts_at, meeting.cluster.timezone, turn.lang)
+        return turn.say(turn._("Thank you! See you at {title}, {starts}, {place}.",
+                               title=meeting.title, starts=starts, place=meeting.place))
+    turn.say(turn._("Thank you, noted: you will not come to {title}. If that changes, reply "
+                    "{accept}.", title=meeting.title, accept=reply_word("yes", meeting, turn.lang)))
+
+
+# --- Reminders -------------------------------------------------------------------------------
+
+def reminders_job() -> None:
+    """Sends the meeting reminders that are due (run every minute by the scheduler)."""
+    from bot import jobs
+
+    with jobs.transaction() as session:
+        send_reminders(session, jobs.now())
+
+
+def send_reminders(session, now: datetime) -> int:
+    """Sends each due reminder once, to those who said yes or have not answered (not to those
+    who said no); a reminder overtaken by a later one (the job was down) is skipped. Returns
+    how many meetings were reminded."""
+    latest: dict[int, meetings.Reminder] = {}
+    for reminder in meetings.due_reminders(session, now):
+        meetings.mark_sent(reminder, now)
+        meeting = reminder.meeting
+        if meeting.status != "scheduled" or meeting.starts_at <= now:
+            continue
+        if meeting.id not in latest or reminder.lead_minutes < latest[meeting.id].lead_minutes:
+            latest[meeting.id] = reminder
+    for reminder in latest.values():
+        tell(session, reminder.meeting, REMINDER_COMING, answers=("yes",))
+        tell(session, reminder.meeting, REMINDER_WAITING, answers=(None,))
+    meetings.close_past(session, now)
+    return len(latest)
+
+
+JOBS = [("meeting-reminders", "handlers.meetings:reminders_job",
+         {"trigger": "interval", "seconds": 60})]
+
+
+# --- CANCEL, MOVE, LIST ----------------------------------------------------------------------
+
+def start_cancel(turn: Turn, args: str) -> None:
+    """MEETING CANCEL code: asks to confirm, then tells everyone invited."""
+    meeting = find_meeting(turn, args, "cancel")
+    if meeting:
+        ask_confirm_cancel(turn, meeting)
+
+
+def start_move(turn: Turn, args: str) -> None:
+    """MEETING MOVE code date time: reads the new moment (asks for what is missing)."""
+    code, _, when = args.partition(" ")
+    meeting = find_meeting(turn, code, "move")
+    if meeting:
+        begin_move(turn, meeting, when.strip())
+
+
+def start_list(turn: Turn, args: str) -> None:
+    """MEETING LIST code: who comes, who does not, who has not answered."""
+    meeting = find_meeting(turn, args, "list", open_only=False)
+    if meeting:
+        show_attendance(turn, meeting)
+
+
+def find_meeting(turn: Turn, args: str, action: str, open_only: bool = True) -> Meeting | None:
+    """The meeting the code names, when the member coordinates its cluster; without a code,
+    asks which of their upcoming meetings (and returns None); says why otherwise."""
+    code = args.split()[0].strip(".,!?").upper()[:8] if args.split() else ""
+    mine = coordinators.coordinated(turn)
+    if not mine:
+        coordinators.refuse(turn)
+        return refused(turn, action)
+    if not code:
+        return ask_meeting(turn, action, mine)
+    meeting = meetings.by_code(turn.session, code)
+    if meeting is None:
+        turn.end()
+        return turn.say(turn._("No meeting has the code {code}.", code=code))
+    if coordinators.pick(turn, meeting.cluster.slug) is None:
+        return refused(turn, action, code, meeting.cluster)
+    if open_only and (meeting.status != "scheduled" or meeting.starts_at <= utcnow()):
+        turn.end()
+        return turn.say(turn._("Meeting {code} is over or cancelled.", code=meeting.code))
+    return meeting
+
+
+def ask_meeting(turn: Turn, action: str, mine: list[Cluster]) -> None:
+    """Offers the coordinator's upcoming meetings to act on."""
+    upcoming = meetings.upcoming(turn.session, [c.id for c in mine], utcnow())
+    if not upcoming:
+        turn.end()
+        return turn.say(turn._("You have no upcoming meetings."))
+    turn.data = {"mode": action}
+    turn.ask(FLOW, "pick_meeting", turn._("Which meeting?"),
+             [Choice(m.code, f"{m.code} {m.title[:20]}") for m in upcoming])
+
+
+def on_meeting(turn: Turn) -> None:
+    """Acts on the meeting chosen (or whose code is typed)."""
+    action = turn.data["mode"]
+    turn.end()
+    ACTION_STARTS[action](turn, turn.answer)
+
+
+def begin_move(turn: Turn, meeting: Meeting, when: str) -> None:
+    """Reads the new moment given with MOVE, asking for what is missing."""
+    turn.data = {"mode": "move", "meeting": meeting.id, "cluster": meeting.cluster_id,
+                 "when": when}
+    ask_next(turn)
+
+
+def ask_confirm_move(turn: Turn) -> None:
+    """Shows the new moment and how many will be told, and asks to move the meeting."""
+    meeting = turn.session.get(Meeting, turn.data["meeting"])
+    when = dates.format_when(datetime.fromisoformat(turn.data["at"]), meeting.cluster.timezone,
+                             turn.lang)
+    turn.ask(FLOW, "confirm_move", turn._("Move {title} ({code}) to {starts}? The {count} members "
+                                          "invited will be told.", title=meeting.title,
+                                          code=meeting.code, starts=when,
+                                          count=meetings.invitee_count(turn.session, meeting.id)),
+             [Choice("yes", turn._("Yes")), Choice("no", turn._("No, leave it"))], free_text=False)
+
+
+def on_confirm_move(turn: Turn) -> None:
+    """Moves the meeting and tells everyone invited."""
+    data = turn.data
+    meeting = turn.session.get(Meeting, data["meeting"])
+    if turn.answer != "yes" or meeting.status != "scheduled":
+        turn.end()
+        return turn.say(turn._("OK, the meeting stays as it was."))
+    starts_at, now = datetime.fromisoformat(data["at"]), utcnow()
+    if starts_at <= now:
+        data.pop("at")
+        return ask_next(turn, turn._("That time has passed."))
+    turn.end()
+    old = meeting.starts_at
+    meetings.move(turn.session, meeting, starts_at, now)
+    # Everyone invited is told, those who said no too: their no was for the old time.
+    told = tell(turn.session, meeting, MOVED)
+    coordinators.record(turn, "meeting.move", meeting.cluster, meeting_id=meeting.id,
+                        code=meeting.code, old=old.isoformat(), new=starts_at.isoformat())
+    turn.say(turn._("Meeting {code} now starts {starts}. {count} members will be told.",
+                    code=meeting.code, count=told,
+                    starts=dates.format_when(starts_at, meeting.cluster.timezone, turn.lang)))
+
+
+def ask_confirm_cancel(turn: Turn, meeting: Meeting) -> None:
+    """Shows the meeting and how many will be told, and asks to cancel it."""
+    turn.data = {"mode": "cancel", "meeting": meeting.id}
+    when = dates.format_when(meeting.starts_at, meeting.cluster.timezone, turn.lang)
+    turn.ask(FLOW, "confirm_cancel", turn._("Cancel {title} ({code}), {starts}? The {count} "
+                                            "members invited will be told.", title=meeting.title,
+                                            code=meeting.code, starts=when,
+                                            count=meetings.invitee_count(turn.session, meeting.id)),
+             [Choice("yes", turn._("Yes")), Choice("no", turn._("No, leave it"))], free_text=False)
+
+
+def on_confirm_cancel(turn: Turn) -> None:
+    """Cancels the meeting and tells everyone invited."""
+    meeting = turn.session.get(Meeting, turn.data["meeting"])
+    turn.end()
+    if turn.answer != "yes" or meeting.status != "scheduled":
+        return turn.say(turn._("OK, the meeting stays as it was."))
+    meetings.cancel(turn.session, meeting, utcnow())
+    # Everyone invited is told, those who said no too: they may have told others about it,
+    # and a cancellation should never be learnt at a closed door.
+    told = tell(turn.session, meeting, CANCELLED)
+    coordinators.record(turn, "meeting.cancel", meeting.cluster, meeting_id=meeting.id,
+                        code=meeting.code)
+    turn.say(turn._("Meeting {code} is cancelled. {count} members will be told.",
+                    code=meeting.code, count=told))
+
+
+def show_attendance(turn: Turn, meeting: Meeting) -> None:
+    """Counts the answers and names who comes, within 2 SMS; on Telegram, every name."""
+    turn.end()
+    counts = meetings.answer_counts(turn.session, meeting.id)
+    text = turn._("{title} ({code}), {starts}. Yes: {yes_count}. No: {no_count}. No answer: "
+                  "{open_count}.",
+                  title=meeting.title, code=meeting.code, yes_count=counts["yes"],
+                  no_count=counts["no"], open_count=counts[None],
+                  starts=dates.format_when(meeting.starts_at, meeting.cluster.timezone, turn.lang))
+    channel = CHANNELS.get(turn.inbound.channel, SMS)  # the terminal gets the SMS budget
+    groups = GROUPS if channel.max_segments is None else GROUPS[:1]
+    for msgid, answer_given in groups:
+        if counts[answer_given]:
+            line = longest_line(turn, msgid, meeting.id, answer_given, counts[answer_given],
+                                lambda line: fits(channel, f"{text}\n{line}"))
+            if line is None:
+                break
+            text = f"{text}\n{line}"
+    coordinators.record(turn, "meeting.list", meeting.cluster, meeting_id=meeting.id,
+                        code=meeting.code)
+    turn.say(text)
+
+
+def longest_line(turn: Turn, msgid: str, meeting_id: int, answer_given: str | None, total: int,
+                 room) -> str | None:
+    """The group's line with as many names as there is room for, the others counted."""
+    found, best = meetings.names(turn.session, meeting_id, answer_given, limit=1000), None
+    for shown in range(1, len(found) + 1):
+        line = turn._(msgid, people=", ".join(found[:shown]))
+        if total > shown:
+            line += " " + turn._("and {count} more", count=total - shown)
+        if not room(line):
+            break
+        best = line
+    return best
+
+
+def fits(channel, text: str) -> bool:
+    """Whether the text fits the channel's budget (2 SMS, or one Telegram message)."""
+    if channel.max_segments is None:
+        return len(text) <= TELEGRAM_TEXT
+    body, _ = render(channel, text, [])
+    return count_segments(body) <= channel.max_segments
+
+
+def cluster_of(turn: Turn) -> Cluster:
+    """The cluster the meeting being called or moved belongs to."""
+    return turn.session.get(Cluster, turn.data["cluster"])
+
+
+ACTION_STARTS = {"cancel": start_cancel, "move": start_move, "list": start_list}
+KEYWORDS = {"meeting": start}
+STEPS = {
+    "pick_cluster": on_cluster,
+    "ask_day": on_day,
+    "ask_time": on_time,
+    "pick_when": on_which,
+    "ask_place": on_place,
+    "ask_title": on_title,
+    "confirm": on_confirm,
+    "pick_meeting": on_meeting,
+    "confirm_move": on_confirm_move,
+    "confirm_cancel": on_confirm_cancel,
+}
