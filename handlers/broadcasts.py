@@ -100,7 +100,7 @@ def take_text(turn: Turn, text: str) -> None:
         "This goes to {count} members: {telegram} on Telegram, {sms} by SMS ({segments} SMS each, "
         "{total} in all). Send it?", count=sum(reach.values()), telegram=reach.get("telegram", 0),
         sms=reach.get("sms", 0), segments=segments, total=segments * reach.get("sms", 0)),
-        [Choice("yes", turn._("Send")), Choice("no", turn._("Cancel"))], free_text=False)
+        [Choice("yes", turn._("Send")), Choice("no", turn._("Do not send"))], free_text=False)
 
 
 def read_texts(text: str) -> dict[str, str] | None:

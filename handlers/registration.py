@@ -245,7 +245,8 @@ def product_label(turn: Turn, product_id: int | None, raw: str) -> str:
 
 def confirm_choices(turn: Turn) -> list[Choice]:
     return [Choice("yes", turn._("Yes")), Choice("change", turn._("Change")),
-            Choice("cancel", turn._("Cancel"))]
+            # Not "Cancel": typed alone by SMS, that word is a carrier opt-out (STOP).
+            Choice("cancel", turn._("Do not save"))]
 
 
 def ask_confirm(turn: Turn) -> None:

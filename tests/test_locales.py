@@ -17,7 +17,8 @@ from bot import i18n
 from bot.channels import SMS, render
 from bot.i18n import LANGUAGE_NAMES, SHIPPED, keyword_aliases, keyword_word, translate
 from bot.segments import MAX_REPLY_SEGMENTS, count_segments, is_gsm7
-from handlers import menu, registration
+from handlers import market, menu, registration
+from handlers import skills
 from storage.catalog import load_products
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,6 +175,8 @@ PLACE = "Mbita Point Fish Landing Beach"
 CLUSTERS = [CLUSTER, "Lake Victoria Women Fish Trade", "Kisumu Jua Kali Artisans Group",
             "Migori Cassava Food Suppliers"]  # the cluster question lists every cluster
 PLACES = [PLACE, "Kisumu Kibuye Municipal Market", "Homa Bay Municipal Fish Market"]
+MEETING_TITLE = "Cold chain and ice supply for the fish processors of Dunga 2"
+MEETING_STARTS = "Jumamosi 10 Jan 04:46 (saa 10 na dakika 46 asubuhi)"  # the longest shown
 SUMMARY_PRODUCTS = ("nile_perch", "omena", "tilapia", "cassava")
 
 SUMMARY = "{name}, {role}, {cluster}, {place}. Products: {products}. Language: {language}."
@@ -183,8 +186,9 @@ CONFIRM = "Is this right? {summary}"
 # Messages shown only as a choice label or inside another message, never sent alone.
 FRAGMENTS = {
     *registration.ROLES.values(), *registration.PART_LABELS.values(), *menu.ITEMS.values(),
-    "Yes", "Change", "Cancel", "Send", "Yes, delete", "No, keep", "None", "Done", 'Keep "{place}"',
-    "none", SUMMARY,
+    "Yes", "Change", "Do not save", "Send", "Yes, delete", "No, keep", "None", "Done", 'Keep "{place}"',
+    "none", SUMMARY, "piece", "wholesale", "No, leave it", "Do not send",
+    *market.FRAGMENTS,
 }
 
 # Reasons the engine or a handler gives before asking a question again (same message).
@@ -192,6 +196,12 @@ ANY_REASK = ["That button belongs to an earlier question.", "Your message was em
 NUMBER = "Please answer with a number from 1 to {count}."
 COMMAND = "That looks like a command. Send {menu} to leave this question, or answer it:"
 FREE_REASK = ANY_REASK + [COMMAND]  # questions that take typed answers
+PRICE_PROBLEMS = [
+    'I do not know the product "{product}". Send e.g. {price} tilapia.', '"{text}" is not a price.',
+    "Please give the price per {unit}, e.g. {example}.", "The price must be more than 0.",
+    "That price is too high. Please check it and send it again.",
+    "Please send the name of a market, e.g. Kisumu.",
+    'I do not know the market "{place}". Send a town or market name, e.g. Kisumu.']
 CHOICE_REASK = ANY_REASK + [NUMBER]  # questions answered only by one of the choices
 
 
@@ -221,7 +231,7 @@ QUESTIONS = {
         labels("None"), FREE_REASK + ["Please send product names, like: tilapia, maize."]),
     "Which language do you prefer?": (lambda lang: [LANGUAGE_NAMES[c] for c in SHIPPED],
                                       CHOICE_REASK),
-    CONFIRM: (labels("Yes", "Change", "Cancel"), CHOICE_REASK),
+    CONFIRM: (labels("Yes", "Change", "Do not save"), CHOICE_REASK),
     "What do you want to change?": (lambda lang: parts(lang) + [translate(lang, "Done")],
                                     CHOICE_REASK),
     # Asked again as "What do you want to change?" (with the same choices), not with the summary.
@@ -231,10 +241,70 @@ QUESTIONS = {
         CHOICE_REASK),
     "Delete all your data? You will get no more messages from us.": (
         labels("Yes, delete", "No, keep"), CHOICE_REASK),
+    # Prices: the reasons a half-read PRICE command is asked again.
+    **{question: (labels(), FREE_REASK + PRICE_PROBLEMS) for question in (
+        "Which product? Send its name, and a market if you like, e.g. tilapia Kisumu.",
+        "Send the product, the price per unit and the market, e.g. tilapia 120/kg Kisumu.",
+        "What is the price of {product}? Send e.g. 120/{unit}.",
+        "Which market is this price from?")},
+    "Which product do you mean?": (lambda lang: sorted(
+        (p.names[lang][0] for p in products_by_slug().values()), key=len)[-3:], CHOICE_REASK),
+    "Which cluster is this price for?": (lambda lang: CLUSTERS, CHOICE_REASK),
+    "Which price report?": (lambda lang: ["123456: " + "x" * 14 + " 10000000"] * 4, CHOICE_REASK),
+    # Skills: the longest offer of any role (or of none); the six longest skill names.
+    "Which skill do you need? Send a number, or write it.": (
+        lambda lang: max((skills.offer_labels(roles, lang)
+                          for roles in [[r] for r in registration.ROLES] + [[]]),
+                         key=lambda shown: len(" 1) ".join(shown))),
+        FREE_REASK + ["Please write the skill you need, e.g. bookkeeping.",
+                      "Please send at most {count} needs at a time.",
+                      "Please describe each need in a few words."]),
+    "Which cluster is the training for?": (lambda lang: CLUSTERS, CHOICE_REASK),
+    "Which skill is the training for? Send a number, or write it.": (
+        lambda lang: sorted((skills.skill_name(s, lang) for s in skills.catalog()), key=len)[-6:],
+        FREE_REASK + ["Please name one skill for the training.",
+                      "Please describe each need in a few words."]),
+    "When is the training? Send the date and time, e.g. 10/12 10:00.": (
+        labels(), FREE_REASK + ["That date has passed.", "Please send a date within a year from now.",
+                                "Please send a date and time, like 10/12 10:00."]),
+    "At what time does it start? e.g. 10:00": (labels(), FREE_REASK + ["Please send a time, like 10:00."]),
+    "Where is the training?": (labels(), FREE_REASK + ["Please send the name of a place."]),
+    # Market: a listing's missing or bad part; the member's four longest products; their place.
+    **{question: (lambda lang: market_products(lang), FREE_REASK + [market.HINTS["product"]])
+       for question in (
+        "What do you want to sell? Send the product, e.g. tilapia.",
+        "What do you want to buy? Send the product, e.g. maize.")},
+    "How much {product}? Send the quantity and unit, e.g. 50kg.": (
+        labels(), FREE_REASK + [market.HINTS["quantity"], market.HINTS["unit"]]),
+    **{question: (labels("Negotiable"), FREE_REASK + [market.HINTS["price"]]) for question in (
+        "Price per {measure}? Send a number, e.g. 120.",
+        "Highest price per {measure}? Send a number, e.g. 120.")},
+    "Where? Send the town or market.": (
+        lambda lang: [PLACE[:26], translate(lang, "Anywhere")],
+        FREE_REASK + ["Please send the name of a place."]),
+    # Meetings: the longest moment shown (Swahili adds the Swahili hour); up to 4 readings.
+    "Which cluster is the meeting for?": (lambda lang: CLUSTERS, CHOICE_REASK),
+    "What day is the meeting? For example: Fri, 4 Dec, tomorrow.": (
+        labels(), FREE_REASK + ["I could not read that date.", "That time has passed."]),
+    "At what time does it start? For example: 10am, 14:30.": (
+        labels(), FREE_REASK + ["I could not read that time.", "That time has passed."]),
+    "Which day and time do you mean?": (lambda lang: [MEETING_STARTS.split(" (")[0]] * 4,
+                                        FREE_REASK + ["That time has passed."]),
+    "Where is the meeting?": (labels(), FREE_REASK + [
+        "Please send the name of a place.", "That is too long: at most {count} characters."]),
+    "What is the meeting about? Send a short title.": (labels(), FREE_REASK + [
+        "Please send a short title in words.", "That is too long: at most {count} characters."]),
+    "{title}, {starts}, {place}. Send the invitation to {count} members?": (
+        labels("Yes", "Do not send"), CHOICE_REASK),
+    "Which meeting?": (lambda lang: [f"K7Q2 {MEETING_TITLE[:20]}"] * 5, FREE_REASK),
+    "Move {title} ({code}) to {starts}? The {count} members invited will be told.": (
+        labels("Yes", "No, leave it"), CHOICE_REASK),
+    "Cancel {title} ({code}), {starts}? The {count} members invited will be told.": (
+        labels("Yes", "No, leave it"), CHOICE_REASK),
     "What should the broadcast say?": (labels(), FREE_REASK + [
         "Please send the text of the broadcast."]),
     "This goes to {count} members: {telegram} on Telegram, {sms} by SMS ({segments} SMS each, "
-    "{total} in all). Send it?": (labels("Send", "Cancel"), CHOICE_REASK),
+    "{total} in all). Send it?": (labels("Send", "Do not send"), CHOICE_REASK),
 }
 
 # (question, preface) that cannot fit in two SMS even in English, because the question is asked
@@ -259,6 +329,11 @@ def summary(lang: str) -> str:
                      products=shown, language=LANGUAGE_NAMES[lang])
 
 
+def market_products(lang: str) -> list[str]:
+    """The four longest product names of the catalog in `lang` (a member's products as choices)."""
+    return sorted((p.names[lang][0] for p in products_by_slug().values()), key=len)[-4:]
+
+
 def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
     values = {"name": NAME, "cluster": CLUSTER, "place": PLACE, "summary": summary(lang),
               "count": str(count), "language": "Kiswahili", "code": "K7Q2M9",
@@ -266,6 +341,44 @@ def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
               "id": "12345", "sent": "100000", "delivered": "100000", "failed": "100000",
               "telegram": "100000", "sms": "100000", "segments": "2", "total": "200000",
               "time": "2026-12-04 10:00", "product": "x" * 30}
+    # skills: a training topic is cut to 30 characters; the code cuts lists of needs and names
+    # to fit, these are long real ones.
+    values.update({"skill": "Boat engine repair and welding", "when": "Jumatano 30 Sep 23:30",
+                   "needs": "Fish handling & hygiene 12, Access to finance 9, Business management 7, "
+                            "Digital & mobile money 5, \"boat engine welding\" 3",
+                   "names": "Christabel Wanjiku, Margaret Akinyi, Juma Otieno, Amina Hassan +5",
+                   "accept": f"{keyword_word('yes', lang)} K7Q2M9",
+                   "decline": f"{keyword_word('no', lang)} K7Q2M9", "declined": "12", "waiting": "12"})
+    # prices: at most 10 million per unit; the code cuts digests and market lists to fit.
+    values.update({"amount": "10000000", "usual": "10000000", "currency": "KES",
+                   "unit": "kipande", "change": "+1000%", "date": "15 sept. 2024", "text": "x" * 20,
+                   "example": f"{keyword_word('price', lang)} {'x' * 30} 120/kipande {PLACE}",
+                   "publish": f"{keyword_word('price', lang)} {keyword_word('yes', lang)} 123456",
+                   "reject": f"{keyword_word('price', lang)} {keyword_word('no', lang)} 123456",
+                   "prices": "Nile perch (kg): 450 Mbita Point Fish Landing Beach (27 Nov), "
+                             "members 460\nTilapia (kg): 320 Kisumu (27 Nov), members 330\n+2"})
+    # meetings: titles of at most 60 characters; the code fits lists of people to the budget.
+    values.update({"title": MEETING_TITLE, "starts": MEETING_STARTS, "yes_count": "100000",
+                   "no_count": "100000", "open_count": "100000", "command": "MKUTANO ORODHA K7Q2",
+                   "people": "Christabel Wanjiku, Margaret Akinyi, Juma Otieno, Amina Hassan"})
+    # market: what handlers/market.py shows is cut to these lengths (names 24, places 24 in a
+    # listing, 16 in a match line); replies with lists of matches or listings are fitted to two
+    # SMS by the code, which keeps at least one line: the worst is one long line.
+    listing = f"{'x' * 24} 1,000,000 vipande, hadi KES 10,000,000/vipande, {'y' * 24} (999km)"
+    line = f"K7Q2M9 1,000,000 vipande KES 10,000,000/vipande {'z' * 16} 999km"
+    deal = f"{keyword_word('deal', lang)} K7Q2M9"
+    values.update({"number": "999", "until": "31/12", "measure": "vipande", "typed": "x" * 12,
+                   "listing": listing, "matches": line, "together": "1,000,000 vipande",
+                   "cost": ", KES 40,000,000,000,000", "refuse": f"{keyword_word('no', lang)} K7Q2M9",
+                   "contact": f"+254722000001, Telegram @{'t' * 32}",
+                   "listings": f"#999 {keyword_word('sell', lang)} {listing}, 31/12\n+5",
+                   "recorded": "1,000,000 vipande, KES 10,000,000/vipande",
+                   "dealcode": deal, "sample": f"{deal} 50kg 120",
+                   "nodeal": f"{keyword_word('no', lang)} {deal}",
+                   "usage": f"{keyword_word('renew', lang)} 3",
+                   "renewal": f"{keyword_word('renew', lang)} 999",
+                   "word": keyword_word("renew", lang),
+                   "figures": f"{'x' * 16} 999x 1,000,000 vipande KES 40,000,000,000,000\n+70"})
     values.update({k: keyword_word(k, lang) for k in keyword_aliases()})
     unknown = set(placeholders(msgid)) - set(values)
     assert not unknown, f"give {sorted(unknown)} of {msgid!r} a worst-case value in worst_values()"
@@ -386,3 +499,13 @@ def test_gsm7_characters():
     assert is_gsm7("Karibu! Tuma JIUNGE. Réseau, marché, où, à, Ç, @£$")
     for char in "ãõçêâôîûëïáíóú’…😀À":
         assert not is_gsm7(char), char
+
+
+def test_no_answer_label_is_a_carrier_stop_word():
+    """A member who types a choice's label by SMS must not opt out of everything by doing so."""
+    from bot.engine import STOP_WORDS
+    from bot.i18n import fold
+
+    stops = [f"{lang}: {msgid!r}" for lang in LANGUAGES for msgid in FRAGMENTS
+             if fold(translate(lang, msgid)) in STOP_WORDS]
+    assert not stops, "choice labels that carriers read as STOP:\n" + listing(stops)

@@ -55,7 +55,7 @@ def test_craftsperson_registers_with_buttons(telegram_api, app_url, factory):
     tomas.press("Craftsperson")
     tomas.send("Mombasa")
     [summary] = tomas.press("None")
-    assert "English" in summary.text and buttons(summary) == ["Yes", "Change", "Cancel"]
+    assert "English" in summary.text and buttons(summary) == ["Yes", "Change", "Do not save"]
     [welcome] = tomas.press("Yes")
     assert "Tomás" in welcome.text  # no SMS budget on Telegram: accents stay
     saved = member(factory, telegram_id=TOMAS)
