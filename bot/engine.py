@@ -167,7 +167,8 @@ class Engine:
         if not turn.chosen and not data.get("_free", True):
             return reask(turn, turn._("Please answer with a number from 1 to {count}.",
                                       count=len(choices)))
-        if not turn.chosen and keyword_of(turn.answer.split(" ", 1)[0]) not in (None, "yes", "no"):
+        looks_like_command = keyword_of(turn.answer.split(" ", 1)[0]) not in (None, "yes", "no")
+        if not turn.chosen and looks_like_command and not data.get("_literal"):
             return reask(turn, turn._("That looks like a command. Send {menu} to leave this "
                                       "question, or answer it:", menu=keyword_word("menu", turn.lang)))
         routes.FLOWS[turn.flow][turn.step](turn)
@@ -217,7 +218,7 @@ def reask(turn: Turn, why: str) -> None:
     data = turn.data
     choices = [Choice(v, label) for v, label in data.get("_choices", [])]
     turn.ask(turn.flow, turn.step, data.get("_text", ""), choices,
-             free_text=data.get("_free", True), preface=why)
+             free_text=data.get("_free", True), preface=why, literal=data.get("_literal", False))
 
 
 def queue_reply(session: Session, inbound: Inbound, member: Member, reply: Reply) -> None:

@@ -244,7 +244,7 @@ def on_which(turn: Turn) -> None:
 
 def ask_place(turn: Turn, preface: str | None = None) -> None:
     """Asks where the meeting is."""
-    turn.ask(FLOW, "ask_place", turn._("Where is the meeting?"), preface=preface)
+    turn.ask(FLOW, "ask_place", turn._("Where is the meeting?"), preface=preface, literal=True)
 
 
 def on_place(turn: Turn) -> None:
@@ -260,7 +260,7 @@ def on_place(turn: Turn) -> None:
 def ask_title(turn: Turn, preface: str | None = None) -> None:
     """Asks what the meeting is about."""
     turn.ask(FLOW, "ask_title", turn._("What is the meeting about? Send a short title."),
-             preface=preface)
+             preface=preface, literal=True)
 
 
 def on_title(turn: Turn) -> None:

@@ -37,13 +37,16 @@ class Turn:
         self.replies.append(Reply(text, final=final))
 
     def ask(self, flow: str, step: str, text: str, choices: list[Choice] = (), *,
-            free_text: bool = True, preface: str | None = None, repeat: str | None = None) -> None:
+            free_text: bool = True, preface: str | None = None, repeat: str | None = None,
+            literal: bool = False) -> None:
         """Asks a question and waits for its answer in `flow`.`step`.
 
         With `free_text=False` only one of the choices is an answer; anything else is
         answered by the engine with the range of numbers and the question again.
         `preface` goes before the question in the same message (why it is asked again);
-        `repeat` is a shorter question to ask again with (default: `text`).
+        `repeat` is a shorter question to ask again with (default: `text`). A `literal`
+        answer may start with a keyword ("Bei ya samaki" as a meeting title); otherwise such an
+        answer is taken for a command sent by mistake and the question is asked again.
         """
         question = secrets.token_hex(3)
         self.flow, self.step = flow, step
@@ -52,6 +55,7 @@ class Turn:
             _text=repeat or text,
             _choices=[[c.value, c.label] for c in choices],
             _free=free_text,
+            _literal=literal,
         )
         conversations.save(self.session, self.member.id, flow, step, self.data)
         shown = f"{preface}\n{text}" if preface else text

@@ -679,3 +679,22 @@ def test_meeting_is_sent_only_to_reachable_members_counted_in_the_question(chat,
         members.find(session, phone=AMINA).sms_unreachable = True  # no channel left for her
     [question] = chat(GRACE).send("MEETING Fri 10am Dunga Beach: Cold chain")
     assert "to 2 members" in question
+
+
+def test_title_may_start_with_a_keyword_word(chat, factory, kisumu):
+    """`Bei ya samaki` (fish prices) is a title, not the PRICE command."""
+    from scenes import GRACE, JUMA
+    from storage import members
+    from storage.db import unit_of_work
+
+    with unit_of_work(factory) as session:
+        grace = members.get_or_create(session, phone=GRACE)
+        grace.registered, grace.language, grace.name = True, "en", "Grace"
+        members.add_role(session, grace, kisumu.id, "coordinator")
+        juma = members.get_or_create(session, phone=JUMA)
+        juma.registered, juma.language, juma.name = True, "sw", "Juma"
+        members.add_role(session, juma, kisumu.id, "fisher")
+    grace_chat = chat(GRACE)
+    grace_chat.send("MEETING 2026-12-04 10:00 Dunga Beach")
+    reply = grace_chat.send("Bei ya samaki")[0]
+    assert "Bei ya samaki" in reply
