@@ -1,0 +1,86 @@
+"""The one parser of prices and quantities: what members and data files write, in base units."""
+import pytest
+
+from handlers.quantities import find_price, read_number, read_price, read_quantity
+
+
+@pytest.mark.parametrize(("text", "price"), [
+    ("120/kg", (120, "kg")),
+    ("120 per kg", (120, "kg")),
+    ("KES 120 kg", (120, "kg")),
+    ("Ksh.120 per kilo", (120, "kg")),
+    ("120/=", (120, None)),
+    ("bei 280", (280, None)),
+    ("280", (280, None)),
+    ("120 kwa kilo", (120, "kg")),  # Swahili
+    ("120 le kg", (120, "kg")),  # French
+    ("120 por quilo", (120, "kg")),  # Portuguese
+    ("1,480/90kg", (1480 / 90, "kg")),  # a bag price, per kg
+    ("1480/90 KG bag", (1480 / 90, "kg")),
+    ("3200 per 90kg gunia", (3200 / 90, "kg")),
+    ("50/200g", (250, "kg")),
+    ("500/500ml", (1000, "l")),
+    ("150/lita", (150, "l")),
+    ("12,5/kg", (12.5, "kg")),  # a decimal comma
+    ("1.480,50/kg", (1480.5, "kg")),
+    ("20 each", (20, "piece")),
+    ("20/pc", (20, "piece")),
+    ("2500/bag", (2500, "bag")),  # a bag of unknown size stays a bag
+    ("50000/t", (50, "kg")),
+])
+def test_price_is_read_per_base_unit(text, price):
+    amount, unit = read_price(text)
+    assert (round(amount, 6), unit) == (round(price[0], 6), price[1])
+
+
+@pytest.mark.parametrize("text", ["abc", "", "10^12", "1e12", "120/kg Kisumu", "kg", "🐟"])
+def test_text_that_is_not_one_price_is_refused(text):
+    assert read_price(text) is None
+
+
+@pytest.mark.parametrize(("text", "found", "before", "after"), [
+    ("tilapia 120/kg Kisumu", (120, "kg"), "tilapia ", " Kisumu"),
+    ("nile perch 300 per kg Homa Bay", (300, "kg"), "nile perch ", " Homa Bay"),
+    ("sato bei 280 Kisumu", (280, None), "sato ", " Kisumu"),
+    ("tilapia 50kg 120/kg", (120, "kg"), "tilapia 50kg ", ""),  # "120/kg" is the price
+])
+def test_price_is_found_inside_a_command(text, found, before, after):
+    price = find_price(text)
+    assert (price.amount, price.unit) == found
+    assert (text[:price.start], text[price.end:]) == (before, after)
+
+
+@pytest.mark.parametrize("text", ["tilapia abc", "omena 10^12", "sato Kisumu"])
+def test_command_without_a_price_has_none(text):
+    assert find_price(text) is None
+
+
+@pytest.mark.parametrize(("text", "quantity"), [
+    ("50kg", (50, "kg")),
+    ("2 tonnes", (2000, "kg")),
+    ("500 ml", (0.5, "l")),
+    ("3 bags", (3, "bag")),
+    ("3 bags of 90kg", (270, "kg")),
+    ("2 gunia ya 90kg", (180, "kg")),
+    ("3 x 90kg", (270, "kg")),
+    ("90 KG", (90, "kg")),  # the WFP units
+    ("200 G", (0.2, "kg")),
+    ("L", (1, "l")),
+    ("Unit", (1, "piece")),
+    ("12", (12, None)),
+])
+def test_quantity_is_read_in_base_units(text, quantity):
+    amount, unit = read_quantity(text)
+    assert (round(amount, 6), unit) == quantity
+
+
+@pytest.mark.parametrize("text", ["Head", "Bunch", "abc", "", "3 x bags"])
+def test_unknown_quantity_is_refused(text):
+    assert read_quantity(text) is None
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("1,480", 1480), ("12.500", 12500), ("12.5", 12.5), ("12,50", 12.5), ("1,480,000", 1480000),
+    ("1.480,50", 1480.5), ("1,480.50", 1480.5), ("abc", None)])
+def test_numbers_are_read_with_either_separator(text, number):
+    assert read_number(text) == number
