@@ -5,11 +5,13 @@ from handlers.turn import Turn
 
 def show(turn: Turn) -> None:
     """Lists what the member can do, in at most two SMS."""
-    words = {k: keyword_word(k, turn.lang) for k in ("join", "me", "lang", "menu", "delete")}
+    words = {k: keyword_word(k, turn.lang)
+             for k in ("join", "me", "lang", "menu", "delete", "sell", "buy", "price", "need")}
     if turn.member.registered:
         turn.say(turn._(
-            "{me}: your profile. {lang} sw/en/fr/pt: language. {menu}: menu. "
-            "{delete}: delete your data. STOP: no more messages.", **words))
+            "{sell} or {buy} product, quantity, price: trade. {price} product: market prices. "
+            "{need} skill: training. {me}: your profile. {lang} sw/en/fr/pt: language. "
+            "{menu}: menu. {delete}: delete your data. STOP: no more messages.", **words))
     else:
         turn.say(turn._(
             "Send {join} to register with your cluster network. {lang} sw/en/fr/pt: language. "
