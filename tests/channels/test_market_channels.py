@@ -1,0 +1,176 @@
+"""Marketplace end to end: the issue's examples over signed Twilio webhooks and Telegram updates,
+matches told to the other side on their own channel, introductions by YES from both."""
+import pytest
+from doubles.telegram import callback_update, message_update
+from live import PUBLIC_URL, SECRET, wait_for
+from scenes import AMINA, JUMA
+from sqlalchemy import select
+
+from bot.i18n import translate
+from storage import products
+from storage.db import unit_of_work
+from storage.market import Listing, MarketMatch
+from storage.models import Cluster, Member, MemberProduct, Membership, Place
+
+BARAKA = "+254722000010"
+TOMAS_TG, WANJIRU_TG = 4242, 4343
+
+
+@pytest.fixture
+def traders(app_url, factory):
+    """Juma (sw, SMS), Amina (fr, SMS) and Baraka (en, SMS) in Kisumu Fish; Tomás (en) and
+    Wanjiru (sw) on Telegram."""
+    with unit_of_work(factory) as session:
+        cluster = session.scalar(select(Cluster).where(Cluster.slug == "kisumu-fish"))
+        kisumu = session.scalar(select(Place).where(Place.name == "Kisumu"))
+        for phone, telegram_id, name, language, username in (
+                (JUMA, None, "Juma", "sw", None), (AMINA, None, "Amina", "fr", None),
+                (BARAKA, None, "Baraka", "en", None),
+                (None, TOMAS_TG, "Tomás", "en", "tomas_kikapu"),
+                (None, WANJIRU_TG, "Wanjiru", "sw", "wanjiru_w")):
+            member = Member(phone=phone, telegram_id=telegram_id, telegram_username=username,
+                            name=name, language=language, language_chosen=True, registered=True,
+                            place_name="Kisumu", place_id=kisumu.id)
+            member.memberships.append(Membership(cluster_id=cluster.id, role="trader"))
+            member.products.append(MemberProduct(
+                product_id=products.by_slug(session, "baskets").id, raw_name="baskets"))
+            session.add(member)
+    return app_url
+
+
+def sms(twilio, app_url, sender, text):
+    response = twilio.post_inbound(app_url, PUBLIC_URL, twilio.inbound_params(sender, text))
+    assert response.status_code == 200, response.text
+
+
+def sms_to(twilio, phone):
+    return [m.body for m in twilio.sent if m.to == phone]
+
+
+def sms_and_wait(twilio, app_url, sender, text, replies=1):
+    before = len(sms_to(twilio, sender))
+    sms(twilio, app_url, sender, text)
+    return wait_for(lambda: len(sms_to(twilio, sender)) >= before + replies
+                    and sms_to(twilio, sender)[before:])
+
+
+class Telegram:
+    """A member on Telegram: sends updates with fresh ids, reads the bot's messages to them."""
+
+    def __init__(self, api, app_url, user_id):
+        self.api, self.app_url, self.user_id = api, app_url, user_id
+        self.next_id = user_id * 1000
+
+    def send(self, text, replies=1):
+        before = len(self.received())
+        self.next_id += 1
+        update = message_update(self.next_id, self.user_id, text)
+        assert self.api.post_update(self.app_url, update, SECRET).status_code == 200
+        return wait_for(lambda: len(self.received()) >= before + replies
+                        and self.received()[before:])
+
+    def press(self, label):
+        before = len(self.received())
+        keyboard = next(m.reply_markup for m in reversed(self.received()) if m.reply_markup)
+        data = next(b["callback_data"] for row in keyboard["inline_keyboard"] for b in row
+                    if b["text"] == label)
+        self.next_id += 1
+        update = callback_update(self.next_id, self.user_id, data)
+        assert self.api.post_update(self.app_url, update, SECRET).status_code == 200
+        return wait_for(lambda: len(self.received()) > before and self.received()[before:])
+
+    def received(self):
+        return [m for m in self.api.sent if int(m.chat_id) == self.user_id]
+
+
+def listings(factory):
+    with unit_of_work(factory) as session:
+        rows = list(session.scalars(select(Listing).order_by(Listing.id)))
+        session.expunge_all()
+        return rows
+
+
+def codes(factory):
+    with unit_of_work(factory) as session:
+        return [m.code for m in session.scalars(select(MarketMatch).order_by(MarketMatch.id))]
+
+
+EXAMPLES = [
+    (JUMA, "SELL tilapia 50kg 120/kg Kisumu", "tilapia", 50, 120),
+    (JUMA, "UZA tilapia kilo 100 bei 280 Kisumu", "tilapia", 100, 280),
+    (BARAKA, "SELL 50kg tilapia at 300 per kg in Kisumu", "tilapia", 50, 300),
+    (BARAKA, "BUY maize 500kg max 45/kg Eldoret", "maize", 500, 45),
+    (AMINA, "VENDRE maïs 500kg 40/kg Eldoret", "maize", 500, 40),
+]
+
+
+def test_examples_over_sms_post_and_match(twilio, traders, factory):
+    for sender, text, *_ in EXAMPLES:
+        sms_and_wait(twilio, traders, sender, text)
+    saved = [(listing.product_name.lower(), listing.quantity, listing.price)
+             for listing in listings(factory)]
+    assert saved == [(text.split()[1 if text.split()[1][0].isalpha() else 2].lower(), qty, price)
+                     for _, text, _, qty, price in EXAMPLES]
+    # Amina's maize at 40/kg fits Baraka's request (at most 45/kg, Eldoret): both are told.
+    [code] = codes(factory)
+    wait_for(lambda: any(f"{code} 500kg KES 45/kg Eldoret town" in text
+                         for text in sms_to(twilio, AMINA)))
+    baraka = wait_for(lambda: [t for t in sms_to(twilio, BARAKA) if code in t])
+    assert baraka[0].startswith("Seller for your request #2: maize 500kg, KES 40/kg")
+
+
+def test_introduction_over_sms_shares_numbers_after_both_say_yes(twilio, traders, factory):
+    sms_and_wait(twilio, traders, JUMA, "UZA sato 100kg 120/kg Kisumu")
+    sms_and_wait(twilio, traders, AMINA, "ACHETER tilapia 80kg max 130/kg Kisumu", replies=2)
+    [code] = codes(factory)
+    notice = wait_for(lambda: [t for t in sms_to(twilio, JUMA) if code in t])[0]
+    assert notice.startswith("Mnunuzi wa toleo lako #1") and AMINA not in notice
+    [waiting] = sms_and_wait(twilio, traders, AMINA, f"OUI {code}")
+    assert JUMA not in waiting
+    [introduced] = sms_and_wait(twilio, traders, JUMA, f"NDIYO {code}")
+    assert introduced.startswith("Mnunuzi Amina: " + AMINA)
+    to_amina = wait_for(lambda: [t for t in sms_to(twilio, AMINA) if JUMA in t])
+    assert to_amina[0].startswith("Vendeur Juma : " + JUMA)
+
+
+def test_bad_listing_over_sms_gets_a_hint_and_creates_nothing(twilio, traders, factory):
+    [reply] = sms_and_wait(twilio, traders, BARAKA, "SELL tilapia 50kg abc/kg Kisumu")
+    assert reply.startswith(translate("en", "Please send the price as a number, e.g. 120 or "
+                                            "120/kg."))
+    assert listings(factory) == []
+
+
+def test_examples_over_telegram_post_and_match(telegram_api, traders, factory):
+    tomas = Telegram(telegram_api, traders, TOMAS_TG)
+    wanjiru = Telegram(telegram_api, traders, WANJIRU_TG)
+    for text in ("SELL tilapia 50kg 120/kg Kisumu", "SELL 50kg tilapia at 300 per kg in Kisumu",
+                 "BUY maize 500kg max 45/kg Eldoret"):
+        [posted] = tomas.send(text)
+        assert posted.text.startswith("Posted #")
+    wanjiru.send("UZA tilapia kilo 100 bei 280 Kisumu")
+    posted, found = wanjiru.send("VENDRE maïs 500kg 40/kg Eldoret", replies=2)
+    assert posted.text.startswith("Imewekwa #2: mahindi 500kg, KES 40/kg, Eldoret town")
+    [code] = codes(factory)
+    assert f"{code} 500kg KES 45/kg Eldoret town" in found.text
+    notice = wait_for(lambda: [m for m in tomas.received() if code in m.text])[0]
+    assert notice.text.startswith("Seller for your request #3: maize 500kg, KES 40/kg")
+    tomas.send(f"YES {code}")
+    [introduced] = wanjiru.send(f"NDIYO {code}")
+    assert "Telegram @tomas_kikapu" in introduced.text
+
+
+def test_missing_parts_are_asked_with_telegram_buttons(telegram_api, traders, factory):
+    tomas = Telegram(telegram_api, traders, TOMAS_TG)
+    [question] = tomas.send("/sell")
+    assert question.text == translate("en", "What do you want to sell? Send the product, e.g. "
+                                            "tilapia.")
+    [quantity] = tomas.press("baskets")
+    assert quantity.text.startswith("How much baskets?")
+    [price] = tomas.send("20 pcs")
+    assert [b["text"] for row in price.reply_markup["inline_keyboard"] for b in row] == [
+        "Negotiable"]
+    [place] = tomas.press("Negotiable")
+    [posted] = tomas.press("Kisumu")
+    assert posted.text.startswith("Posted #1: baskets 20 pcs, price negotiable, Kisumu")
+    [listing] = listings(factory)
+    assert (listing.unit, listing.quantity, listing.price) == ("piece", 20, None)
