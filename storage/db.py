@@ -61,4 +61,4 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     """Migrates the database at `url` to the newest schema."""
-    command.upgrade(alembic_config(url), "heads")
+    command.upgrade(alembic_config(url), "head")

@@ -212,7 +212,7 @@ class OutboundMessage(Base):
     choices: Mapped[list[Any]] = mapped_column(default=list)
     kind: Mapped[str] = mapped_column(String(16), default="reply")
     broadcast_id: Mapped[int | None] = mapped_column(
-        ForeignKey("broadcasts.id", ondelete="SET NULL", use_alter=True), index=True)
+        ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(32), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
