@@ -87,6 +87,37 @@ def prepare(url: str) -> None:
     bench_metadata.create_all(engine_for(url))
 
 
+def add_members(url: str, count: int, block: int, telegram_every: int = 0) -> tuple[int, int]:
+    """Bulk-inserts `count` members with phones +2547<block><7 digits> (every `telegram_every`-th
+    one also on Telegram); returns the first and last member id."""
+    from sqlalchemy import func, insert, select
+    from storage.db import session_factory, unit_of_work
+    from storage.models import Member
+    factory = session_factory(url)
+    with unit_of_work(factory) as session:
+        first = session.scalar(select(func.coalesce(func.max(Member.id), 0))) + 1
+    for start in range(0, count, 5_000):
+        rows = [{"phone": f"+2547{block}{i:07d}",
+                 "telegram_id": 10**9 * block + i if telegram_every and i % telegram_every == 0 else None}
+                for i in range(start, min(count, start + 5_000))]
+        with unit_of_work(factory) as session:
+            session.execute(insert(Member), rows)
+    with unit_of_work(factory) as session:
+        last = session.scalar(select(func.max(Member.id)))
+    return first, last
+
+
+def analyze(url: str) -> None:
+    """PostgreSQL: refreshes the planner's statistics, as autovacuum does on its own a while after
+    a bulk change. The benchmarks call it after bulk inserts so that they measure the app, not a
+    server where autovacuum is off or has not come round yet (--no-analyze shows that case)."""
+    if url.startswith("postgresql"):
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+        engine.dispose()
+
+
 def observer(url: str):
     """A plain engine to watch progress from outside: on SQLite it reads without BEGIN IMMEDIATE,
     so it never takes the write lock from the process under test."""
@@ -130,14 +161,25 @@ class Child:
 
     def __enter__(self) -> "Child":
         self.started_at = time.monotonic()
+        self.log = tempfile.TemporaryFile()  # a pipe nobody reads would block a chatty child
         self.process = subprocess.Popen([sys.executable, *self.args], cwd=ROOT, env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        stdout=subprocess.DEVNULL, stderr=self.log)
         wait_until(self._healthy, timeout=60, what=f"{self.args[0]} started")
         return self
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, all threads) the child has used so far; Linux only."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stderr(self) -> str:
+        """What the child wrote on stderr so far (its last 2,000 characters)."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-2000:]
+
     def _healthy(self) -> bool:
         if self.process.poll() is not None:
-            raise RuntimeError(f"{self.args} exited: {self.process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"{self.args} exited: {self.stderr()}")
         try:
             return httpx.get(self.url + self.health, timeout=1, trust_env=False).status_code == 200
         except httpx.HTTPError:
@@ -147,10 +189,11 @@ class Child:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.communicate(timeout=60)
+                self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.communicate()
+                self.process.wait()
+        self.log.close()
 
 
 def bot_env(database_url: str, twilio_url: str | None, sms_mps: float) -> dict:
@@ -261,9 +304,10 @@ def table(header: list[str], rows: list[list]) -> str:
 
 
 def machine() -> str:
-    """Date, CPU count and Python, for the record."""
-    return (f"{datetime.now(timezone.utc):%Y-%m-%d}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, {platform.system()}")
+    """Date, CPU count, Python and the load average, for the record."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, {platform.system()}, load average {load}")
 
 
 def new_sid() -> str:

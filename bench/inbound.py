@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import aiohttp
 from sqlalchemy import func, select
 
-from common import (PUBLIC_URL, Child, TwilioProcess, bot_env, backend, machine, observer,
+from common import (PUBLIC_URL, Child, TwilioProcess, analyze, backend, bot_env, machine, observer,
                     percentile, scratch_database, table, wait_until)
 from doubles.twilio import TwilioDouble
 from storage.models import InboundMessage, OutboundMessage
@@ -75,9 +75,20 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     started: datetime | None = None
     ended: datetime | None = None
+    answered_in_window: int = 0  # closed loop: answers that came before the deadline
+    window: float = 0.0  # closed loop: the planned duration
+    cpu: float = 0.0  # seconds of CPU this (load generator) process used
+    server_cpu: float = 0.0  # seconds of CPU the app process used, until the backlog was cleared
+
+    @property
+    def client_cpu(self) -> float:
+        return 100 * self.cpu / self.seconds if self.seconds else 0.0
 
     @property
     def rate(self) -> float:
+        """Answers per second: those within the window for a closed loop, else all of them."""
+        if self.window:
+            return self.answered_in_window / self.window
         return self.requests / self.seconds if self.seconds else 0.0
 
 
@@ -98,10 +109,11 @@ def client(connections: int) -> aiohttp.ClientSession:
 
 
 async def closed_loop(base: str, route: str, requests: list, connections: int, seconds: float) -> Run:
-    """As many requests as `connections` keep-alive connections get answered in `seconds`."""
-    run, pending = Run(route), iter(requests)
+    """As many requests as `connections` keep-alive connections get answered in `seconds`
+    (those still in flight then are awaited and count for latency, not for the rate)."""
+    run, pending = Run(route, window=seconds), iter(requests)
     async with client(connections) as session:
-        loop = asyncio.get_running_loop()
+        loop, cpu = asyncio.get_running_loop(), time.process_time()
         run.started, start = datetime.now(timezone.utc), loop.time()
         deadline = start + seconds
 
@@ -111,12 +123,15 @@ async def closed_loop(base: str, route: str, requests: list, connections: int, s
                     return
                 sent = loop.time()
                 ok = await post(session, base + route, request)
-                run.latencies.append(loop.time() - sent)
+                answered = loop.time()
+                run.latencies.append(answered - sent)
                 run.requests += 1
                 run.errors += not ok
+                run.answered_in_window += answered <= deadline
 
         await asyncio.gather(*(worker() for _ in range(connections)))
         run.seconds, run.ended = loop.time() - start, datetime.now(timezone.utc)
+        run.cpu = time.process_time() - cpu
     return run
 
 
@@ -125,7 +140,7 @@ async def fixed_rate(base: str, route: str, requests: list, rate: float) -> Run:
     scheduled moment, so a stall counts for every request it delays."""
     run = Run(route)
     async with client(256) as session:
-        loop = asyncio.get_running_loop()
+        loop, cpu = asyncio.get_running_loop(), time.process_time()
         run.started, start = datetime.now(timezone.utc), loop.time() + 0.05
 
         async def one(scheduled, request):
@@ -141,6 +156,7 @@ async def fixed_rate(base: str, route: str, requests: list, rate: float) -> Run:
             tasks.append(asyncio.create_task(one(scheduled, request)))
         await asyncio.gather(*tasks)
         run.seconds, run.ended = loop.time() - start, datetime.now(timezone.utc)
+        run.cpu = time.process_time() - cpu
     return run
 
 
@@ -187,10 +203,19 @@ def drain(engine, timeout: float) -> float:
 
 def webhook_run(args, app: Child, forms: Forms, engine, measure) -> tuple[Run, dict]:
     """A load phase on the webhook, then the wait for its backlog; returns both results."""
-    before = last_inbound_id(engine)
+    before, cpu = last_inbound_id(engine), app.cpu_seconds()
     run = asyncio.run(measure(WEBHOOK))
     drain_seconds = drain(engine, args.drain_timeout)
+    run.server_cpu = app.cpu_seconds() - cpu
     return run, handled(engine, before, run, drain_seconds)
+
+
+def bare_run(app: Child, measure) -> Run:
+    """A load phase on the bare route (nothing runs after it)."""
+    cpu = app.cpu_seconds()
+    run = asyncio.run(measure(BARE))
+    run.server_cpu = app.cpu_seconds() - cpu
+    return run
 
 
 def main() -> None:
@@ -198,12 +223,13 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     parser.add_argument("--seconds", type=float, default=10.0, help="each max-throughput run")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=2, help="max-throughput runs per route")
+    parser.add_argument("--rounds", type=int, default=3, help="max-throughput runs per route")
     parser.add_argument("--max-requests", type=int, default=20_000, help="per run, at most")
-    parser.add_argument("--rate", type=float, default=50.0, help="requests/s of the latency run")
+    parser.add_argument("--rates", default="10,50", help="requests/s of the latency runs")
     parser.add_argument("--rate-seconds", type=float, default=20.0)
     parser.add_argument("--drain-timeout", type=float, default=600.0)
     args = parser.parse_args()
+    rates = [float(rate) for rate in args.rates.split(",")]
 
     with scratch_database(args.database_url) as url, TwilioProcess() as twilio, \
             Child(["bench/common.py", "app"], bot_env(url, twilio.url, 0)) as app:
@@ -214,51 +240,78 @@ def main() -> None:
             requests = forms.make(args.max_requests)
             return closed_loop(app.url, route, requests, args.connections, args.seconds)
 
-        def rate_run(route):
-            return fixed_rate(app.url, route, forms.make(int(args.rate * args.rate_seconds)), args.rate)
+        def rate_run(rate):
+            return lambda route: fixed_rate(app.url, route, forms.make(int(rate * args.rate_seconds)), rate)
 
-        asyncio.run(closed_loop(app.url, BARE, forms.make(300), 8, 60))  # warm-up, both routes
-        webhook_run(args, app, forms, engine, lambda r: closed_loop(app.url, r, forms.make(300), 8, 60))
+        # Warm-up, both routes; on the webhook it is also the first traffic after a start.
+        asyncio.run(closed_loop(app.url, BARE, forms.make(300), 8, 60))
+        cold = webhook_run(args, app, forms, engine,
+                           lambda r: closed_loop(app.url, r, forms.make(300), 8, 60))
+        analyze(url)  # PostgreSQL: statistics for the 500 new members, as autovacuum would
+        print_cold_start(*cold)
 
-        webhook, bare, handling = [], [], []
-        for _ in range(args.rounds):
-            run, result = webhook_run(args, app, forms, engine, max_run)
-            webhook.append(run), handling.append(result)
-            bare.append(asyncio.run(max_run(BARE)))
-        rate_webhook, rate_handling = webhook_run(args, app, forms, engine, rate_run)
-        rate_bare = asyncio.run(rate_run(BARE))
+        rounds = []
+        for _ in range(args.rounds):  # alternating, so that noise falls on both routes alike
+            webhook, handling = webhook_run(args, app, forms, engine, max_run)
+            rounds.append((webhook, handling, bare_run(app, max_run)))
+        print_max(args, rounds)
+
+        latency = []
+        for rate in rates:
+            webhook, handling = webhook_run(args, app, forms, engine, rate_run(rate))
+            latency.append((rate, webhook, handling, bare_run(app, rate_run(rate))))
+        print_latency(args, latency)
         sent = twilio.stats()
-        report(args, webhook, bare, handling, rate_webhook, rate_bare, rate_handling, sent)
+        print(f"\nreplies accepted by the Twilio double: {sent['accepted']:,} "
+              f"({sent['rejected_429']} answered 429)")
         engine.dispose()
 
 
-def report(args, webhook, bare, handling, rate_webhook, rate_bare, rate_handling, sent) -> None:
-    """Prints the three tables and the ratio."""
-    print(f"(a) most requests/s, {args.connections} connections, {args.seconds:g} s per run\n")
-    rows = []
-    for i, (w, b, h) in enumerate(zip(webhook, bare, handling), 1):
-        rows.append([i, WEBHOOK, w.requests, w.errors, w.rate, ms(w, 50), ms(w, 99), h["handled_rate"]])
-        rows.append([i, BARE, b.requests, b.errors, b.rate, ms(b, 50), ms(b, 99), "-"])
-    print(table(["run", "route", "requests", "errors", "req/s", "p50 ms", "p99 ms",
-                 "handled/s during run"], rows))
-    ratio = statistics.median(w.rate for w in webhook) / statistics.median(b.rate for b in bare)
-    handled_ratio = (statistics.median(h["handled_rate"] for h in handling)
-                     / statistics.median(b.rate for b in bare))
-    print(f"\nwebhook / bare (medians): {ratio:.2f} accepted, {handled_ratio:.2f} handled "
-          f"(target accepted >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
-    print("backlog after each webhook run: " + "; ".join(
-        f"{h['accepted'] - h['handled_during']:,} not yet handled, cleared in "
-        f"{h['drain_seconds']:.1f} s" for h in handling) + "\n")
+def print_cold_start(run: Run, result: dict) -> None:
+    print(f"first {run.requests} webhooks after the start (8 connections): accepted in "
+          f"{run.seconds:.1f} s, all handled {result['drain_seconds']:.1f} s after that\n")
 
-    print(f"(b) latency at {args.rate:g} requests/s for {args.rate_seconds:g} s (open loop)\n")
-    rows = [[r.route, r.requests, r.errors, r.rate, ms(r, 50), ms(r, 99), ms(r, 100)]
-            for r in (rate_webhook, rate_bare)]
-    print(table(["route", "requests", "errors", "achieved req/s", "p50 ms", "p99 ms", "max ms"], rows))
-    print(f"\nhandled during the {args.rate:g}/s run: {rate_handling['handled_rate']:.1f}/s "
-          f"({rate_handling['handled_during']:,} of {rate_handling['accepted']:,}), "
-          f"backlog cleared {rate_handling['drain_seconds']:.1f} s after the run")
-    print(f"replies accepted by the Twilio double: {sent['accepted']:,} "
-          f"({sent['rejected_429']} answered 429)")
+
+def print_max(args, rounds: list) -> None:
+    """Table (a): each round's webhook and bare runs, then the ratios of the medians."""
+    print(f"(a) most requests/s, {args.connections} connections, {args.seconds:g} s per run; "
+          "app CPU per message counts, for the webhook, its handling and reply until the "
+          "backlog is cleared\n")
+    rows = []
+    for i, (w, h, b) in enumerate(rounds, 1):
+        rows.append([i, WEBHOOK, w.requests, w.errors, w.rate, ms(w, 50), ms(w, 99),
+                     h["handled_rate"], h["drain_seconds"], cpu_ms(w), w.client_cpu])
+        rows.append([i, BARE, b.requests, b.errors, b.rate, ms(b, 50), ms(b, 99), "-", "-",
+                     cpu_ms(b), b.client_cpu])
+    print(table(["round", "route", "requests", "errors", "req/s", "p50 ms", "p99 ms",
+                 "handled/s during run", "backlog cleared after s", "app CPU ms/msg",
+                 "load generator CPU %"], rows))
+    bare = statistics.median(b.rate for _, _, b in rounds)
+    accepted = statistics.median(w.rate for w, _, _ in rounds) / bare
+    handled = statistics.median(h["handled_rate"] for _, h, _ in rounds) / bare
+    cpu = (statistics.median(cpu_ms(b) for _, _, b in rounds)
+           / statistics.median(cpu_ms(w) for w, _, _ in rounds))
+    print(f"\nwebhook / bare, medians: accepted {accepted:.2f}, handled {handled:.2f}; "
+          f"bare / webhook app CPU per message {cpu:.2f}. "
+          f"Target accepted >= 0.5: {'met' if accepted >= 0.5 else 'NOT met'}\n")
+
+
+def print_latency(args, latency: list) -> None:
+    """Table (b): latency of each route at each fixed rate, and what the handling kept up with."""
+    print(f"(b) latency at a fixed rate for {args.rate_seconds:g} s (open loop, from the "
+          "scheduled moment)\n")
+    rows = []
+    for rate, w, h, b in latency:
+        rows.append([f"{rate:g}/s", WEBHOOK, w.requests, w.errors, ms(w, 50), ms(w, 90),
+                     ms(w, 99), ms(w, 100), h["handled_rate"], h["drain_seconds"], cpu_ms(w)])
+        rows.append([f"{rate:g}/s", BARE, b.requests, b.errors, ms(b, 50), ms(b, 90),
+                     ms(b, 99), ms(b, 100), "-", "-", cpu_ms(b)])
+    print(table(["rate", "route", "requests", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms",
+                 "handled/s during run", "backlog cleared after s", "app CPU ms/msg"], rows))
+
+
+def cpu_ms(run: Run) -> float:
+    return 1000 * run.server_cpu / run.requests if run.requests else float("nan")
 
 
 def ms(run: Run, p: float) -> float:
