@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Callable
 
 from bot.i18n import keyword_of
-from handlers import market, meetings, skills
+from handlers import market, meetings
 from handlers.turn import Turn
 
 FLOW = "answers"
@@ -21,7 +21,7 @@ class Invitation:
 
 
 # Modules with `open_invitations(session, member, code: str | None) -> list[Invitation]`.
-INVITING = (meetings, market, skills)
+INVITING = (meetings, market)  # a training is a meeting
 
 
 def yes(turn: Turn) -> None:

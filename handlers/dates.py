@@ -1,4 +1,5 @@
-"""Reads when a meeting is from what a coordinator types, in English, Swahili, French, Portuguese.
+"""Reads when a meeting or a training is from what a coordinator types, in English, Swahili,
+French and Portuguese: the one date reader of the bot.
 
 `read_when` reads a whole answer (`kesho saa nne`, `demain 10h`, `sexta 14:30`, `next Monday
 9:00`); `scan` reads the date and time at the start of a command and gives back the words after
@@ -74,6 +75,7 @@ YEAR = re.compile(r"^(20\d\d)$")
 ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 NUMERIC_DATE = re.compile(r"^(\d{1,2})([/-])(\d{1,2})(?:[/-](\d{4}|\d{2}))?$|"
                           r"^(\d{1,2})(\.)(\d{1,2})\.(\d{4}|\d{2})$")
+DOTTED_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})$")  # 10.12: a date before a time, else 10:12
 SEPARATOR = re.compile(r"(?<!\d):|:(?!\d)")  # a colon, unless it is inside a time (10:00)
 
 
@@ -227,12 +229,18 @@ def read_iso_date(keys, i, today):
 
 
 def read_numeric_date(keys, i, today):
-    """`4/12`, `04-12-2026`, `4.12.2026`: day first, as in all four languages' countries."""
+    """`4/12`, `04-12-2026`, `4.12.2026`, `10.12 10:00`: day first, as in all four languages'
+    countries."""
     found = NUMERIC_DATE.match(keys[i])
-    if not found:
+    if found:
+        groups = found.groups()
+        first, _, second, year = groups[:4] if groups[0] else groups[4:]
+    elif ((found := DOTTED_DAY.match(keys[i])) and int(found.group(2)) <= 12
+          and time_follows(keys, i + 1, today)):
+        made = dated(int(found.group(1)), int(found.group(2)), None, today)  # never month first
+        return (1, {"day": Day((made,), "year")}) if made else None
+    else:
         return None
-    groups = found.groups()
-    first, _, second, year = groups[:4] if groups[0] else groups[4:]
     a, b = int(first), int(second)
     if b > 12:
         orders = [(b, a)]  # month/day, as in the USA
@@ -242,6 +250,11 @@ def read_numeric_date(keys, i, today):
         orders = [(a, b), (b, a)]  # 04/12: day first or month first, asked back
     dates = tuple(d for day, month in orders if (d := dated(day, month, year, today)))
     return (1, {"day": Day(dates, "year", usual_first=len(orders) > 1)}) if dates else None
+
+
+def time_follows(keys: list[str], i: int, today: date) -> bool:
+    """Whether a time is said at `i` (`10.12 10:00`, `10.12 saa nne`)."""
+    return i < len(keys) and bool(read_swahili_clock(keys, i, today) or read_clock(keys, i, today))
 
 
 def read_named_date(keys, i, today):

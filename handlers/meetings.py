@@ -6,6 +6,9 @@
 
 A missing part is asked for, one at a time; the coordinator sees how many members the
 invitation reaches and confirms before anything is sent.
+
+A training (handlers/skills.py) is a meeting about a skill: it is planned with the same
+questions, answered, reminded, moved, cancelled and listed the same way, in its own words.
 """
 from datetime import datetime
 
@@ -42,6 +45,26 @@ REMINDER_WAITING = N_("Reminder: {title}, {starts}, {place}. Will you come? Repl
 CANCELLED = N_("Cancelled: the meeting {title} of {starts} ({code}) will not take place.")
 MOVED = N_("Meeting {code} moved: {title} is now {starts}, {place}. Will you come? Reply "
            "{accept} or {decline}.")
+# What the invited are told, per kind of meeting (reminders are alike).
+TEXTS = {
+    "meeting": {
+        "invitation": INVITATION, "moved": MOVED, "cancelled": CANCELLED,
+        "coming": N_("Thank you! See you at {title}, {starts}, {place}."),
+        "not_coming": N_("Thank you, noted: you will not come to {title}. If that changes, reply "
+                         "{accept}."),
+    },
+    "training": {
+        "invitation": N_("Training on {title}: {starts}, {place}. You asked for it. Will you come? "
+                         "Reply {accept} or {decline}."),
+        "moved": N_("Training {code} moved: {title} is now {starts}, {place}. Will you come? "
+                    "Reply {accept} or {decline}."),
+        "cancelled": N_("Cancelled: the {title} training of {starts} ({code}) will not take "
+                        "place."),
+        "coming": N_("Thank you! See you at the {title} training, {starts}, {place}."),
+        "not_coming": N_("Thank you for telling us. You are not coming to the {title} training, "
+                         "{starts}."),
+    },
+}
 # Attendance lines: SMS shows who comes; Telegram, with room, every group.
 GROUPS = ((N_("Coming: {people}"), "yes"), (N_("Not coming: {people}"), "no"),
           (N_("No answer yet: {people}"), None))
@@ -149,6 +172,10 @@ def ask_next(turn: Turn, preface: str | None = None) -> None:
         return ask_confirm_move(turn)
     if "place" not in data:
         return ask_place(turn, why(turn, "place", preface))
+    if data["mode"] == "training":
+        from handlers import skills  # a training is planned by skills, which builds on meetings
+
+        return skills.announce(turn)
     if "title" not in data:
         return ask_title(turn, why(turn, "title", preface))
     ask_confirm(turn)
@@ -189,9 +216,12 @@ def ask_when(turn: Turn, preface: str | None = None) -> None:
 
 
 def ask_day(turn: Turn, preface: str | None = None) -> None:
-    """Asks the day of the meeting."""
-    turn.ask(FLOW, "ask_day", turn._("What day is the meeting? For example: Fri, 4 Dec, "
-                                     "tomorrow."), preface=preface)
+    """Asks the day of the meeting (or of the training)."""
+    if turn.data.get("mode") == "training":
+        question = turn._("When is the training? Send the date and time, e.g. 10/12 10:00.")
+    else:
+        question = turn._("What day is the meeting? For example: Fri, 4 Dec, tomorrow.")
+    turn.ask(FLOW, "ask_day", question, preface=preface)
 
 
 def on_day(turn: Turn) -> None:
@@ -243,8 +273,12 @@ def on_which(turn: Turn) -> None:
 
 
 def ask_place(turn: Turn, preface: str | None = None) -> None:
-    """Asks where the meeting is."""
-    turn.ask(FLOW, "ask_place", turn._("Where is the meeting?"), preface=preface, literal=True)
+    """Asks where the meeting (or the training) is."""
+    if turn.data.get("mode") == "training":
+        question = turn._("Where is the training?")
+    else:
+        question = turn._("Where is the meeting?")
+    turn.ask(FLOW, "ask_place", question, preface=preface, literal=True)
 
 
 def on_place(turn: Turn) -> None:
@@ -306,7 +340,7 @@ def on_confirm(turn: Turn) -> None:
     meeting, invited = meetings.schedule(
         turn.session, cluster_id=cluster.id, organiser_id=turn.member.id, title=data["title"],
         place=data["place"], starts_at=starts_at, now=now)
-    tell(turn.session, meeting, INVITATION)
+    tell(turn.session, meeting, text_of(meeting, "invitation"))
     coordinators.record(turn, "meeting.create", cluster, meeting_id=meeting.id, code=meeting.code,
                         starts_at=starts_at.isoformat(), invited=invited)
     turn.say(turn._("Invitation sent to {count} members. Its code is {code}. For the answers, "
@@ -339,9 +373,24 @@ def tell(session, meeting: Meeting, msgid: str,
     return queued
 
 
+def text_of(meeting: Meeting, what: str) -> str:
+    """The msgid of what the invited are told (`invitation`, `moved`...) for this kind."""
+    return TEXTS[meeting.kind][what]
+
+
+def title_in(meeting: Meeting, lang: str | None) -> str:
+    """The meeting's title; a training's is its skill's name in the reader's language."""
+    if meeting.skill:
+        from handlers.skills import skill_name  # skills builds on meetings, not the reverse
+
+        return skill_name(meeting.skill, lang)
+    return meeting.title
+
+
 def about(meeting: Meeting, msgid: str, lang: str | None) -> str:
     """`msgid` filled in with the meeting's details for a member speaking `lang`."""
-    return translate(lang, msgid, code=meeting.code, title=meeting.title, place=meeting.place,
+    return translate(lang, msgid, code=meeting.code, title=title_in(meeting, lang),
+                     place=meeting.place,
                      starts=dates.format_when(meeting.starts_at, meeting.cluster.timezone, lang),
                      accept=reply_word("yes", meeting, lang),
                      decline=reply_word("no", meeting, lang))
@@ -355,25 +404,30 @@ def reply_word(keyword: str, meeting: Meeting, lang: str | None) -> str:
 # --- Answers ---------------------------------------------------------------------------------
 
 def open_invitations(session, member, code: str | None) -> list:
-    """The member's invitations to meetings not begun yet, as answers.py takes them."""
+    """The member's invitations to meetings not begun yet, as answers.py takes them; with a
+    code, any such meeting of their clusters (they are invited when they answer)."""
     from handlers.answers import Invitation
 
-    return [Invitation(invitation.meeting.code, invitation.created_at,
-                       lambda turn, yes, chosen=invitation.id: answer(turn, chosen, yes))
-            for invitation in meetings.open_invitations(session, member.id, utcnow(), code)]
+    now = utcnow()
+    found = [Invitation(invitation.meeting.code, invitation.created_at,
+                        lambda turn, yes, chosen=invitation.meeting_id: answer(turn, chosen, yes))
+             for invitation in meetings.open_invitations(session, member.id, now, code)]
+    if code and not found:
+        mine = [c.id for c in clusters.clusters_of(member)]
+        meeting = meetings.open_to_cluster(session, mine, code, now) if mine else None
+        if meeting:
+            found.append(Invitation(meeting.code, meeting.created_at,
+                                    lambda turn, yes: answer(turn, meeting.id, yes)))
+    return found
 
 
-def answer(turn: Turn, invitation_id: int, yes: bool) -> None:
+def answer(turn: Turn, meeting_id: int, yes: bool) -> None:
     """Records the member's answer (a later one replaces it) and thanks them."""
-    invitation = turn.session.get(meetings.Invitation, invitation_id)
-    meetings.record_answer(invitation, yes, utcnow())
-    meeting = invitation.meeting
-    if yes:
-        starts = dates.format_when(meeting.starts_at, meeting.cluster.timezone, turn.lang)
-        return turn.say(turn._("Thank you! See you at {title}, {starts}, {place}.",
-                               title=meeting.title, starts=starts, place=meeting.place))
-    turn.say(turn._("Thank you, noted: you will not come to {title}. If that changes, reply "
-                    "{accept}.", title=meeting.title, accept=reply_word("yes", meeting, turn.lang)))
+    now = utcnow()
+    invitation = meetings.invite(turn.session, meeting_id, turn.member.id, now)
+    meetings.record_answer(invitation, yes, now)
+    turn.say(about(invitation.meeting, text_of(invitation.meeting, "coming" if yes else
+                                               "not_coming"), turn.lang))
 
 
 # --- Reminders -------------------------------------------------------------------------------
@@ -486,8 +540,9 @@ def ask_confirm_move(turn: Turn) -> None:
     when = dates.format_when(datetime.fromisoformat(turn.data["at"]), meeting.cluster.timezone,
                              turn.lang)
     turn.ask(FLOW, "confirm_move", turn._("Move {title} ({code}) to {starts}? The {count} members "
-                                          "invited will be told.", title=meeting.title,
-                                          code=meeting.code, starts=when,
+                                          "invited will be told.",
+                                          title=title_in(meeting, turn.lang), code=meeting.code,
+                                          starts=when,
                                           count=meetings.invitee_count(turn.session, meeting.id)),
              [Choice("yes", turn._("Yes")), Choice("no", turn._("No, leave it"))], free_text=False)
 
@@ -507,7 +562,7 @@ def on_confirm_move(turn: Turn) -> None:
     old = meeting.starts_at
     meetings.move(turn.session, meeting, starts_at, now)
     # Everyone invited is told, those who said no too: their no was for the old time.
-    told = tell(turn.session, meeting, MOVED)
+    told = tell(turn.session, meeting, text_of(meeting, "moved"))
     coordinators.record(turn, "meeting.move", meeting.cluster, meeting_id=meeting.id,
                         code=meeting.code, old=old.isoformat(), new=starts_at.isoformat())
     turn.say(turn._("Meeting {code} now starts {starts}. {count} members will be told.",
@@ -520,8 +575,9 @@ def ask_confirm_cancel(turn: Turn, meeting: Meeting) -> None:
     turn.data = {"mode": "cancel", "meeting": meeting.id}
     when = dates.format_when(meeting.starts_at, meeting.cluster.timezone, turn.lang)
     turn.ask(FLOW, "confirm_cancel", turn._("Cancel {title} ({code}), {starts}? The {count} "
-                                            "members invited will be told.", title=meeting.title,
-                                            code=meeting.code, starts=when,
+                                            "members invited will be told.",
+                                            title=title_in(meeting, turn.lang), code=meeting.code,
+                                            starts=when,
                                             count=meetings.invitee_count(turn.session, meeting.id)),
              [Choice("yes", turn._("Yes")), Choice("no", turn._("No, leave it"))], free_text=False)
 
@@ -535,7 +591,7 @@ def on_confirm_cancel(turn: Turn) -> None:
     meetings.cancel(turn.session, meeting, utcnow())
     # Everyone invited is told, those who said no too: they may have told others about it,
     # and a cancellation should never be learnt at a closed door.
-    told = tell(turn.session, meeting, CANCELLED)
+    told = tell(turn.session, meeting, text_of(meeting, "cancelled"))
     coordinators.record(turn, "meeting.cancel", meeting.cluster, meeting_id=meeting.id,
                         code=meeting.code)
     turn.say(turn._("Meeting {code} is cancelled. {count} members will be told.",
@@ -548,7 +604,7 @@ def show_attendance(turn: Turn, meeting: Meeting) -> None:
     counts = meetings.answer_counts(turn.session, meeting.id)
     text = turn._("{title} ({code}), {starts}. Yes: {yes_count}. No: {no_count}. No answer: "
                   "{open_count}.",
-                  title=meeting.title, code=meeting.code, yes_count=counts["yes"],
+                  title=title_in(meeting, turn.lang), code=meeting.code, yes_count=counts["yes"],
                   no_count=counts["no"], open_count=counts[None],
                   starts=dates.format_when(meeting.starts_at, meeting.cluster.timezone, turn.lang))
     channel = CHANNELS.get(turn.inbound.channel, SMS)  # the terminal gets the SMS budget

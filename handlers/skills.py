@@ -1,32 +1,30 @@
 """Skills needs: what members need to learn (NEED), counted per cluster for coordinators
-(SKILLS), and the trainings coordinators plan for them, to which the members who asked are
-invited and answer YES or NO with the training's code."""
+(SKILLS), and the trainings coordinators plan for them: meetings about a skill (see
+handlers/meetings.py) to which the members who asked are invited."""
 import re
-import secrets
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Callable
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, get_month_names
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
 from bot.channels import SMS, fits_budget
 from bot.i18n import DEFAULT_LANGUAGE, LOCALES, N_, SHIPPED, command_word, fold, keyword_word
 from bot.messages import Choice
-from handlers import answers, coordinators, registration
+from handlers import coordinators, dates, registration
+from handlers import meetings as meeting_handlers
 from handlers.matching import CLOSE, best, sure
 from handlers.notify import notify
 from handlers.registration import shorten
 from handlers.turn import Handler, Turn
 from storage import clusters
+from storage import meetings as meeting_store
 from storage import skills as store
-from storage.models import Cluster, Member, utcnow
-from storage.skills import SkillTraining as Training
+from storage.models import Cluster, utcnow
 
 FLOW = "skills"
 CATALOG_PATH = LOCALES / "skills.toml"
@@ -36,12 +34,10 @@ MAX_NEEDS = 5  # needs in one message
 MAX_WORDING = 100  # characters of a need in the member's own words
 SIMILAR = CLOSE  # rapidfuzz score at which two needs in members' own words are the same need
 EXAMPLES = 5  # wordings shown per need in the CLI report
-MAX_DAYS_AHEAD = 366
+DATE_WORDS = 10  # words a date and a time take at most (`kesho saa kumi na moja na nusu jioni`)
 
 THRESHOLD_REACHED = N_("{count} members of {cluster} now need {skill}. Send {skills} to see "
                        "all their needs.")
-INVITATION = N_("Training on {skill}: {when}, {place}. You asked for it. Will you come? Reply "
-                "{accept} or {decline}.")
 
 # Words that only frame a need ("training in", "mafunzo ya"): a part of a message made of
 # these alone is no need of its own.
@@ -370,15 +366,16 @@ def similar_row(rows: list[NeedRow], wording: str) -> NeedRow:
 
 def skills(turn: Turn) -> None:
     """SKILLS [cluster]: the needs; SKILLS [cluster] TRAINING ...: plans a training;
-    SKILLS code: who comes to a training."""
+    SKILLS code: who comes to a training; SKILLS CANCEL / MOVE code: as MEETING does."""
     words = turn.inbound.text.split()[1:]
+    action = meeting_handlers.action_of(words[0]) if words else None
+    if action:
+        return meeting_handlers.ACTION_STARTS[action](turn, " ".join(words[1:]))
     at = next((i for i, w in enumerate(words) if command_word(w) in TRAINING_WORDS), None)
     if at is not None:
         return start_training(turn, " ".join(words[:at]) or None, words[at + 1:])
-    if len(words) == 1:
-        training = store.training_by_code(turn.session, words[0].upper().strip(".,!"))
-        if training:
-            return show_answers(turn, training)
+    if len(words) == 1 and meeting_store.by_code(turn.session, words[0].strip(".,!")[:8]):
+        return meeting_handlers.start_list(turn, words[0])
     for cluster in coordinators.pick(turn, " ".join(words) or None) or []:
         show_needs(turn, cluster)
 
@@ -396,49 +393,50 @@ def show_needs(turn: Turn, cluster: Cluster) -> None:
         skills=keyword_word("skills", turn.lang)), items))
 
 
-# --- SKILLS TRAINING: planning a training ---------------------------------------------------
+# --- SKILLS TRAINING: a meeting about a skill for the members who asked for it -----------------
 
 def start_training(turn: Turn, cluster_name: str | None, words: list[str]) -> None:
-    """Takes what the coordinator gave of the training and asks for the rest."""
+    """Takes what the coordinator gave of the training (skill, date and time, place) and asks
+    for the rest."""
     chosen = coordinators.pick(turn, cluster_name)
     if chosen is None:
-        return
-    turn.data = {"cluster": chosen[0].id} if len(chosen) == 1 else {}
-    why = {}
-    day, hour, spans = find_when(words, today(turn))
-    if not take_when(turn, day, hour):
-        why["date"] = turn._("Please send a date within a year from now.")
-    if spans and words[spans[-1][1]:]:
-        take_place(turn, " ".join(words[spans[-1][1]:]))
-    topic = " ".join(words[:min((start for start, _ in spans), default=len(words))])
-    if topic and (problem := take_topic(turn, topic)):
-        why["topic"] = problem
-    ask_training_next(turn, why)
+        return turn.end()
+    turn.data = {"mode": "training", "cluster_ids": [c.id for c in chosen]}
+    if len(chosen) == 1:
+        turn.data["cluster"] = chosen[0].id
+    at = date_start(words, chosen[0].timezone)
+    meeting_handlers.read_command(turn, " ".join(words[at:]), chosen[0].timezone)
+    turn.data.pop("title", None)  # words after a colon: the title of a training is its skill
+    if at and (problem := take_topic(turn, " ".join(words[:at]))):
+        turn.data["why"]["topic"] = problem
+    ask_training_next(turn)
 
 
-def ask_training_next(turn: Turn, why: dict[str, str] | None = None) -> None:
-    """Asks the first missing part of the training (saying `why` a part given was not taken);
-    with all of them, announces it."""
-    data, why = turn.data, why or {}
-    if "cluster" not in data:
+def date_start(words: list[str], tz: str) -> int:
+    """Where the date and time start, after the skill: the first word from which the most of a
+    date and a time is read (`seguranca no mar 10/12 10:00`: at 10/12, not at `mar`)."""
+    now, best, start = utcnow(), 0, len(words)
+    for i in range(len(words)):
+        reading = dates.scan(" ".join(words[i:i + DATE_WORDS]), tz, now)
+        found = bool(reading.day) + bool(reading.clock)
+        if found > best:
+            best, start = found, i
+    return start
+
+
+def ask_training_next(turn: Turn) -> None:
+    """Asks which cluster and which skill; the date, time and place are asked as for a
+    meeting, which then comes back to `announce`."""
+    if "cluster" not in turn.data:
         return ask_cluster(turn)
-    if "topic" not in data:
-        return ask_topic(turn, why.get("topic"))
-    if "date" not in data:
-        return ask_when(turn, why.get("date"))
-    if "time" not in data:
-        return ask_time(turn)
-    if starts_at(turn) <= utcnow():
-        data.pop("date")
-        data.pop("time")
-        return ask_when(turn, turn._("That date has passed."))
-    if "place" not in data:
-        return ask_place(turn)
-    announce(turn)
+    if "title" not in turn.data:
+        return ask_topic(turn, turn.data.get("why", {}).pop("topic", None))
+    meeting_handlers.ask_next(turn)
 
 
 def ask_cluster(turn: Turn) -> None:
-    choices = [Choice(str(c.id), c.name) for c in coordinators.coordinated(turn)]
+    choices = [Choice(str(c.id), c.name) for c in coordinators.coordinated(turn)
+               if c.id in turn.data["cluster_ids"]]
     turn.ask(FLOW, "training_cluster", turn._("Which cluster is the training for?"), choices,
              free_text=False)
 
@@ -458,7 +456,8 @@ def ask_topic(turn: Turn, preface: str | None = None) -> None:
 def on_topic(turn: Turn) -> None:
     """Stores the skill of the training (chosen, or written in any language)."""
     if turn.chosen:
-        turn.data.update(skill=turn.answer, topic=skill_name(turn.answer, turn.lang))
+        turn.data.update(skill=turn.answer, title=skill_name(turn.answer, turn.lang),
+                         topic=skill_name(turn.answer, turn.lang))
     elif problem := take_topic(turn, turn.answer):
         return ask_topic(turn, problem)
     ask_training_next(turn)
@@ -471,134 +470,45 @@ def take_topic(turn: Turn, text: str) -> str | None:
         return turn._("Please name one skill for the training.")
     if len(needs[0].wording) > MAX_WORDING:
         return turn._("Please describe each need in a few words.")
-    turn.data.update(skill=needs[0].skill, topic=needs[0].wording)
+    wording = needs[0].wording
+    turn.data.update(skill=needs[0].skill, topic=wording,
+                     title=shorten(wording, meeting_handlers.MAX_TITLE))
     return None
 
 
-def ask_when(turn: Turn, preface: str | None = None) -> None:
-    turn.ask(FLOW, "training_when", turn._("When is the training? Send the date and time, "
-                                           "e.g. 10/12 10:00."), preface=preface)
-
-
-def on_when(turn: Turn) -> None:
-    """Stores the date and the time (and a place written after them)."""
-    words = turn.answer.split()
-    day, hour, spans = find_when(words, today(turn))
-    if not spans:
-        return ask_when(turn, turn._("Please send a date and time, like 10/12 10:00."))
-    if not take_when(turn, day, hour):
-        return ask_when(turn, turn._("Please send a date within a year from now."))
-    if words[spans[-1][1]:] and "place" not in turn.data:
-        take_place(turn, " ".join(words[spans[-1][1]:]))
-    ask_training_next(turn)
-
-
-def ask_time(turn: Turn, preface: str | None = None) -> None:
-    turn.ask(FLOW, "training_time", turn._("At what time does it start? e.g. 10:00"),
-             preface=preface)
-
-
-def on_time(turn: Turn) -> None:
-    _, hour, _ = find_when(turn.answer.split(), None)
-    if hour is None:
-        return ask_time(turn, turn._("Please send a time, like 10:00."))
-    take_when(turn, None, hour)
-    ask_training_next(turn)
-
-
-def ask_place(turn: Turn, preface: str | None = None) -> None:
-    turn.ask(FLOW, "training_place", turn._("Where is the training?"), preface=preface)
-
-
-def on_place(turn: Turn) -> None:
-    if not take_place(turn, turn.answer):
-        return ask_place(turn, turn._("Please send the name of a place."))
-    ask_training_next(turn)
-
-
-def take_when(turn: Turn, day: date | None, hour: time | None) -> bool:
-    """Stores the date and time found; False when the date is too far ahead to be meant."""
-    if hour is not None:
-        turn.data["time"] = hour.strftime("%H:%M")
-    if day is None:
-        return True
-    if day > today(turn) + timedelta(days=MAX_DAYS_AHEAD):
-        return False
-    turn.data["date"] = day.isoformat()
-    return True
-
-
-def take_place(turn: Turn, text: str) -> bool:
-    text = text.strip()
-    if not any(c.isalpha() for c in text) or len(text) > MAX_WORDING:
-        return False
-    turn.data["place"] = text
-    return True
-
-
-def zone(turn: Turn) -> ZoneInfo:
-    """The time zone of the training's cluster (or of the coordinator's first cluster)."""
-    cluster_id = turn.data.get("cluster")
-    cluster = turn.session.get(Cluster, cluster_id) if cluster_id else None
-    cluster = cluster or next(iter(coordinators.coordinated(turn)), None)
-    return ZoneInfo(cluster.timezone if cluster else "UTC")
-
-
-def today(turn: Turn) -> date:
-    return utcnow().astimezone(zone(turn)).date()
-
-
-def starts_at(turn: Turn) -> datetime:
-    day, hour = date.fromisoformat(turn.data["date"]), time.fromisoformat(turn.data["time"])
-    return datetime.combine(day, hour, tzinfo=zone(turn)).astimezone(timezone.utc)
-
-
 def announce(turn: Turn) -> None:
-    """Saves the training, invites the members who asked for it, and tells the coordinator."""
-    session, data = turn.session, turn.data
-    cluster = session.get(Cluster, data["cluster"])
-    training = store.add_training(
-        session, code=new_code(session), cluster_id=cluster.id, skill=data["skill"],
-        topic=data["topic"], starts_at=starts_at(turn), place=data["place"],
-        created_by=turn.member.id)
-    invited = sum(invite(session, training, cluster, member)
-                  for member in askers(session, training) if member.id != turn.member.id)
-    coordinators.record(turn, "skills.training", cluster, code=training.code,
-                        skill=training.skill, topic=training.topic, place=training.place,
-                        starts_at=training.starts_at.isoformat(), invited=invited)
+    """Plans the training, invites the members who asked for it, and tells the coordinator."""
+    session, data, now = turn.session, turn.data, utcnow()
+    starts_at = datetime.fromisoformat(data["at"])
+    if starts_at <= now:
+        data.pop("at")
+        return meeting_handlers.ask_next(turn, turn._("That time has passed."))
     turn.end()
+    cluster = session.get(Cluster, data["cluster"])
+    training, invited = meeting_store.schedule(
+        session, cluster_id=cluster.id, organiser_id=turn.member.id, title=data["title"],
+        place=data["place"], starts_at=starts_at, now=now, kind="training", skill=data["skill"],
+        member_ids=askers(session, cluster.id, data["skill"], data["topic"]))
+    meeting_handlers.tell(session, training, meeting_handlers.text_of(training, "invitation"))
+    coordinators.record(turn, "skills.training", cluster, code=training.code,
+                        skill=training.skill, topic=data["topic"], place=training.place,
+                        starts_at=starts_at.astimezone(timezone.utc).isoformat(), invited=invited)
     turn.say(turn._("Training planned: {skill}, {when}, {place}. {count} members who asked for "
                     "it are invited. To see who comes, send {skills} {code}.",
-                    skill=training_name(training, turn.lang),
-                    when=when_text(training.starts_at, cluster, turn.lang),
-                    place=place_name(training), count=invited,
+                    skill=meeting_handlers.title_in(training, turn.lang),
+                    when=dates.format_when(starts_at, cluster.timezone, turn.lang),
+                    place=training.place, count=invited,
                     skills=keyword_word("skills", turn.lang), code=training.code))
 
 
-def askers(session: Session, training: Training) -> list[Member]:
-    """The members of the training's cluster who asked for its skill (or for something like it
-    in their own words)."""
-    if training.skill:
-        return store.members_needing(session, training.cluster_id, training.skill)
-    topic = fold(training.topic)
-    return store.members_by_id(session, {
-        member_id for skill, member_id, wording in store.wordings(session, training.cluster_id)
-        if skill is None and fuzz.token_sort_ratio(fold(wording), topic) >= SIMILAR})
-
-
-def invite(session: Session, training: Training, cluster: Cluster, member: Member) -> bool:
-    """Invites the member in their language; False when they cannot be reached."""
-    store.invite(session, training.id, member.id)
-    return notify(session, member, INVITATION,
-                  **invitation_values(training, cluster, member.language))
-
-
-def invitation_values(training: Training, cluster: Cluster, lang: str | None) -> dict:
-    lang = lang or DEFAULT_LANGUAGE
-    return {"skill": training_name(training, lang),
-            "when": when_text(training.starts_at, cluster, lang), "place": place_name(training),
-            "accept": f"{keyword_word('yes', lang)} {training.code}",
-            "decline": f"{keyword_word('no', lang)} {training.code}"}
+def askers(session: Session, cluster_id: int, skill: str | None, topic: str) -> list[int]:
+    """Ids of the members of the cluster who asked for the skill (or for something like the
+    topic in their own words)."""
+    if skill:
+        return store.members_needing(session, cluster_id, skill)
+    topic = fold(topic)
+    return sorted({member_id for slug, member_id, wording in store.wordings(session, cluster_id)
+                   if slug is None and fuzz.token_sort_ratio(fold(wording), topic) >= SIMILAR})
 
 
 def invite_to_planned(turn: Turn, slugs: list[str]) -> None:
@@ -606,199 +516,11 @@ def invite_to_planned(turn: Turn, slugs: list[str]) -> None:
     now = utcnow()
     for cluster in clusters.clusters_of(turn.member):
         for slug in slugs:
-            for training in store.upcoming_trainings(turn.session, cluster.id, slug, now):
-                if store.invitation(turn.session, training.id, turn.member.id) is None:
-                    store.invite(turn.session, training.id, turn.member.id)
-                    turn.say(turn._(INVITATION, **invitation_values(training, cluster, turn.lang)))
-
-
-CODE_CHARACTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
-
-
-def new_code(session: Session) -> str:
-    """A short code no training has, with a digit so it is never a word."""
-    while True:
-        code = "".join(secrets.choice(CODE_CHARACTERS) for _ in range(6))
-        if any(c.isdigit() for c in code) and not store.code_taken(session, code):
-            return code
-
-
-def training_name(training: Training, lang: str) -> str:
-    return skill_name(training.skill, lang) if training.skill else shorten(training.topic)
-
-
-def place_name(training: Training) -> str:
-    return shorten(training.place)
-
-
-def when_text(moment: datetime, cluster: Cluster, lang: str) -> str:
-    """`Thu 10 Dec 10:00` in the cluster's time zone and the reader's language."""
-    return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=ZoneInfo(cluster.timezone),
-                           locale=lang or DEFAULT_LANGUAGE)
-
-
-# --- Reading dates and times ----------------------------------------------------------------
-
-RELATIVE_DAYS = {"today": 0, "leo": 0, "aujourd'hui": 0, "hoje": 0,
-                 "tomorrow": 1, "kesho": 1, "demain": 1, "amanha": 1}
-ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-DAY_MONTH = re.compile(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?")
-DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er)?")
-YEAR = re.compile(r"\d{4}")
-CLOCK = re.compile(r"(\d{1,2})(?:[:.](\d{2})|h(\d{2})?)?(am|pm)?")
-LINK_WORDS = {"de", "of"}  # `10 de dezembro`, `10th of December`
-
-
-@lru_cache
-def month_numbers() -> dict[str, int]:
-    """Folded month names and abbreviations in every shipped language -> 1..12."""
-    months = {"sept": 9}
-    for lang in SHIPPED:
-        for width in ("wide", "abbreviated"):
-            for number, name in get_month_names(width, locale=lang).items():
-                months.setdefault(fold(name).rstrip("."), number)
-    return months
-
-
-def find_when(words: list[str], day_of_today: date | None) -> tuple[date | None, time | None, list]:
-    """The first date and the first time in `words`, and the (start, end) word spans they
-    took; dates only when `day_of_today` is given (to place `10/12` and `kesho`)."""
-    day = hour = None
-    spans = []
-    i = 0
-    while i < len(words):
-        found_day = read_date(words[i:], day_of_today) if day is None and day_of_today else None
-        found_hour = read_time(words[i:]) if hour is None and not found_day else None
-        if found_day:
-            day, size = found_day
-        elif found_hour:
-            hour, size = found_hour
-        else:
-            i += 1
-            continue
-        spans.append((i, i + size))
-        i += size
-    return day, hour, spans
-
-
-def read_date(words: list[str], day_of_today: date) -> tuple[date, int] | None:
-    """A date at the start of `words` and how many words it took: 2026-12-10, 10/12,
-    10 Dec, 10 de dezembro de 2026, Dec 10, kesho."""
-    w = [fold(word).strip(",") for word in words[:5]]
-    try:
-        if w[0] in RELATIVE_DAYS:
-            return day_of_today + timedelta(days=RELATIVE_DAYS[w[0]]), 1
-        if m := ISO_DATE.fullmatch(w[0]):
-            return date(int(m[1]), int(m[2]), int(m[3])), 1
-        if m := DAY_MONTH.fullmatch(w[0].rstrip(".")):
-            return next_date(day_of_today, int(m[1]), int(m[2]), m[3]), 1
-        return named_date(w, day_of_today)
-    except ValueError:  # 31/02, month 13
-        return None
-
-
-def named_date(w: list[str], day_of_today: date) -> tuple[date, int] | None:
-    months = month_numbers()
-    at = 0
-
-    def skip_link():
-        nonlocal at
-        if at + 1 < len(w) and w[at] in LINK_WORDS:
-            at += 1
-
-    if (m := DAY.fullmatch(w[0])) and len(w) > 1:
-        day, at = int(m[1]), 1
-        skip_link()
-        month = months.get(w[at].rstrip(".")) if at < len(w) else None
-    elif w[0].rstrip(".") in months and len(w) > 1 and (m := DAY.fullmatch(w[1])):
-        month, day, at = months[w[0].rstrip(".")], int(m[1]), 1
-    else:
-        return None
-    if month is None:
-        return None
-    at += 1
-    start = at
-    skip_link()
-    if at < len(w) and YEAR.fullmatch(w[at]):
-        return next_date(day_of_today, day, month, w[at]), at + 1
-    return next_date(day_of_today, day, month, None), start
-
-
-def next_date(day_of_today: date, day: int, month: int, year: str | None) -> date:
-    """The date given; without a year, the next one from today on."""
-    if year:
-        return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
-    found = date(day_of_today.year, month, day)
-    return found if found >= day_of_today else date(day_of_today.year + 1, month, day)
-
-
-def read_time(words: list[str]) -> tuple[time, int] | None:
-    """A time at the start of `words` and how many words it took: 10:00, 10h, 14h30, 2pm, 2 pm."""
-    w = [fold(word).strip(",") for word in words[:2]]
-    m = CLOCK.fullmatch(w[0])
-    if not m:
-        return None
-    hour, minute, suffix, size = int(m[1]), int(m[2] or m[3] or 0), m[4], 1
-    if suffix is None and len(w) > 1 and w[1] in ("am", "pm"):
-        suffix, size = w[1], 2
-    if m[2] is None and "h" not in w[0] and suffix is None:
-        return None  # a bare number is no time
-    if suffix:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute), size
-
-
-# --- Answers: YES / NO code, and who comes --------------------------------------------------
-
-def open_invitations(session: Session, member: Member, code: str | None) -> list:
-    """The trainings the member may answer YES or NO to (see handlers/answers.py): those they
-    were invited to, and with its code any training of their cluster that has not started."""
-    now = utcnow()
-    found = [answers.Invitation(training.code, invitation.invited_at, rsvp(training))
-             for training, invitation in store.open_invitations(session, member.id, code, now)]
-    if code and not found:
-        training = store.training_by_code(session, code)
-        mine = {c.id for c in clusters.clusters_of(member)}
-        if training and training.starts_at > now and training.cluster_id in mine:
-            found.append(answers.Invitation(training.code, training.created_at, rsvp(training)))
-    return found
-
-
-def rsvp(training: Training) -> Callable[[Turn, bool], None]:
-    def answer(turn: Turn, yes: bool) -> None:
-        """Records the member's answer to the training and thanks them."""
-        store.answer(turn.session, training.id, turn.member.id, yes)
-        cluster = turn.session.get(Cluster, training.cluster_id)
-        values = {"skill": training_name(training, turn.lang), "place": place_name(training),
-                  "when": when_text(training.starts_at, cluster, turn.lang)}
-        if yes:
-            turn.say(turn._("Thank you! See you at the {skill} training, {when}, {place}.",
-                            **values))
-        else:
-            turn.say(turn._("Thank you for telling us. You are not coming to the {skill} "
-                            "training, {when}.", **values))
-    return answer
-
-
-def show_answers(turn: Turn, training: Training) -> None:
-    """Tells a coordinator of the training's cluster who comes, who does not and who has not
-    answered."""
-    cluster = turn.session.get(Cluster, training.cluster_id)
-    if coordinators.pick(turn, cluster.slug) is None:
-        return
-    people = store.invitees(turn.session, training.id)
-    coming = [m.name or f"#{m.id}" for m, answer in people if answer == "yes"]
-    coordinators.record(turn, "skills.answers", cluster, code=training.code)
-    turn.say(fitted(lambda shown: turn._(
-        "Training {code}, {skill}, {when}: {count} coming: {names}. Not coming: {declined}. "
-        "No answer yet: {waiting}.", code=training.code, skill=training_name(training, turn.lang),
-        when=when_text(training.starts_at, cluster, turn.lang), count=len(coming), names=shown,
-        declined=sum(answer == "no" for _, answer in people),
-        waiting=sum(answer is None for _, answer in people)), coming))
+            for training in meeting_store.upcoming_trainings(turn.session, cluster.id, slug, now):
+                if meeting_store.invitation(turn.session, training.id, turn.member.id) is None:
+                    meeting_store.invite(turn.session, training.id, turn.member.id, now)
+                    turn.say(meeting_handlers.about(
+                        training, meeting_handlers.text_of(training, "invitation"), turn.lang))
 
 
 KEYWORDS: dict[str, Handler] = {"need": need, "skills": skills}
@@ -806,7 +528,4 @@ STEPS: dict[str, Handler] = {
     "pick_need": on_need,
     "training_cluster": on_cluster,
     "training_topic": on_topic,
-    "training_when": on_when,
-    "training_time": on_time,
-    "training_place": on_place,
 }

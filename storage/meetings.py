@@ -1,4 +1,7 @@
-"""Meetings' tables and queries: the meeting, who is invited and their answers, the reminders."""
+"""Meetings' tables and queries: the meeting, who is invited and their answers, the reminders.
+
+A training is a meeting about a skill (`kind` "training"), to which the members who asked for
+the skill are invited rather than the whole cluster."""
 import secrets
 from datetime import datetime, timedelta
 
@@ -37,6 +40,8 @@ class Meeting(Base):
     place: Mapped[str] = mapped_column(String(100))
     starts_at: Mapped[datetime] = mapped_column()
     status: Mapped[str] = mapped_column(String(12), default="scheduled")  # cancelled, held
+    kind: Mapped[str] = mapped_column(String(12), default="meeting", server_default="meeting")
+    skill: Mapped[str | None] = mapped_column(String(64))  # a training's catalog skill
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -77,16 +82,18 @@ class Reminder(Base):
 
 # --- Who is invited --------------------------------------------------------------------------
 
-def audience(cluster_id: int, organiser_id: int | None) -> Select:
+def audience(cluster_id: int, organiser_id: int | None,
+             member_ids: list[int] | None = None) -> Select:
     """Ids of the cluster's members a new invitation reaches: not opted out, not deleted, with a
-    channel, and not the organiser."""
+    channel, and not the organiser; only those of `member_ids` when given."""
     m = Member.__table__.c
     channel, _ = route_columns()
-    return (select(m.id)
-            .where(m.id.in_(select(Membership.member_id)
-                            .where(Membership.cluster_id == cluster_id)),
-                   ~m.opted_out, m.deleted_at.is_(None), channel.is_not(None),
-                   m.id != (organiser_id or 0)))
+    query = (select(m.id)
+             .where(m.id.in_(select(Membership.member_id)
+                             .where(Membership.cluster_id == cluster_id)),
+                    ~m.opted_out, m.deleted_at.is_(None), channel.is_not(None),
+                    m.id != (organiser_id or 0)))
+    return query if member_ids is None else query.where(m.id.in_(member_ids))
 
 
 def audience_size(session: Session, cluster_id: int, organiser_id: int | None) -> int:
@@ -122,13 +129,14 @@ def invitee_count(session: Session, meeting_id: int) -> int:
 # --- Scheduling, moving, cancelling ----------------------------------------------------------
 
 def schedule(session: Session, *, cluster_id: int, organiser_id: int, title: str, place: str,
-             starts_at: datetime, now: datetime) -> tuple[Meeting, int]:
-    """Creates the meeting with a free code, invites its audience and plans the reminders;
-    returns the meeting and how many members are invited."""
+             starts_at: datetime, now: datetime, kind: str = "meeting", skill: str | None = None,
+             member_ids: list[int] | None = None) -> tuple[Meeting, int]:
+    """Creates the meeting with a free code, invites its audience (only `member_ids` of it when
+    given) and plans the reminders; returns the meeting and how many members are invited."""
     for _ in range(50):
         meeting = Meeting(cluster_id=cluster_id, organiser_id=organiser_id, code=new_code(),
                           title=title, place=place, starts_at=starts_at, status="scheduled",
-                          created_at=now, updated_at=now)
+                          kind=kind, skill=skill, created_at=now, updated_at=now)
         try:
             with session.begin_nested():
                 session.add(meeting)
@@ -137,7 +145,7 @@ def schedule(session: Session, *, cluster_id: int, organiser_id: int, title: str
         break
     else:
         raise RuntimeError("no free meeting code")
-    rows = audience(cluster_id, organiser_id).with_only_columns(
+    rows = audience(cluster_id, organiser_id, member_ids).with_only_columns(
         literal(meeting.id), Member.__table__.c.id, literal(now, UTCDateTime()))
     # Counted with RETURNING: the rowcount of INSERT ... SELECT is -1 on some drivers.
     table = Invitation.__table__
@@ -214,6 +222,40 @@ def open_invitations(session: Session, member_id: int, now: datetime,
     if code:
         query = query.where(Meeting.code == code.upper())
     return list(session.scalars(query.order_by(Invitation.id)))
+
+
+def open_to_cluster(session: Session, cluster_ids: list[int], code: str,
+                    now: datetime) -> Meeting | None:
+    """The scheduled meeting of these clusters with this code, not begun yet: a member of the
+    cluster may answer it without an invitation (they joined later, or asked too late)."""
+    return session.scalar(select(Meeting).where(
+        Meeting.cluster_id.in_(cluster_ids), Meeting.code == code.upper(),
+        Meeting.status == "scheduled", Meeting.starts_at > now))
+
+
+def upcoming_trainings(session: Session, cluster_id: int, skill: str,
+                       now: datetime) -> list[Meeting]:
+    """The cluster's scheduled trainings for a catalog skill, not begun yet, soonest first."""
+    return list(session.scalars(
+        select(Meeting).where(Meeting.cluster_id == cluster_id, Meeting.kind == "training",
+                              Meeting.skill == skill, Meeting.status == "scheduled",
+                              Meeting.starts_at > now)
+        .order_by(Meeting.starts_at)))
+
+
+def invitation(session: Session, meeting_id: int, member_id: int) -> Invitation | None:
+    return session.scalar(select(Invitation).where(Invitation.meeting_id == meeting_id,
+                                                   Invitation.member_id == member_id))
+
+
+def invite(session: Session, meeting_id: int, member_id: int, now: datetime) -> Invitation:
+    """The member's invitation to the meeting, created when they have none."""
+    found = invitation(session, meeting_id, member_id)
+    if found is None:
+        found = Invitation(meeting_id=meeting_id, member_id=member_id, created_at=now)
+        session.add(found)
+        session.flush()
+    return found
 
 
 def record_answer(invitation: Invitation, yes: bool, now: datetime) -> None:

@@ -1,4 +1,5 @@
-"""Skills needs, alert thresholds per cluster, trainings and invitations: tables and queries."""
+"""Skills needs and alert thresholds per cluster: tables and queries. Trainings are meetings
+(storage/meetings.py)."""
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, select
@@ -53,39 +54,6 @@ class SkillAlert(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SkillTraining(Base):
-    """A training a coordinator announced for a skill (or for needs in members' own words)."""
-
-    __tablename__ = "skill_trainings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(12), unique=True)
-    cluster_id: Mapped[int] = mapped_column(
-        ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
-    skill: Mapped[str | None] = mapped_column(String(64))
-    topic: Mapped[str] = mapped_column(String(100))
-    starts_at: Mapped[datetime] = mapped_column()
-    place: Mapped[str] = mapped_column(String(100))
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class SkillInvitation(Base):
-    """A member invited to a training, and their answer: None until they say yes or no."""
-
-    __tablename__ = "skill_invitations"
-    __table_args__ = (UniqueConstraint("training_id", "member_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    training_id: Mapped[int] = mapped_column(
-        ForeignKey("skill_trainings.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    answer: Mapped[str | None] = mapped_column(String(3))
-    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
-    answered_at: Mapped[datetime | None] = mapped_column()
-
-
 def live_member():
     """Needs and answers of members who deleted their data do not count."""
     return Member.deleted_at.is_(None)
@@ -129,19 +97,12 @@ def wordings(session: Session, cluster_id: int) -> list[tuple[str | None, int, s
     return [tuple(row) for row in rows]
 
 
-def members_needing(session: Session, cluster_id: int, skill: str) -> list[Member]:
-    """The members of the cluster who need a catalog skill."""
+def members_needing(session: Session, cluster_id: int, skill: str) -> list[int]:
+    """Ids of the members of the cluster who need a catalog skill."""
     return list(session.scalars(
-        select(Member).join(SkillNeed, SkillNeed.member_id == Member.id)
+        select(SkillNeed.member_id).join(Member, Member.id == SkillNeed.member_id)
         .where(SkillNeed.cluster_id == cluster_id, SkillNeed.skill == skill, live_member())
-        .order_by(Member.id).distinct()))
-
-
-def members_by_id(session: Session, member_ids: set[int]) -> list[Member]:
-    if not member_ids:
-        return []
-    return list(session.scalars(
-        select(Member).where(Member.id.in_(member_ids), live_member()).order_by(Member.id)))
+        .distinct().order_by(SkillNeed.member_id)))
 
 
 def clusters_with_needs(session: Session) -> list[int]:
@@ -187,77 +148,3 @@ def coordinators(session: Session, cluster_id: int) -> list[Member]:
         .where(Membership.cluster_id == cluster_id, Membership.role == "coordinator",
                live_member())
         .order_by(Member.id)))
-
-
-# --- Trainings and invitations --------------------------------------------------------------
-
-def code_taken(session: Session, code: str) -> bool:
-    return session.scalar(select(SkillTraining.id).where(SkillTraining.code == code)) is not None
-
-
-def add_training(session: Session, *, code: str, cluster_id: int, skill: str | None, topic: str,
-                 starts_at: datetime, place: str, created_by: int) -> SkillTraining:
-    training = SkillTraining(code=code, cluster_id=cluster_id, skill=skill, topic=topic,
-                             starts_at=starts_at, place=place, created_by=created_by)
-    session.add(training)
-    session.flush()
-    return training
-
-
-def training_by_code(session: Session, code: str) -> SkillTraining | None:
-    return session.scalar(select(SkillTraining).where(SkillTraining.code == code))
-
-
-def upcoming_trainings(session: Session, cluster_id: int, skill: str,
-                       now: datetime) -> list[SkillTraining]:
-    """Trainings of the cluster for a catalog skill that have not started yet, soonest first."""
-    return list(session.scalars(
-        select(SkillTraining)
-        .where(SkillTraining.cluster_id == cluster_id, SkillTraining.skill == skill,
-               SkillTraining.starts_at > now)
-        .order_by(SkillTraining.starts_at)))
-
-
-def invitation(session: Session, training_id: int, member_id: int) -> SkillInvitation | None:
-    return session.scalar(select(SkillInvitation).where(
-        SkillInvitation.training_id == training_id, SkillInvitation.member_id == member_id))
-
-
-def invite(session: Session, training_id: int, member_id: int) -> SkillInvitation:
-    """The member's invitation to the training, created when they have none."""
-    found = invitation(session, training_id, member_id)
-    if found is None:
-        found = SkillInvitation(training_id=training_id, member_id=member_id)
-        session.add(found)
-        session.flush()
-    return found
-
-
-def answer(session: Session, training_id: int, member_id: int, yes: bool) -> None:
-    """Records the member's yes or no (an answer may be changed until the training starts)."""
-    found = invite(session, training_id, member_id)
-    found.answer, found.answered_at = ("yes" if yes else "no"), utcnow()
-
-
-def open_invitations(session: Session, member_id: int, code: str | None,
-                     now: datetime) -> list[tuple[SkillTraining, SkillInvitation]]:
-    """(training, invitation) the member may answer: the one with `code` whatever its answer,
-    or without a code those not answered yet; only trainings that have not started."""
-    query = (select(SkillTraining, SkillInvitation)
-             .join(SkillInvitation, SkillInvitation.training_id == SkillTraining.id)
-             .where(SkillInvitation.member_id == member_id, SkillTraining.starts_at > now))
-    if code:
-        query = query.where(SkillTraining.code == code)
-    else:
-        query = query.where(SkillInvitation.answer.is_(None))
-    return [tuple(row) for row in session.execute(query.order_by(SkillInvitation.id))]
-
-
-def invitees(session: Session, training_id: int) -> list[tuple[Member, str | None]]:
-    """(member, answer) of everyone invited to the training, in the order they were invited."""
-    rows = session.execute(
-        select(Member, SkillInvitation.answer)
-        .join(SkillInvitation, SkillInvitation.member_id == Member.id)
-        .where(SkillInvitation.training_id == training_id, live_member())
-        .order_by(SkillInvitation.id))
-    return [tuple(row) for row in rows]

@@ -264,11 +264,11 @@ QUESTIONS = {
         lambda lang: sorted((skills.skill_name(s, lang) for s in skills.catalog()), key=len)[-6:],
         FREE_REASK + ["Please name one skill for the training.",
                       "Please describe each need in a few words."]),
+    # A training's date, time and place are asked as a meeting's are (handlers/meetings.py).
     "When is the training? Send the date and time, e.g. 10/12 10:00.": (
-        labels(), FREE_REASK + ["That date has passed.", "Please send a date within a year from now.",
-                                "Please send a date and time, like 10/12 10:00."]),
-    "At what time does it start? e.g. 10:00": (labels(), FREE_REASK + ["Please send a time, like 10:00."]),
-    "Where is the training?": (labels(), FREE_REASK + ["Please send the name of a place."]),
+        labels(), FREE_REASK + ["I could not read that date.", "That time has passed."]),
+    "Where is the training?": (labels(), FREE_REASK + [
+        "Please send the name of a place.", "That is too long: at most {count} characters."]),
     # Market: a listing's missing or bad part; the member's four longest products; their place.
     **{question: (lambda lang: market_products(lang), FREE_REASK + [market.HINTS["product"]])
        for question in (

@@ -85,6 +85,9 @@ def at(day: int, hour: int, minute: int = 0, month: int = 11, year: int = 2026) 
     ("sábado 10h", at(28, 10)),
     ("4/12/2026 10:00", at(4, 10, month=12)),
     ("4.12.2026 10:00", at(4, 10, month=12)),
+    ("4.12 10:00", at(4, 10, month=12)),  # day.month before a time
+    ("4.12 saa nne", at(4, 10, month=12)),
+    ("tomorrow 10.30", at(26, 10, 30)),  # alone, 10.30 is a time
 ])
 def test_reader_reads_phrasings_in_four_languages(text, moment):
     assert read_when(text, TZ, NOW) == moment

@@ -1,7 +1,7 @@
 """Skills needs: Juma, Amina and Tomás say what they need to learn, Grace sees the counts, is
 told when a skill is wanted by many, plans a training and sees who comes."""
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
@@ -13,17 +13,23 @@ from bot import cli
 from bot.channels import SMS, render
 from bot.i18n import SHIPPED, fold, keyword_index, keyword_word, translate
 from bot.settings import get_settings
-from handlers import registration
+from handlers import dates, registration
+from handlers import meetings as meeting_handlers
 from handlers import skills as skill_handlers
 from storage import clusters, members
+from storage import meetings as meeting_store
 from storage import skills as store
 from storage.db import unit_of_work
-from storage.models import AuditEntry, Member, Membership
-from storage.skills import SkillInvitation, SkillNeed, SkillTraining
+from storage.meetings import Invitation, Meeting
+from storage.models import AuditEntry, Member, Membership, OutboundMessage
+from storage.skills import SkillNeed
 
 NOTED = "Noted, you need: {needs}. We will tell you when a training is planned."
 OFFER = "Which skill do you need? Send a number, or write it."
 START = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)  # Tuesday 1 Dec, 09:00 in Kisumu
+TZ = "Africa/Nairobi"
+TRAINING = meeting_handlers.TEXTS["training"]
+TRAINING_WORD = {"en": "TRAINING", "sw": "MAFUNZO", "fr": "FORMATION", "pt": "FORMACAO"}
 ASKERS = ["+254722000011", "+254722000012", "+254722000013", "+254722000014", "+254722000015",
           "+254722000016"]
 
@@ -319,18 +325,67 @@ def test_coordinator_of_several_clusters_may_name_one(chat, network):
     assert one == translate("en", "No skills needs yet in {cluster}.", cluster="Lamu Crafts")
 
 
-# --- Trainings ------------------------------------------------------------------------------
+# --- Trainings: meetings about a skill, for the members who asked for it --------------------
+
+DEC_10 = datetime(2026, 12, 10, 7, 0, tzinfo=timezone.utc)  # Thursday 10 Dec, 10:00 in Kisumu
+INVITED = {JUMA: "sw", AMINA: "fr", TOMAS: "en", ROSA: "pt"}
+REFUSAL = "Sorry, only a coordinator of that cluster can do this."
+PLANNED = ("Training planned: {skill}, {when}, {place}. {count} members who asked for it are "
+           "invited. To see who comes, send {skills} {code}.")
+ATTENDANCE = "{title} ({code}), {starts}. Yes: {yes_count}. No: {no_count}. No answer: {open_count}."
+
 
 def code_of(factory) -> str:
     with unit_of_work(factory) as session:
-        return session.scalars(select(SkillTraining.code).order_by(SkillTraining.id.desc())).first()
+        return session.scalars(select(Meeting.code).where(Meeting.kind == "training")
+                               .order_by(Meeting.id.desc())).first()
+
+
+def training(factory, code) -> Meeting:
+    with unit_of_work(factory) as session:
+        found = meeting_store.by_code(session, code)
+        session.expunge(found)
+        return found
 
 
 def answers_of(factory) -> dict[str, str | None]:
     with unit_of_work(factory) as session:
-        rows = session.execute(select(Member.phone, SkillInvitation.answer)
-                               .join(Member, Member.id == SkillInvitation.member_id))
+        rows = session.execute(select(Member.phone, Invitation.answer)
+                               .join(Member, Member.id == Invitation.member_id))
         return dict(rows.all())
+
+
+def sent_to(factory, phone) -> list[str]:
+    """What was queued to the member (not the replies in the terminal)."""
+    with unit_of_work(factory) as session:
+        return list(session.scalars(select(OutboundMessage.text).where(
+            OutboundMessage.address == phone, OutboundMessage.channel != "console")
+            .order_by(OutboundMessage.id)))
+
+
+def shown(moment, lang) -> str:
+    return dates.format_when(moment, TZ, lang)
+
+
+def speak(factory, phone, lang):
+    with unit_of_work(factory) as session:
+        members.find(session, phone=phone).language = lang
+
+
+def all_ask_bookkeeping(chat):
+    """A member in each language asks for bookkeeping."""
+    chat(JUMA).send("HITAJI uhasibu")
+    chat(AMINA).send("BESOIN comptabilité")
+    chat(TOMAS).send("NEED bookkeeping")
+    chat(ROSA).send("PRECISO contabilidade")
+
+
+def plan_bookkeeping(chat, network, lang):
+    """Grace plans a bookkeeping training at Dunga on 10 Dec, in her language; returns its code."""
+    bookkeeping = skill_handlers.skill_name("bookkeeping", lang)
+    chat(GRACE).send(f"{keyword_word('skills', lang)} {TRAINING_WORD[lang]} {bookkeeping} 10/12 "
+                     "10:00 Dunga")
+    return code_of(network)
 
 
 def test_training_invites_the_members_who_asked_each_in_their_language(chat, network):
@@ -338,18 +393,15 @@ def test_training_invites_the_members_who_asked_each_in_their_language(chat, net
         ask_some(chat)
         [planned] = chat(GRACE).send("SKILLS TRAINING bookkeeping 2026-12-10 10:00 Kisumu Hall")
         code = code_of(network)
-        assert planned == translate(
-            "en", "Training planned: {skill}, {when}, {place}. {count} members who asked for it "
-            "are invited. To see who comes, send {skills} {code}.", skill="Bookkeeping",
-            when="Thu 10 Dec 10:00", place="Kisumu Hall", count=2, skills="SKILLS", code=code)
-        assert notices_to(network, JUMA) == [translate(
-            "sw", skill_handlers.INVITATION, skill="Uhasibu", when="Alhamisi 10 Des 10:00",
+        assert planned == translate("en", PLANNED, skill="Bookkeeping", when="Thu 10 Dec 10:00",
+                                    place="Kisumu Hall", count=2, skills="SKILLS", code=code)
+        assert sent_to(network, JUMA) == [translate(
+            "sw", TRAINING["invitation"], title="Uhasibu", starts=shown(DEC_10, "sw"),
             place="Kisumu Hall", accept=f"NDIYO {code}", decline=f"HAPANA {code}")]
-        assert f"OUI {code} ou NON {code}" in notices_to(network, AMINA)[0]
-        assert notices_to(network, TOMAS) == [] and notices_to(network, ROSA) == []
-        with unit_of_work(network) as session:
-            training = store.training_by_code(session, code)
-            assert training.starts_at == datetime(2026, 12, 10, 7, 0, tzinfo=timezone.utc)
+        assert f"OUI {code} ou NON {code}" in sent_to(network, AMINA)[0]
+        assert sent_to(network, TOMAS) == [] and sent_to(network, ROSA) == []
+        found = training(network, code)
+        assert (found.kind, found.skill, found.starts_at) == ("training", "bookkeeping", DEC_10)
         assert ("skills.training", {
             "code": code, "skill": "bookkeeping", "topic": "bookkeeping", "place": "Kisumu Hall",
             "starts_at": "2026-12-10T07:00:00+00:00", "invited": 2}) in audit_actions(network)
@@ -361,19 +413,17 @@ def test_invited_members_answer_and_the_coordinator_sees_who_comes(chat, network
         chat(GRACE).send("SKILLS TRAINING bookkeeping 10/12 10:00 Dunga Beach")
         code = code_of(network)
         assert chat(JUMA).send(f"NDIYO {code}") == [translate(
-            "sw", "Thank you! See you at the {skill} training, {when}, {place}.",
-            skill="Uhasibu", when="Alhamisi 10 Des 10:00", place="Dunga Beach")]
+            "sw", TRAINING["coming"], title="Uhasibu", starts=shown(DEC_10, "sw"),
+            place="Dunga Beach")]
         assert chat(AMINA).send("non")[0].startswith("Merci de nous avoir")  # bare NO: the newest
         assert answers_of(network) == {JUMA: "yes", AMINA: "no"}
         [seen] = chat(GRACE).send(f"SKILLS {code.lower()}")
-        assert seen == translate(
-            "en", "Training {code}, {skill}, {when}: {count} coming: {names}. Not coming: "
-            "{declined}. No answer yet: {waiting}.", code=code, skill="Bookkeeping",
-            when="Thu 10 Dec 10:00", count=1, names="Juma", declined=1, waiting=0)
-        assert chat(JUMA).send(f"UJUZI {code}") == [translate(
-            "sw", "Sorry, only a coordinator of that cluster can do this.")]
-        assert chat(HALIMA).send(f"SKILLS {code}") == [translate(
-            "en", "Sorry, only a coordinator of that cluster can do this.")]
+        assert seen == translate("en", ATTENDANCE, title="Bookkeeping", code=code,
+                                 starts="Thu 10 Dec 10:00", yes_count=1, no_count=1,
+                                 open_count=0) + "\n" + translate("en", "Coming: {people}",
+                                                                  people="Juma")
+        assert chat(JUMA).send(f"UJUZI {code}") == [translate("sw", REFUSAL)]
+        assert chat(HALIMA).send(f"SKILLS {code}") == [translate("en", REFUSAL)]
 
 
 @pytest.mark.parametrize(("lang", "command", "yes"), [
@@ -382,29 +432,24 @@ def test_invited_members_answer_and_the_coordinator_sees_who_comes(chat, network
     ("pt", "COMPETENCIAS FORMACAO contabilidade 10 de dezembro 10:00 Dunga", "SIM"),
     ("en", "SKILLS TRAINING book keeping Dec 10 10am Dunga", "YES"),
 ])
-def test_training_command_and_answers_in_each_language(chat, network, kisumu, lang, command,
-                                                       yes):
+def test_training_command_and_answers_in_each_language(chat, network, lang, command, yes):
     with time_machine.travel(START, tick=False):
-        with unit_of_work(network) as session:
-            for phone in (GRACE, ROSA, TOMAS):
-                members.find(session, phone=phone).language = lang
+        for phone in (GRACE, ROSA, TOMAS):
+            speak(network, phone, lang)
         bookkeeping = skill_handlers.skill_name("bookkeeping", lang)
         chat(ROSA).send(f"{keyword_word('need', lang)} {bookkeeping}")
         [planned] = chat(GRACE).send(command)
         code = code_of(network)
         assert planned.endswith(f"{keyword_word('skills', lang)} {code}.")
-        assert f"{yes} {code}" in notices_to(network, ROSA)[0]
+        assert f"{yes} {code}" in sent_to(network, ROSA)[0]
         chat(ROSA).send(f"{yes.lower()} {code}")
-        chat(TOMAS).send(f"{keyword_word('no', lang)} {code}")
+        chat(TOMAS).send(f"{keyword_word('no', lang)} {code}")  # not invited: of the cluster
         assert answers_of(network) == {ROSA: "yes", TOMAS: "no"}
-        with unit_of_work(network) as session:
-            training = store.training_by_code(session, code)
-            assert training.starts_at == datetime(2026, 12, 10, 7, 0, tzinfo=timezone.utc)
-            when = skill_handlers.when_text(training.starts_at, kisumu, lang)
-        assert chat(GRACE).send(f"{keyword_word('skills', lang)} {code}") == [sms(translate(
-            lang, "Training {code}, {skill}, {when}: {count} coming: {names}. Not coming: "
-            "{declined}. No answer yet: {waiting}.", code=code, skill=bookkeeping, when=when,
-            count=1, names="Rosa", declined=1, waiting=0))]
+        assert training(network, code).starts_at == DEC_10
+        assert chat(GRACE).send(f"{keyword_word('skills', lang)} {code}") == [sms(
+            translate(lang, ATTENDANCE, title=bookkeeping, code=code, starts=shown(DEC_10, lang),
+                      yes_count=1, no_count=1, open_count=0)
+            + "\n" + translate(lang, "Coming: {people}", people="Rosa"))]
 
 
 def test_half_a_training_command_asks_for_the_missing_parts(chat, network):
@@ -415,13 +460,13 @@ def test_half_a_training_command_asks_for_the_missing_parts(chat, network):
         assert topic.startswith(translate("en", "Which skill is the training for? Send a "
                                                 "number, or write it."))
         assert "1) Bookkeeping 2) Marketing" in topic
-        assert grace.send("1") == [translate("en", "When is the training? Send the date and time, "
-                                                   "e.g. 10/12 10:00.")]
-        assert grace.send("someday") == [translate("en", "Please send a date and time, like 10/12 "
-                                                         "10:00.") + "\n" + translate(
-            "en", "When is the training? Send the date and time, e.g. 10/12 10:00.")]
-        assert grace.send("10/12") == [translate("en", "At what time does it start? e.g. 10:00")]
-        assert grace.send("25:00")[0].startswith(translate("en", "Please send a time, like 10:00."))
+        when = translate("en", "When is the training? Send the date and time, e.g. 10/12 10:00.")
+        assert grace.send("1") == [when]
+        assert grace.send("someday") == [translate("en", "I could not read that date.") + "\n"
+                                         + when]
+        assert grace.send("10/12") == [translate("en", "At what time does it start? For "
+                                                       "example: 10am, 14:30.")]
+        assert grace.send("25:00")[0].startswith(translate("en", "I could not read that time."))
         assert grace.send("2pm") == [translate("en", "Where is the training?")]
         assert grace.send("😀")[0].startswith(translate("en", "Please send the name of a place."))
         assert grace.send("Dunga Beach")[0].startswith("Training planned: Bookkeeping, Thu 10 Dec "
@@ -433,11 +478,31 @@ def test_training_in_the_past_or_too_far_ahead_is_asked_again(chat, network):
         ask_some(chat)
         grace = chat(GRACE)
         passed = grace.send("SKILLS TRAINING bookkeeping 2026-11-30 10:00 Kisumu")[0]
-        assert passed.startswith(translate("en", "That date has passed."))
+        assert passed.startswith(translate("en", "That time has passed.") + "\n"
+                                 + translate("en", "Which day and time do you mean?"))
+        assert "1) Tue 30 Nov 10:00" in passed  # next year's, offered
         far = grace.send("10/12/2031 10:00")[0]
-        assert far.startswith(translate("en", "Please send a date within a year from now."))
+        assert far.startswith(translate("en", "I could not read that date."))
         assert grace.send("kesho 10:00")[0].startswith(
             "Training planned: Bookkeeping, Wed 2 Dec 10:00, Kisumu.")
+
+
+def test_training_reads_swahili_time_and_asks_which_hour_is_meant(chat, network):
+    with time_machine.travel(START, tick=False):
+        ask_some(chat)
+        grace = chat(GRACE)
+        which = grace.send("SKILLS TRAINING bookkeeping kesho saa mbili Dunga")[0]
+        assert which.startswith(translate("en", "Which day and time do you mean?"))
+        assert "1) Wed 2 Dec 08:00 2) Wed 2 Dec 20:00" in which  # saa mbili: 8:00 or 20:00
+        assert grace.send("2")[0].startswith(
+            "Training planned: Bookkeeping, Wed 2 Dec 20:00, Dunga.")
+
+
+def test_training_date_with_dots_is_read_before_its_time(chat, network):
+    with time_machine.travel(START, tick=False):
+        ask_some(chat)
+        [planned] = chat(GRACE).send("SKILLS TRAINING bookkeeping 10.12 10:00 Dunga")
+        assert planned.startswith("Training planned: Bookkeeping, Thu 10 Dec 10:00, Dunga.")
 
 
 def test_training_for_a_need_in_members_own_words_invites_those_who_wrote_it(chat, network):
@@ -445,10 +510,10 @@ def test_training_for_a_need_in_members_own_words_invites_those_who_wrote_it(cha
         ask_some(chat)
         chat(GRACE).send("SKILLS TRAINING bamboo furniture 10/12 10:00 Kisumu")
         code = code_of(network)
-        assert notices_to(network, TOMAS) == [translate(
-            "en", skill_handlers.INVITATION, skill="bamboo furniture", when="Thu 10 Dec 10:00",
+        assert sent_to(network, TOMAS) == [translate(
+            "en", TRAINING["invitation"], title="bamboo furniture", starts="Thu 10 Dec 10:00",
             place="Kisumu", accept=f"YES {code}", decline=f"NO {code}")]
-        assert notices_to(network, JUMA) == []
+        assert sent_to(network, JUMA) == []
 
 
 def test_member_asking_after_a_training_is_planned_is_invited_at_once(chat, network):
@@ -460,8 +525,8 @@ def test_member_asking_after_a_training_is_planned_is_invited_at_once(chat, netw
         assert noted == translate("en", NOTED, needs="Marketing")
         assert invitation.endswith(f"Reply YES {code} or NO {code}.")
         assert chat(TOMAS).send("yes") == [translate(
-            "en", "Thank you! See you at the {skill} training, {when}, {place}.",
-            skill="Marketing", when="Thu 10 Dec 10:00", place="Kisumu")]
+            "en", TRAINING["coming"], title="Marketing", starts="Thu 10 Dec 10:00",
+            place="Kisumu")]
 
 
 def test_member_of_the_cluster_may_answer_with_the_code_without_an_invitation(chat, network):
@@ -498,8 +563,88 @@ def test_coordinator_of_several_clusters_is_asked_which_one(chat, network):
         assert question.startswith(translate("en", "Which cluster is the training for?"))
         assert grace.send("2")[0].startswith("Training planned: Product design, Thu 10 Dec")
         with unit_of_work(network) as session:
-            assert store.training_by_code(session, code_of(network)).cluster_id == \
+            assert meeting_store.by_code(session, code_of(network)).cluster_id == \
                 clusters.by_slug(session, "lamu-crafts").id
+
+
+# --- Moving, cancelling and reminding a training, as a meeting ------------------------------
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_training_is_moved_and_everyone_invited_is_told_in_their_language(chat, network, lang):
+    moved = datetime(2026, 12, 11, 11, 0, tzinfo=timezone.utc)  # Friday 11 Dec, 14:00 in Kisumu
+    with time_machine.travel(START, tick=False):
+        speak(network, GRACE, lang)
+        all_ask_bookkeeping(chat)
+        code = plan_bookkeeping(chat, network, lang)
+        before = {phone: len(sent_to(network, phone)) for phone in INVITED}
+        move = meeting_handlers.action_word("move", lang)
+        [question] = chat(GRACE).send(f"{keyword_word('skills', lang)} {move} {code} 11/12 14:00")
+        assert code in question and " 4 " in question
+        chat(GRACE).send("1")
+        for phone, their in INVITED.items():
+            assert sent_to(network, phone)[before[phone]:] == [translate(
+                their, TRAINING["moved"], code=code, place="Dunga", starts=shown(moved, their),
+                title=skill_handlers.skill_name("bookkeeping", their),
+                accept=f"{keyword_word('yes', their)} {code}",
+                decline=f"{keyword_word('no', their)} {code}")]
+        assert training(network, code).starts_at == moved
+        with unit_of_work(network) as session:
+            due = set(session.scalars(select(meeting_store.Reminder.due_at)))
+        assert due == {moved - timedelta(hours=24), moved - timedelta(hours=2)}
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_training_is_cancelled_and_everyone_invited_is_told_in_their_language(chat, network,
+                                                                              lang):
+    with time_machine.travel(START, tick=False):
+        speak(network, GRACE, lang)
+        all_ask_bookkeeping(chat)
+        code = plan_bookkeeping(chat, network, lang)
+        before = {phone: len(sent_to(network, phone)) for phone in INVITED}
+        cancel = meeting_handlers.action_word("cancel", lang)
+        chat(GRACE).send(f"{keyword_word('meeting', lang)} {cancel} {code}")
+        assert chat(GRACE).send("1") == [sms(translate(
+            lang, "Meeting {code} is cancelled. {count} members will be told.", code=code,
+            count=4))]
+        for phone, their in INVITED.items():
+            assert sent_to(network, phone)[before[phone]:] == [translate(
+                their, TRAINING["cancelled"], code=code, starts=shown(DEC_10, their),
+                title=skill_handlers.skill_name("bookkeeping", their))]
+        assert training(network, code).status == "cancelled"
+        assert chat(JUMA).send(f"NDIYO {code}") == [translate(
+            "sw", "No open invitation has the code {code}.", code=code)]
+
+
+def test_training_is_neither_moved_nor_cancelled_by_others(chat, network):
+    with time_machine.travel(START, tick=False):
+        all_ask_bookkeeping(chat)
+        code = plan_bookkeeping(chat, network, "en")
+        assert chat(JUMA).send(f"UJUZI GHAIRI {code}") == [translate("sw", REFUSAL)]
+        assert chat(AMINA).send(f"REUNION DEPLACER {code} 11/12 14h") == [
+            sms(translate("fr", REFUSAL))]
+        assert chat(HALIMA).send(f"MEETING MOVE {code} 11/12 14:00") == [translate("en", REFUSAL)]
+        assert chat(HALIMA).send(f"SKILLS CANCEL {code}") == [translate("en", REFUSAL)]
+        found = training(network, code)
+        assert (found.status, found.starts_at) == ("scheduled", DEC_10)
+
+
+def test_training_reminders_go_to_those_coming_and_those_who_have_not_answered(chat, network):
+    with time_machine.travel(START, tick=False):
+        all_ask_bookkeeping(chat)
+        code = plan_bookkeeping(chat, network, "en")
+        chat(JUMA).send(f"NDIYO {code}")
+        chat(AMINA).send(f"NON {code}")
+        before = {phone: len(sent_to(network, phone)) for phone in INVITED}
+    with unit_of_work(network) as session:
+        assert meeting_handlers.send_reminders(session, DEC_10 - timedelta(hours=23)) == 1
+    new = {phone: sent_to(network, phone)[before[phone]:] for phone in INVITED}
+    assert new[JUMA] == [translate("sw", meeting_handlers.REMINDER_COMING, title="Uhasibu",
+                                   starts=shown(DEC_10, "sw"), place="Dunga")]
+    assert new[AMINA] == []
+    assert new[ROSA] == [translate("pt", meeting_handlers.REMINDER_WAITING, title="Contabilidade",
+                                   starts=shown(DEC_10, "pt"), place="Dunga",
+                                   accept=f"SIM {code}", decline=f"NAO {code}")]
+    assert len(new[TOMAS]) == 1
 
 
 # --- Telegram -------------------------------------------------------------------------------
