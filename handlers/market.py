@@ -1,7 +1,7 @@
 """Marketplace: SELL and BUY listings matched on product, price and place within shared clusters;
 introductions when both sides answer YES; OFFERS, CLOSE, RENEW; expiry and deal follow-ups."""
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
@@ -28,34 +28,24 @@ ANSWER_WITHIN = timedelta(days=14)
 DEFAULT_RADIUS_KM = market.DEFAULT_RADIUS_KM
 SHOWN_MATCHES = 3
 MAX_BULK = 4
-MAX_AMOUNT = 1_000_000  # in the listing's unit: 1,000 tonnes; above is a typo, not a trade
-MAX_PRICE = 10_000_000
 DISTANCE_BAND_KM = 5  # places this close count as equally near, so price decides between them
 SHOWN_LISTINGS = 6
 PARTS = ("product", "quantity", "price", "place")  # asked in this order when missing
 SHORT_PLACE = 16
 SHORT_NAME = 24
 
-# Words around the parts of a listing. Numbers, units and currencies are read by
-# handlers.quantities; these are the words that join them into a listing: where a place starts
-# ("in Kisumu", "huko Kisumu", "à Eldoret"), that a request takes any place, that a price is for
-# the whole lot, and words that say nothing here (a request's price is always its maximum).
+# Words around the parts of a listing. Quantities and prices, and the words that join them
+# ("max", "jumla", "kila kimoja"), are read by handlers.quantities; these are the words that say
+# where a place starts ("in Kisumu", "huko Kisumu", "à Eldoret") and that a request takes any place.
 PLACE_MARKERS = {"in", "at", "from", "huko", "kutoka", "a", "au", "en", "em"}
 ANYWHERE = {"any", "anywhere", "any place", "popote", "kokote", "mahali popote", "partout",
             "n'importe où", "n'importe ou", "qualquer lugar", "qualquer sitio", "em qualquer lugar"}
-TOTAL_WORDS = {"total", "jumla", "yote", "tout", "todo", "tudo"}
-FILLERS = {"max", "maxi", "maximum", "maximo", "up", "to", "upeo", "hadi", "mpaka", "jusqu'a",
-           "ate", "for", "pour", "por", "kwa", "le", "la", "o", "each", "=", "-", "/-",
-           *TOTAL_WORDS}
 ANYWHERE_WORDS = re.compile(
     r"\b(?:%s)\b" % "|".join(sorted(map(re.escape, ANYWHERE), key=len, reverse=True)),
     re.IGNORECASE)
 RADIUS = re.compile(r"(?:\b(?:within|ndani ya|ndani|dans un rayon de|dans|rayon de|rayon|raio de"
-                    r"|raio|ate|até)\s+)?\b(\d{1,5})\s?km\b", re.IGNORECASE)
-NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
-GLUED_UNIT = re.compile(r"^\d+(?:[.,]\d+)?([^\W\d_]+)$")  # 50zorks
+                    r"|raio|dentro de|ate|até)\s+)?\b(\d{1,5})\s?km\b", re.IGNORECASE)
 PRODUCT_FLOOR, PLACE_FLOOR = 85, 80  # fuzzy scores taken when well ahead of the next name
-MAX_WINDOW = 5  # words a quantity or price may take: "KES 1,480 per 90 kg"
 
 CHOOSE_NEGOTIABLE = N_("Negotiable")
 CHOOSE_ANYWHERE = N_("Anywhere")
@@ -78,8 +68,8 @@ class Parsed:
     """What one message says about a listing; `problem` is the first bad part, if any."""
 
     product: dict | None = None  # {"id": catalog id or None, "name": as typed}
-    quantity: dict | None = None  # {"amount", "unit"}: base unit or container; None when bare
-    price: dict | None = None  # {"amount", "unit", "total"}: per unit, or for the whole lot
+    quantity: dict | None = None  # quantities.Quantity as a dict (kept in the draft)
+    price: dict | None = None  # quantities.Price as a dict
     place: dict | None = None  # {"id", "name"}
     anywhere: bool = False
     radius: float | None = None
@@ -90,9 +80,10 @@ class Parsed:
 def parse(session: Session, cluster: Cluster, text: str) -> Parsed:
     """Reads product, quantity, price and place from a listing typed in any order."""
     parsed = Parsed()
-    words = read_reach(text, parsed).split()
-    used, bare = read_amounts(words, parsed)
-    read_names(session, cluster, leftover_segments(words, used), parsed, words, bare)
+    words = quantities.split_words(read_reach(text, parsed))
+    amounts = read_amounts(words, parsed)
+    read_names(session, cluster, leftover_segments(words, amounts.taken), parsed, words,
+               amounts.plain)
     return parsed
 
 
@@ -111,99 +102,23 @@ def read_reach(text: str, parsed: Parsed) -> str:
     return widened
 
 
-def read_amounts(words: list[str], parsed: Parsed) -> tuple[list[bool], list[int]]:
-    """Reads every quantity and price in the words; returns which words they took and where the
-    plain numbers are (the first is the quantity, the next the price)."""
-    used, bare = [False] * len(words), []
-    start = 0
-    while start < len(words):
-        taken = read_amount(words, start, parsed, bare)
-        for k in range(start, start + taken):
-            used[k] = True
-        start += max(taken, 1)
-    for index in bare:
-        amount = quantities.read_number(words[index])
-        if amount is None:  # more digits than any price or quantity has
-            parsed.problem = parsed.problem or ("quantity" if parsed.quantity is None else "price")
-            continue
-        total = near_total(words, index, index + 1)
-        if parsed.quantity is None and not total:
-            set_quantity(parsed, (amount, None))
-        elif parsed.price is None:
-            set_price(parsed, (amount, None), total)
-    return used, bare
+def read_amounts(words: list[str], parsed: Parsed) -> quantities.Amounts:
+    """Reads the quantity and price among the words into `parsed` (handlers.quantities)."""
+    known = quantity_of(parsed.quantity) if parsed.quantity else None
+    amounts = quantities.read_amounts(words, known)
+    if amounts.quantity and not known:
+        parsed.quantity = asdict(amounts.quantity)
+    if amounts.price:
+        parsed.price = asdict(amounts.price)
+    parsed.problem = parsed.problem or amounts.problem
+    parsed.bad_unit = parsed.bad_unit or amounts.bad_unit
+    return amounts
 
 
-def read_amount(words: list[str], start: int, parsed: Parsed, bare: list[int]) -> int:
-    """Reads the longest quantity or price starting at `start`; returns how many words it took."""
-    word = words[start]
-    if parsed.quantity is None and unit_first(words, start):  # "kilo 100"
-        found = quantities.read_quantity(f"{words[start + 1]} {word}")
-        if found:
-            set_quantity(parsed, found)
-            return 2
-    at = word.startswith("@") and len(word) > 1  # "@120": a price, as members write "at"
-    if not any(c.isdigit() for c in word) and not price_word(word):
-        if "/" in word or word.startswith("@"):  # shaped like a price, with no number: abc/kg
-            parsed.problem = parsed.problem or "price"
-        return 0
-    for size in range(min(MAX_WINDOW, len(words) - start), 0, -1):
-        window = " ".join([word[1:] if at else word] + words[start + 1:start + size])
-        if not any(c.isdigit() for c in window):
-            continue
-        if size == 1 and NUMBER.match(window) and not at:
-            bare.append(start)
-            return 1
-        quantity = quantities.read_quantity(window) if parsed.quantity is None and not at else None
-        if quantity is not None:
-            set_quantity(parsed, quantity)
-            return size
-        price = quantities.read_price(window) if parsed.price is None else None
-        if price is not None:
-            total = near_total(words, start, start + size)
-            set_price(parsed, price, total)
-            return size
-    if any(c.isdigit() for c in word):  # digits nobody could read: 50zorks, 10^12, 12abc/kg
-        glued = GLUED_UNIT.match(word)
-        if glued and not (parsed.quantity and parsed.price):
-            parsed.problem = parsed.problem or "unit"
-            parsed.bad_unit = parsed.bad_unit or glued.group(1)
-        else:
-            parsed.problem = parsed.problem or ("quantity" if parsed.quantity is None else "price")
-        return 1
-    parsed.problem = parsed.problem or "price"  # a price word with no number after it: bei abc
-    return 1
-
-
-def unit_first(words: list[str], start: int) -> bool:
-    """`kilo 100`: a unit, then a number with no unit of its own (`green grams 80 kg` is not)."""
-    return (start + 1 < len(words) and quantities.read_unit(words[start]) is not None
-            and NUMBER.match(words[start + 1]) is not None
-            and (start + 2 >= len(words) or quantities.read_unit(words[start + 2]) is None))
-
-
-def price_word(word: str) -> bool:
-    """A word that says a price follows or precedes (`bei`, `KES`), as handlers.quantities reads."""
-    return quantities.read_price(f"{word} 1") == (1.0, None) \
-        or quantities.read_price(f"1 {word}") == (1.0, None)
-
-
-def near_total(words: list[str], start: int, end: int) -> bool:
-    """The price between `start` and `end` is for the whole lot: `2400 total`, `jumla 2400`."""
-    around = [fold(w) for w in words[max(0, start - 2):start] + words[end:end + 2]]
-    return any(w in TOTAL_WORDS for w in around)
-
-
-def set_quantity(parsed: Parsed, found: tuple[float, str | None]) -> None:
-    parsed.quantity = {"amount": found[0], "unit": found[1]}
-    if not 0 < found[0] <= MAX_AMOUNT:
-        parsed.problem = parsed.problem or "quantity"
-
-
-def set_price(parsed: Parsed, found: tuple[float, str | None], total: bool = False) -> None:
-    parsed.price = {"amount": found[0], "unit": found[1], "total": total}
-    if not 0 < found[0] <= MAX_PRICE:
-        parsed.problem = parsed.problem or "price"
+def quantity_of(stored: dict) -> quantities.Quantity:
+    """The quantity kept in a draft (drafts from before sizes were kept have none)."""
+    return quantities.Quantity(stored["amount"], stored["unit"], stored.get("size", 1.0),
+                               stored.get("container"))
 
 
 def leftover_segments(words: list[str], used: list[bool]) -> list[tuple[list[int], bool]]:
@@ -213,7 +128,8 @@ def leftover_segments(words: list[str], used: list[bool]) -> list[tuple[list[int
     marked = False
     for index, word in enumerate(words):
         folded = fold(word).strip(".,;:!?")
-        if used[index] or NUMBER.match(word) or folded in FILLERS or price_word(word):
+        if used[index] or folded.replace(".", "").replace(",", "").isdigit() \
+                or quantities.says_amount(word):
             if current:
                 segments.append((current, marked))
             current, marked = [], False
@@ -229,7 +145,7 @@ def leftover_segments(words: list[str], used: list[bool]) -> list[tuple[list[int
 
 
 def read_names(session: Session, cluster: Cluster, segments, parsed: Parsed, words: list[str],
-               bare: list[int]) -> None:
+               plain: list[int]) -> None:
     """Finds the place and the product among the leftover words."""
     places = place_index(session, cluster)
     taken: set[int] = set()
@@ -263,7 +179,7 @@ def read_names(session: Session, cluster: Cluster, segments, parsed: Parsed, wor
     if parsed.place is None and rest:
         parsed.place = {"id": None, "name": join(words, rest[-1])[:100]}
         taken.update(rest[-1])
-    stray = [i for s, _ in free for i in s if i not in taken and i - 1 in bare]
+    stray = [i for s, _ in free for i in s if i not in taken and i - 1 in plain]
     if stray and parsed.quantity and parsed.quantity["unit"] is None:
         parsed.problem = parsed.problem or "unit"
         parsed.bad_unit = parsed.bad_unit or words[stray[0]]
@@ -310,13 +226,43 @@ def product_index(session: Session) -> dict[str, int]:
 
 
 def index_places(places: list[Place]) -> dict[str, int]:
-    names: dict[str, int] = {}
+    """folded name -> place id. `Wakulima (Nakuru)` is also `Wakulima Nakuru`; `Eldoret town
+    (Uasin Gishu)` also `Eldoret town` and `Eldoret`; a first word no other place starts with
+    names its place (`Tala` for `Tala Centre Market (Machakos)`). A short name that places far
+    apart share (`Wakulima` in Nairobi and Nakuru) names none: the member must say which."""
+    claims: dict[str, list[Place]] = {}
     for place in places:
-        short = place.name.split(" (")[0]
-        for name in (place.name, short, re.sub(r"\b(town|market|centre|center)\b", "", short)):
-            if fold(name).strip():
-                names.setdefault(" ".join(fold(name).split()), place.id)
+        for name in place_names(place.name):
+            claims.setdefault(name, []).append(place)
+    firsts: dict[str, list[Place]] = {}
+    for place in places:
+        first = folded_place(place.name).split()[0]
+        if len(first) >= 4:
+            firsts.setdefault(first, []).append(place)
+    names = {folded_place(p.name): p.id for p in places}
+    for found in (claims, firsts):
+        for name, claimants in found.items():
+            if name not in names and one_area(claimants):
+                names[name] = claimants[0].id
     return names
+
+
+def one_area(places: list[Place]) -> bool:
+    """The places lie within a few km of each other (`Lodwar` and `Lodwar town`): one market."""
+    first = places[0]
+    return all(p is first or None not in (p.latitude, first.latitude) and market.haversine_km(
+        first.latitude, first.longitude, p.latitude, p.longitude) <= DISTANCE_BAND_KM
+        for p in places)
+
+
+def place_names(name: str) -> set[str]:
+    short = name.split(" (")[0]
+    plain = re.sub(r"\b(town|market|centre|center)\b", "", short, flags=re.IGNORECASE)
+    return {folded for folded in map(folded_place, (name, short, plain)) if folded}
+
+
+def folded_place(name: str) -> str:
+    return " ".join(fold(name).replace("(", " ").replace(")", " ").split())
 
 
 def place_answer(places: dict[str, int], typed: str) -> dict:
@@ -456,10 +402,10 @@ def on_quantity(turn: Turn) -> None:
 
 def read_answer(text: str, parsed: Parsed) -> tuple[Parsed, list[str]]:
     """Reads the quantities and prices of an answer; also returns the words that are neither."""
-    words = text.split()
-    used, bare = read_amounts(words, parsed)
-    leftover = [w for i, w in enumerate(words) if not used[i] and i not in bare
-                and fold(w).strip(".,;:!?") not in FILLERS and not price_word(w)]
+    words = quantities.split_words(text)
+    amounts = read_amounts(words, parsed)
+    leftover = [w for i, w in enumerate(words) if not amounts.taken[i] and i not in amounts.plain
+                and not quantities.says_amount(w)]
     return parsed, leftover
 
 
@@ -540,7 +486,7 @@ def save_listing(session: Session, member: Member, cluster: Cluster, data: dict,
     product = product_of(session, data["product"])
     quantity = data["quantity"]
     unit = listing_unit(product, quantity["unit"])
-    price, price_unit = listing_price(data.get("price"), quantity["amount"], unit)
+    price, price_unit = listing_price(data.get("price"), quantity, unit)
     place = data["place"]
     known = session.get(Place, place["id"]) if place.get("id") else None
     anywhere = bool(data.get("anywhere"))
@@ -558,22 +504,28 @@ def save_listing(session: Session, member: Member, cluster: Cluster, data: dict,
         expires_at=now + timedelta(days=LISTING_DAYS))
 
 
-def listing_price(price: dict | None, amount: float, unit: str) -> tuple[float | None, str | None]:
-    """(price per unit, that unit): a total is divided by the quantity; a price per another unit
-    (120/kg for crates) keeps its unit and is compared only with prices in the same unit."""
+def listing_price(price: dict | None, quantity: dict, unit: str) -> tuple[float | None, str | None]:
+    """(price per unit, that unit), as handlers.quantities reads a price against its quantity; a
+    price per another unit (120/kg for crates) keeps its unit and is compared only with prices in
+    the same unit."""
     if not price:
         return None, None
-    if price["total"]:
-        return round(price["amount"] / amount, 4), unit
-    return price["amount"], price["unit"] or unit
+    written = quantities.Price(price["amount"], price["unit"], price.get("total", False))
+    amount, price_unit = quantities.price_per_unit(written, quantity_of(quantity), unit)
+    return round(amount, 4), price_unit
 
 
 def product_key(product: catalog.Product | None, typed: str) -> str:
     """What two listings must share to match: the catalog product, or the same words."""
     if product:
         return f"p:{product.id}"
-    words = sorted({w for w in re.findall(r"\w+", fold(typed)) if not w.isdigit()})
+    words = sorted({singular(w) for w in re.findall(r"\w+", fold(typed)) if not w.isdigit()})
     return "w:" + " ".join(words)[:110]
+
+
+def singular(word: str) -> str:
+    """`lamps` -> `lamp`, so `solar lamp` and `solar lamps` are one product (`glass` stays)."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 # --- Matching ---------------------------------------------------------------------------------
@@ -956,7 +908,7 @@ def read_deal(offer: Listing, text: str) -> tuple[float | None, float | None]:
     quantity = parsed.quantity
     if quantity is None or parsed.problem or leftover or quantity["unit"] not in (None, offer.unit):
         return None, None
-    price, price_unit = listing_price(parsed.price, quantity["amount"], offer.unit)
+    price, price_unit = listing_price(parsed.price, quantity, offer.unit)
     return quantity["amount"], (price if price_unit == offer.unit else None)
 
 

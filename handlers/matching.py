@@ -25,7 +25,7 @@ def best(text: str, names: dict[str, object], limit: int = 3) -> list[Match]:
     # token_sort_ratio forgives typos and word order but, unlike WRatio, gives no credit for
     # a short name hidden inside a long one ("mat" in "tomatoes").
     found = process.extract(query, list(names), scorer=fuzz.token_sort_ratio, limit=limit * 3,
-                            score_cutoff=CLOSE)
+                            score_cutoff=CLOSE, processor=words_of)
     matches, seen = [], set()
     for name, score, _ in found:
         key = names[name]
@@ -33,6 +33,11 @@ def best(text: str, names: dict[str, object], limit: int = 3) -> list[Match]:
             seen.add(key)
             matches.append(Match(key, name, score))
     return matches[:limit]
+
+
+def words_of(name: str) -> str:
+    """`feijão-guandu` and `feijão guandu` are the same words."""
+    return name.replace("-", " ")
 
 
 def sure(matches: list[Match]) -> Match | None:

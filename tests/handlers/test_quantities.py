@@ -23,7 +23,10 @@ from handlers.quantities import find_price, read_number, read_price, read_quanti
     ("150/lita", (150, "l")),
     ("12,5/kg", (12.5, "kg")),  # a decimal comma
     ("1.480,50/kg", (1480.5, "kg")),
-    ("20 each", (20, "piece")),
+    ("20 each", (20, None)),  # one of whatever the quantity counts
+    ("700 cada", (700, None)),
+    ("15 kila kimoja", (15, None)),
+    ("3500 cada saco", (3500, "bag")),
     ("20/pc", (20, "piece")),
     ("2500/bag", (2500, "bag")),  # a bag of unknown size stays a bag
     ("50000/t", (50, "kg")),
