@@ -536,7 +536,7 @@ def test_labelled_pairs_meet_precision_and_recall(network):
     predicted = sum(1 for _, found in outcomes if found)
     actual = sum(1 for p, _ in outcomes if p["match"] == "1")
     precision, recall = true_positive / predicted, true_positive / actual
-    misses = "\n".join(f"{p['id']} ({p['note']}, labelled {p['match']}): {p['offer']} | "
+    misses = "\n".join(f"{p['id']} (labelled {p['match']}: {p['why']}): {p['offer']} | "
                        f"{p['request']}" for p, found in outcomes if found != (p["match"] == "1"))
     assert precision >= 0.95 and recall >= 0.90, (
         f"precision {precision:.3f}, recall {recall:.3f}; misses:\n{misses}")
