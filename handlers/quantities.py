@@ -256,7 +256,9 @@ def _read_at(words: list[str], start: int, found: Amounts) -> int:
         if quantity:
             _set_quantity(found, quantity)
             return 2
-    at = word.startswith("@") and len(word) > 1  # "@120": a price, as members write "at"
+    # "@120", "hadi 45 kilo 500": after `@` or a limit word comes a price, not a quantity
+    at = word.startswith("@") and len(word) > 1
+    limited = at or (start > 0 and fold(words[start - 1]) in LIMIT_WORDS)
     lettered = not any(c.isdigit() for c in word)
     if lettered and not _price_word(word):
         if "/" in word or at:  # shaped like a price, with no number: abc/kg
@@ -269,7 +271,7 @@ def _read_at(words: list[str], start: int, found: Amounts) -> int:
         if size == 1 and _PLAIN.match(window) and not at:
             found.plain.append(start)
             return 1
-        quantity = _quantity_of(window) if found.quantity is None and not at else None
+        quantity = _quantity_of(window) if found.quantity is None and not limited else None
         if quantity is not None:
             _set_quantity(found, quantity)
             return size

@@ -174,3 +174,62 @@ def test_missing_parts_are_asked_with_telegram_buttons(telegram_api, traders, fa
     assert posted.text.startswith("Posted #1: baskets 20 pcs, price negotiable, Kisumu")
     [listing] = listings(factory)
     assert (listing.unit, listing.quantity, listing.price) == ("piece", 20, None)
+
+
+ALIASES = [
+    ("SELL tilapa 20kg 2400 total Kisumu", "tilapia", 120),
+    ("UZA dagaa kilo 100 bei 90 Kisumu", "omena", 90),
+    ("UZA sangara 30kg 400/kg Kibuye", "nile_perch", 400),
+    ("UZA sukuma wiki 40kg 30/kg Kisumu", "kale", 30),
+    ("SELL vikapu 20 pcs 300 each Kisumu", "baskets", 300),
+]
+
+
+def slugs_and_prices(factory):
+    with unit_of_work(factory) as session:
+        return [(session.get(products.Product, listing.product_id).slug, listing.price)
+                for listing in session.scalars(select(Listing).order_by(Listing.id))]
+
+
+def test_product_names_and_typos_over_sms_are_catalog_products(twilio, traders, factory):
+    for text, *_ in ALIASES:
+        [reply] = sms_and_wait(twilio, traders, JUMA, text)
+        assert reply.startswith("Imewekwa #")
+    assert slugs_and_prices(factory) == [(slug, price) for _, slug, price in ALIASES]
+
+
+def test_product_names_and_typos_over_telegram_are_catalog_products(telegram_api, traders,
+                                                                    factory):
+    wanjiru = Telegram(telegram_api, traders, WANJIRU_TG)
+    for text, *_ in ALIASES:
+        [posted] = wanjiru.send(text)
+        assert posted.text.startswith("Imewekwa #")
+    assert slugs_and_prices(factory) == [(slug, price) for _, slug, price in ALIASES]
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("SELL tilapia 50kg abc/kg Kisumu", "Please send the price as a number, e.g. 120 or 120/kg."),
+    ("SELL tilapia 0kg 120/kg Kisumu",
+     "Please send a quantity above 0 and up to 1,000,000, e.g. 50kg."),
+    ("SELL tilapia 10^12kg 120/kg Kisumu",
+     "Please send a quantity above 0 and up to 1,000,000, e.g. 50kg."),
+    ("SELL tilapia 50 zorks 120/kg Kisumu",
+     'I do not know the unit "{unit}". Use kg, g, t, l, ml, pcs, crates or bags.'),
+    ("SELL 🐟 50kg 120/kg Kisumu", "Please write the product name in letters, e.g. tilapia."),
+])
+def test_bad_part_over_sms_and_telegram_gets_a_hint_and_creates_nothing(
+        twilio, telegram_api, traders, factory, text, hint):
+    [reply] = sms_and_wait(twilio, traders, BARAKA, text)
+    assert reply.startswith(translate("en", hint, unit="zorks"))
+    [posted] = Telegram(telegram_api, traders, TOMAS_TG).send(text)
+    assert posted.text.startswith(translate("en", hint, unit="zorks"))
+    assert listings(factory) == [] and codes(factory) == []
+
+
+def test_member_who_sent_stop_is_never_matched_nor_told(twilio, traders, factory):
+    sms_and_wait(twilio, traders, JUMA, "UZA sato 100kg 120/kg Kisumu")
+    sms_and_wait(twilio, traders, JUMA, "STOP")
+    told = len(sms_to(twilio, JUMA))
+    [posted] = sms_and_wait(twilio, traders, AMINA, "ACHETER tilapia 80kg max 130/kg Kisumu")
+    assert posted.startswith("Publié #1") and codes(factory) == []
+    assert len(sms_to(twilio, JUMA)) == told

@@ -99,6 +99,10 @@ def notices(factory, phone=None, telegram_id=None) -> list[str]:
                                              "Kibuye (Kisumu)")),
     (TOMAS, "SELL tilapa 20kg 2400 total Kisumu", ("sell", "tilapia", 20, "kg", 120, "Kisumu")),
     (JUMA, "UZA sukuma wiki 40kg 30/kg Kisumu", ("sell", "kale", 40, "kg", 30, "Kisumu")),
+    (TOMAS, "SELL 1 tonne maize 40000 Eldoret",  # a plain price is per the unit as written
+     ("sell", "maize", 1000, "kg", 40, "Eldoret town (Uasin Gishu)")),
+    (JUMA, "UZA mahindi magunia 2 bei 3600 kila gunia Wakulima Nakuru",
+     ("sell", "maize", 2, "bag", 3600, "Wakulima (Nakuru)")),
 ])
 def test_one_line_listing_is_read_in_any_order_and_language(chat, network, phone, text, expected):
     reply = chat(phone).send(text)[0]

@@ -1,7 +1,8 @@
 """The one parser of prices and quantities: what members and data files write, in base units."""
 import pytest
 
-from handlers.quantities import find_price, read_number, read_price, read_quantity
+from handlers.quantities import (find_price, price_per_unit, read_amounts, read_number, read_price,
+                                 read_quantity, split_words)
 
 
 @pytest.mark.parametrize(("text", "price"), [
@@ -87,3 +88,46 @@ def test_unknown_quantity_is_refused(text):
     ("1.480,50", 1480.5), ("1,480.50", 1480.5), ("abc", None)])
 def test_numbers_are_read_with_either_separator(text, number):
     assert read_number(text) == number
+
+
+def read_message(text, product_unit="kg"):
+    """(quantity, its unit, price per that unit) of a message, as a listing keeps them."""
+    found = read_amounts(split_words(text))
+    unit = found.quantity.unit or product_unit
+    price = price_per_unit(found.price, found.quantity, unit) if found.price else (None, None)
+    return found.quantity.amount, unit, round(price[0], 2) if price[0] else None, price[1]
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("tilapia 50kg 120/kg Kisumu", (50, "kg", 120, "kg")),
+    ("tilapia kilo 100 bei 280 Kisumu", (100, "kg", 280, "kg")),  # the unit before its number
+    ("50kg tilapia at 300 per kg in Kisumu", (50, "kg", 300, "kg")),
+    ("maize 500kg max 45/kg Eldoret", (500, "kg", 45, "kg")),
+    ("sato 50kg@250 kisumu", (50, "kg", 250, "kg")),  # no space before @
+    ("100kgs tilapia ksh230/kg", (100, "kg", 230, "kg")),
+    ("1 tonne maize 40000 Eldoret", (1000, "kg", 40, "kg")),  # per the tonne as written
+    ("dagaa kilo 100 jumla 9000", (100, "kg", 90, "kg")),  # a total
+    ("tilapia 20 kg 3000 au total", (20, "kg", 150, "kg")),
+    ("rosecoco 2 bags of 90kg 10800 per bag", (180, "kg", 120, "kg")),
+    ("engrais 10 sacs de 50kg 3000 le sac", (500, "kg", 60, "kg")),
+    ("mel 500g 400", (0.5, "kg", 800, "kg")),  # a jar's price, not a price per gram
+    ("maembe 300 vipande bei 15 kila kimoja", (300, "piece", 15, "piece")),
+    ("cestos 10 peças 700 cada", (10, "piece", 700, "piece")),
+    ("tomatoes 10 crates 900 each", (10, "crate", 900, "crate")),
+    ("mbuzi 10 bei 7000 Isiolo", (10, "piece", 7000, "piece")),  # the number after bei
+    ("sato kilo 50 bei isizidi 240", (50, "kg", 240, "kg")),
+    ("mahindi hadi 45 kilo 500", (500, "kg", 45, "kg")),
+    ("cabras 10 até 6500 cada", (10, "piece", 6500, "piece")),
+])
+def test_message_quantity_and_price_are_read_in_any_order(text, read):
+    product_unit = "piece" if read[1] == "piece" else "kg"
+    assert read_message(text, product_unit) == read
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("tilapia 50kg abc/kg", "price"), ("sato kilo 50 bei abc", "price"),
+    ("tilapia 0kg 120/kg", "quantity"), ("tilapia 10^12kg 120/kg", "quantity"),
+    ("tilapia 1000000000000kg", "quantity"), ("tilapia 50kg 99999999/kg", "price"),
+    ("tilapia 50zorks 120/kg", "unit")])
+def test_bad_quantity_or_price_in_a_message_is_the_problem(text, problem):
+    assert read_amounts(split_words(text)).problem == problem
