@@ -7,6 +7,7 @@ from doubles.twilio import TwilioDouble
 from live import PUBLIC_URL, SECRET, SMS_NUMBER
 
 from bot.app import create_app
+from bot.settings import Settings
 
 
 @pytest.fixture(scope="session")
@@ -21,10 +22,8 @@ def telegram_api():
         yield double
 
 
-@pytest.fixture
-def channel_settings(settings, twilio, telegram_api):
-    twilio.reset()
-    telegram_api.reset()
+def doubled(settings, twilio, telegram_api):
+    """The settings, pointed at the doubles."""
     return settings.model_copy(update={
         "public_url": PUBLIC_URL,
         "twilio_account_sid": twilio.account_sid, "twilio_auth_token": twilio.auth_token,
@@ -36,7 +35,26 @@ def channel_settings(settings, twilio, telegram_api):
 
 
 @pytest.fixture
+def channel_settings(settings, twilio, telegram_api):
+    twilio.reset()
+    telegram_api.reset()
+    return doubled(settings, twilio, telegram_api)
+
+
+@pytest.fixture
 def app_url(channel_settings, factory, kisumu):
     """The running clusterbot app (webhooks, dispatcher, scheduler), stopped after the test."""
     with serve(create_app(channel_settings)) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def module_app_url(database_url, twilio, telegram_api):
+    """One running app for all the scenes of a module (starting one takes about a second); each
+    scene still starts from an emptied database (`factory`) and should reset the doubles."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CLUSTERBOT_DATABASE_URL", database_url)  # what the scheduled jobs read
+        settings = doubled(Settings(database_url=database_url, _env_file=None), twilio,
+                           telegram_api)
+        with serve(create_app(settings)) as url:
+            yield url

@@ -332,7 +332,8 @@ INVITED = {JUMA: "sw", AMINA: "fr", TOMAS: "en", ROSA: "pt"}
 REFUSAL = "Sorry, only a coordinator of that cluster can do this."
 PLANNED = ("Training planned: {skill}, {when}, {place}. {count} members who asked for it are "
            "invited. To see who comes, send {skills} {code}.")
-ATTENDANCE = "{title} ({code}), {starts}. Yes: {yes_count}. No: {no_count}. No answer: {open_count}."
+ATTENDANCE = ("{title} ({code}), {starts}. Yes: {yes_count}. No: {no_count}. No answer: "
+              "{open_count}.")
 
 
 def code_of(factory) -> str:

@@ -1,0 +1,287 @@
+"""Coordinators on Telegram, in each language: /broadcast, /meeting, /price and /skills sent as
+real webhook updates, choices answered with inline buttons, replies and messages to members out
+through python-telegram-bot and Twilio to the doubles; and the same commands refused to a member
+and to the coordinator of another cluster.
+
+Telegram gets at most one message a second in a chat, so a scene takes about a second a reply:
+one app serves the whole module, and the four languages play their scenes at the same time, each
+in a cluster of its own."""
+import itertools
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from doubles.telegram import callback_update, command_update, message_update
+from live import SECRET, wait_for
+from scenes import count
+from sqlalchemy import select
+
+from bot.i18n import SHIPPED, keyword_word, translate
+from handlers import meetings as meeting_handlers
+from handlers.skills import skill_name
+from storage import clusters, members
+from storage import meetings as meeting_store
+from storage import skills as skill_store
+from storage.broadcasts import Broadcast
+from storage.db import unit_of_work
+from storage.models import Member, Membership, Place
+from storage.prices import OfficialPrice
+
+REFUSAL = "Sorry, only a coordinator of that cluster can do this."
+CODE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4}\b")  # not LIST, not 2026
+TOMORROW = {"en": "tomorrow 10am", "sw": "kesho saa nne", "fr": "demain 10h", "pt": "amanhã 10h"}
+LATER = {"en": "tomorrow 11am", "sw": "kesho saa tano", "fr": "demain 11h", "pt": "amanhã 11h"}
+EIGHT = {"en": "tomorrow 8", "sw": "kesho saa mbili", "fr": "demain 8", "pt": "amanhã 8"}
+TRAINING = {"en": "training", "sw": "mafunzo", "fr": "formation", "pt": "formacao"}
+SET = {"en": "set", "sw": "weka", "fr": "fixer", "pt": "fixar"}
+
+
+def coordinator(lang):
+    """Telegram id of the coordinator of the cluster of `lang` (Grace, speaking it)."""
+    return 7101 + 10 * SHIPPED.index(lang)
+
+
+def member(lang):
+    """Telegram id of a fisher of that cluster (Juma, speaking it)."""
+    return 7102 + 10 * SHIPPED.index(lang)
+
+
+def phone(lang):
+    """Phone of a processor of that cluster on SMS only (Amina, speaking it)."""
+    return f"+25472200{SHIPPED.index(lang) + 1:02d}03"
+
+
+def slug(lang):
+    return f"fish-{lang}"
+
+
+def next_language(lang):
+    return SHIPPED[(SHIPPED.index(lang) + 1) % len(SHIPPED)]
+
+
+@pytest.fixture
+def app_url(module_app_url, twilio, telegram_api):
+    twilio.reset()
+    telegram_api.reset()
+    return module_app_url
+
+
+@pytest.fixture
+def network(factory):
+    """A cluster per language, each with its coordinator and a fisher on Telegram and a
+    processor by SMS, all speaking that language."""
+    with unit_of_work(factory) as session:
+        place = session.scalar(select(Place).where(Place.name == "Kisumu"))
+        for lang in SHIPPED:
+            cluster = clusters.add(session, slug=slug(lang), name=f"Fish {lang}", currency="KES",
+                                   country="KE", languages=[lang], timezone="Africa/Nairobi")
+            for telegram_id, number, name, role in [(coordinator(lang), None, "Grace", "trader"),
+                                                    (member(lang), None, "Juma", "fisher"),
+                                                    (None, phone(lang), "Amina", "trader")]:
+                person = Member(phone=number, telegram_id=telegram_id, name=name, language=lang,
+                                registered=True, place_id=place.id, place_name=place.name)
+                person.memberships.append(Membership(cluster_id=cluster.id, role=role))
+                session.add(person)
+                session.flush()
+                if name == "Grace":
+                    members.add_role(session, person, cluster.id, "coordinator")
+    return factory
+
+
+def in_every_language(scene):
+    """Plays `scene(lang)` for the four languages at once; fails as the first that fails."""
+    with ThreadPoolExecutor(len(SHIPPED)) as pool:
+        for future in [pool.submit(scene, lang) for lang in SHIPPED]:
+            future.result()
+
+
+class Person:
+    """Someone on Telegram: sends updates with fresh ids, presses buttons, reads the bot."""
+
+    update_ids = itertools.count(710_000)
+
+    def __init__(self, api, app_url, user_id):
+        self.api, self.app_url, self.user_id = api, app_url, user_id
+
+    def post(self, text):
+        make = command_update if text.startswith("/") else message_update
+        self.send_update(make(next(self.update_ids), self.user_id, text))
+
+    def send_update(self, update):
+        assert self.api.post_update(self.app_url, update, SECRET).status_code == 200
+
+    def send(self, text):
+        """Sends a message (a /command) and returns the bot's answer to it."""
+        before = len(self.received())
+        self.post(text)
+        return wait_for(lambda: self.received()[before:])[0]
+
+    def press(self, label):
+        """Presses the button with this label on the newest message with buttons."""
+        before = len(self.received())
+        data = next(data for text, data in buttons(self.received()) if text == label)
+        self.send_update(callback_update(next(self.update_ids), self.user_id, data))
+        return wait_for(lambda: self.received()[before:])[0]
+
+    def received(self):
+        return [m for m in self.api.sent if int(m.chat_id) == self.user_id]
+
+    def texts(self, after=0):
+        return [m.text for m in self.received()[after:]]
+
+    def next_text(self, after):
+        """The first text the bot sent after the first `after`, once it comes."""
+        return wait_for(lambda: self.texts(after))[0]
+
+
+def buttons(messages):
+    """(label, data) of the buttons of the newest message that has some."""
+    markup = next(m.reply_markup for m in reversed(messages) if m.reply_markup)
+    return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+
+
+def labels(messages):
+    return [label for label, _ in buttons(messages)]
+
+
+def opening(lang, msgid, **values):
+    """The translation of `msgid` up to where its time is said: `Mkutano K7Q3: Bei. `."""
+    return translate(lang, msgid, starts="\0", place="", accept="", decline="", **values
+                     ).split("\0")[0]
+
+
+def test_broadcast_is_confirmed_with_a_button_and_reaches_every_member(
+        telegram_api, twilio, app_url, network):
+    def scene(lang):
+        grace, juma = Person(telegram_api, app_url, coordinator(lang)), \
+            Person(telegram_api, app_url, member(lang))
+        text = f"Soko {lang}: samaki 300/kg"
+        question = grace.send(f"/broadcast {text}")
+        assert labels([question]) == [translate(lang, "Send"), translate(lang, "Do not send")]
+        grace.press(translate(lang, "Send"))
+        sending = translate(lang, "Sending to {count} members. You will get a summary when it "
+                                  "is done.", count=3)
+        assert sorted(wait_for(lambda: len(grace.texts(1)) == 2 and grace.texts(1))) == sorted(
+            [sending, text])  # she is a member too; the summary comes later
+        assert wait_for(lambda: juma.texts()) == [text]
+        assert wait_for(lambda: [m.body for m in twilio.sent if m.to == phone(lang)]) == [text]
+
+    in_every_language(scene)
+
+
+def test_meeting_is_called_answered_listed_moved_and_cancelled_with_buttons(
+        telegram_api, app_url, network):
+    def scene(lang):
+        grace, juma = Person(telegram_api, app_url, coordinator(lang)), \
+            Person(telegram_api, app_url, member(lang))
+        yes, title = translate(lang, "Yes"), f"Bei {lang}"
+        question = grace.send(f"/meeting {TOMORROW[lang]} Dunga Beach: {title}")
+        assert labels([question]) == [yes, translate(lang, "Do not send")]
+        code = CODE.search(grace.press(yes).text)[0]
+        assert juma.next_text(0).startswith(
+            opening(lang, meeting_handlers.INVITATION, code=code, title=title))
+        assert juma.send(f"{keyword_word('yes', lang)} {code}").text.startswith(opening(
+            lang, meeting_handlers.TEXTS["meeting"]["coming"], title=title))
+
+        listing = grace.send(f"/meeting {meeting_handlers.action_word('list', lang)} {code}")
+        assert translate(lang, "Coming: {people}", people="Juma") in listing.text
+        grace.send(f"/meeting {meeting_handlers.action_word('move', lang)} {code} {LATER[lang]}")
+        assert labels(grace.received()) == [yes, translate(lang, "No, leave it")]
+        grace.press(yes)
+        assert juma.next_text(2).startswith(
+            opening(lang, meeting_handlers.MOVED, code=code, title=title))
+        grace.send(f"/meeting {meeting_handlers.action_word('cancel', lang)} {code}")
+        assert grace.press(yes).text == translate(
+            lang, "Meeting {code} is cancelled. {count} members will be told.", code=code,
+            count=2)
+        assert juma.next_text(3).startswith(
+            opening(lang, meeting_handlers.CANCELLED, code=code, title=title))
+
+    in_every_language(scene)
+
+
+def test_official_price_is_set_on_telegram(telegram_api, app_url, network):
+    def scene(lang):
+        grace = Person(telegram_api, app_url, coordinator(lang))
+        saved = grace.send(f"/price {SET[lang]} tilapia 300/kg Kisumu").text
+        assert saved.startswith(translate(
+            lang, "Official price saved: {product} {amount} {currency}/{unit}, {place}, {date}.",
+            product="\0", amount="", currency="", unit="", place="", date="").split("\0")[0])
+        assert "300 KES/kg, Kisumu" in saved
+
+    in_every_language(scene)
+    with unit_of_work(network) as session:
+        assert [p.amount for p in session.scalars(select(OfficialPrice))] == [300.0] * 4
+
+
+def test_skills_report_and_a_training_picked_with_a_button_then_cancelled(
+        telegram_api, app_url, network):
+    with unit_of_work(network) as session:
+        for lang in SHIPPED:
+            juma = members.find(session, telegram_id=member(lang))
+            skill_store.add_need(session, cluster_id=juma.memberships[0].cluster_id,
+                                 member_id=juma.id, skill="bookkeeping", topic="bookkeeping",
+                                 wording="bookkeeping")
+
+    def scene(lang):
+        grace, juma = Person(telegram_api, app_url, coordinator(lang)), \
+            Person(telegram_api, app_url, member(lang))
+        bookkeeping = skill_name("bookkeeping", lang)
+        assert f"{bookkeeping} 1" in grace.send("/skills").text
+        which = grace.send(f"/skills {TRAINING[lang]} {bookkeeping} {EIGHT[lang]} Dunga")
+        evening = next(label for label in labels([which]) if label.endswith("20:00"))
+        planned = grace.press(evening).text
+        code = CODE.search(planned)[0]
+        assert planned.endswith(f"{keyword_word('skills', lang)} {code}.")
+        training = meeting_handlers.TEXTS["training"]
+        assert juma.next_text(0).startswith(opening(lang, training["invitation"],
+                                                    title=bookkeeping))
+        grace.send(f"/skills {meeting_handlers.action_word('cancel', lang)} {code}")
+        grace.press(translate(lang, "Yes"))
+        assert juma.next_text(1).startswith(opening(lang, training["cancelled"], code=code,
+                                                    title=bookkeeping))
+
+    in_every_language(scene)
+
+
+def test_member_and_coordinator_of_another_cluster_are_refused_and_nothing_happens(
+        telegram_api, twilio, app_url, network):
+    starts = datetime.now(timezone.utc) + timedelta(days=2)
+    codes = {}
+    with unit_of_work(network) as session:
+        for lang in SHIPPED:
+            grace = members.find(session, telegram_id=coordinator(lang))
+            meeting, _ = meeting_store.schedule(
+                session, cluster_id=grace.memberships[0].cluster_id, organiser_id=grace.id,
+                title="Bei", place="Dunga", starts_at=starts, now=datetime.now(timezone.utc))
+            codes[lang] = meeting.code
+
+    def scene(lang):
+        """Juma tries his cluster's commands; the coordinator of the next cluster tries them on
+        Juma's cluster."""
+        code, other = codes[lang], coordinator(next_language(lang))
+        tries = {
+            member(lang): ["/broadcast Habari", f"/meeting {TOMORROW[lang]} Dunga: Bei",
+                           "/price set tilapia 300/kg Kisumu", "/skills",
+                           f"/meeting cancel {code}"],
+            other: [f"/broadcast {slug(lang)} Habari",
+                    f"/meeting {slug(lang)} tomorrow 10am Dunga: X",
+                    f"/price set {slug(lang)} tilapia 300/kg Kisumu", f"/skills {slug(lang)}",
+                    f"/skills move {code} tomorrow 9am"],
+        }
+        people = {who: Person(telegram_api, app_url, who) for who in tries}
+        for who, commands in tries.items():  # at once: the refusals come back in any order
+            for command in commands:
+                people[who].post(command)
+        for who, commands in tries.items():
+            said = next_language(lang) if who == other else lang
+            assert wait_for(lambda: len(people[who].texts()) >= len(commands)
+                            and people[who].texts()) == [translate(said, REFUSAL)] * len(commands)
+
+    in_every_language(scene)
+    with unit_of_work(network) as session:
+        kept = [(m.status, m.starts_at) for m in session.scalars(select(meeting_store.Meeting))]
+    assert kept == [("scheduled", starts)] * 4
+    assert count(network, Broadcast) == count(network, OfficialPrice) == 0
+    assert twilio.sent == [] and len(telegram_api.sent) == 40  # the refusals, and nothing else
