@@ -1,15 +1,36 @@
-"""Helpers shared by the scenes: read the database as the assertions need it."""
+"""Helpers shared by the scenes: the cast, members put straight into the database, and reads
+of the database as the assertions need them."""
 from sqlalchemy import func, select
 
+from bot.channels import SMS, render
+
+from storage import products
 from storage.db import unit_of_work
 from storage.members import find
-from storage.models import Member, MemberProduct, Membership, OutboundMessage
+from storage.models import Member, MemberProduct, Membership, OutboundMessage, Place
 
 # The cast: the same people in every scene.
 AMINA = "+254722000001"  # fish processor
 JUMA = "+254722000002"  # fisher
 GRACE = "+254722000003"  # coordinator
 TOMAS = "+254722000004"  # craftsperson
+
+
+def add_member(session, phone, role, cluster, language, name="Member", *, place=None,
+               product=None, opted_out=False, telegram_id=None) -> Member:
+    """A registered member of the cluster, straight into the database (place from the gazetteer
+    when it is there, a product interest when given)."""
+    known = session.scalar(select(Place).where(Place.name == place)) if place else None
+    member = Member(phone=phone, name=name, language=language, language_chosen=True,
+                    registered=True, place_name=place, place_id=known.id if known else None,
+                    opted_out=opted_out, telegram_id=telegram_id)
+    member.memberships.append(Membership(cluster_id=cluster.id, role=role))
+    if product:
+        member.products.append(MemberProduct(product_id=products.by_slug(session, product).id,
+                                             raw_name=product))
+    session.add(member)
+    session.flush()
+    return member
 
 
 def member(factory, phone=None, telegram_id=None) -> Member | None:
@@ -49,3 +70,8 @@ def outbox(factory) -> list[OutboundMessage]:
         rows = list(session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
         session.expunge_all()
         return rows
+
+
+def as_sms(text: str) -> str:
+    """The text as a member reads it by SMS (plain letters when accents would cost a segment)."""
+    return render(SMS, text, [])[0]

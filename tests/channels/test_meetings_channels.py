@@ -4,7 +4,7 @@ import re
 
 import pytest
 from doubles.telegram import callback_update, command_update, message_update
-from live import PUBLIC_URL, SECRET, wait_for
+from live import SECRET, sms, sms_to, wait_for
 from scenes import GRACE, JUMA
 from sqlalchemy import select
 
@@ -34,14 +34,6 @@ def network(factory, kisumu):
                 members.add_role(session, member, kisumu.id, "coordinator")
     return factory
 
-
-def sms(twilio, app_url, sender, text):
-    response = twilio.post_inbound(app_url, PUBLIC_URL, twilio.inbound_params(sender, text))
-    assert response.status_code == 200, response.text
-
-
-def sms_to(twilio, phone):
-    return [m.body for m in twilio.sent if m.to == phone]
 
 
 def telegram_to(api, chat_id):

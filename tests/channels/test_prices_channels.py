@@ -1,7 +1,7 @@
 """Market prices end to end: signed Twilio webhooks and Telegram updates into the running app,
 replies and price alerts out through the real SDKs to the doubles."""
 from doubles.telegram import command_update
-from live import PUBLIC_URL, SECRET, wait_for
+from live import SECRET, sms, sms_to, wait_for
 from scenes import GRACE, JUMA
 from sqlalchemy import select
 
@@ -28,14 +28,6 @@ def join(factory, cluster, phone=None, telegram_id=None, language="en", coordina
             members.add_role(session, member, cluster.id, "coordinator")
         members.set_products(member, [(tilapia, "tilapia")])
 
-
-def sms(twilio, app_url, sender, text):
-    response = twilio.post_inbound(app_url, PUBLIC_URL, twilio.inbound_params(sender, text))
-    assert response.status_code == 200, response.text
-
-
-def sms_to(twilio, phone):
-    return [m.body for m in twilio.sent if m.to == phone]
 
 
 def test_coordinator_sets_prices_by_sms_and_members_are_alerted(twilio, app_url, factory, kisumu):

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from doubles.telegram import command_update
-from live import PUBLIC_URL, SECRET, wait_for
+from live import SECRET, sms, sms_to, wait_for
 from scenes import AMINA, GRACE, JUMA
 
 from bot.channels import SMS, render
@@ -39,14 +39,6 @@ def network(factory, kisumu):
         store.set_threshold(session, kisumu.id, 2)
     return factory
 
-
-def sms(twilio, app_url, sender, text):
-    response = twilio.post_inbound(app_url, PUBLIC_URL, twilio.inbound_params(sender, text))
-    assert response.status_code == 200, response.text
-
-
-def sms_to(twilio, phone):
-    return [m.body for m in twilio.sent if m.to == phone]
 
 
 class Telegram:

@@ -3,29 +3,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from scenes import AMINA, GRACE, JUMA, TOMAS, outbox
+from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, outbox
 from sqlalchemy import select
 
 from bot.i18n import translate
 from handlers import broadcasts as broadcast_handlers
-from storage import broadcasts, clusters, members, products
+from storage import broadcasts, clusters, members
 from storage.db import unit_of_work
-from storage.models import AuditEntry, Member, MemberProduct, Membership
+from storage.models import AuditEntry, Membership
 
 OTHER = "+254722000009"
 
-
-def add_member(session, phone, role, cluster, language, *, name="Member", place=None,
-               product=None, opted_out=False, telegram_id=None):
-    member = Member(phone=phone, name=name, language=language, registered=True,
-                    place_name=place, opted_out=opted_out, telegram_id=telegram_id)
-    member.memberships.append(Membership(cluster_id=cluster.id, role=role))
-    if product:
-        member.products.append(MemberProduct(product_id=products.by_slug(session, product).id,
-                                             raw_name=product))
-    session.add(member)
-    session.flush()
-    return member
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from scenes import AMINA, GRACE, JUMA, TOMAS, outbox
+from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, as_sms, outbox
 from sqlalchemy import select
 
-from bot.channels import SMS, render, to_gsm7
+from bot.channels import to_gsm7
 from bot.i18n import keyword_word, translate
 from bot.messages import Inbound
 from bot.segments import count_segments
@@ -18,7 +18,7 @@ from handlers import meetings as meeting_handlers
 from storage import clusters, members
 from storage import meetings as storage
 from storage.db import unit_of_work
-from storage.models import AuditEntry, Member, Membership, OutboundMessage
+from storage.models import AuditEntry, Member, OutboundMessage
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=NAIROBI)  # a Wednesday
@@ -26,15 +26,6 @@ OPTED_OUT = "+254722000009"
 TOMAS_TELEGRAM = 4242
 GRACE_TELEGRAM = 5151
 
-
-def add_member(session, phone, role, cluster, language, name, *, opted_out=False,
-               telegram_id=None):
-    member = Member(phone=phone, name=name, language=language, registered=True,
-                    opted_out=opted_out, telegram_id=telegram_id)
-    member.memberships.append(Membership(cluster_id=cluster.id, role=role))
-    session.add(member)
-    session.flush()
-    return member
 
 
 @pytest.fixture
@@ -116,10 +107,6 @@ def call(chat, command, answer="YES", phone=GRACE):
     return code_in(done)
 
 
-def sms(text):
-    """The text as SMS shows it (plain letters when an accent would cost a segment)."""
-    return render(SMS, text, [])[0]
-
 
 def in_nairobi(moment):
     return moment.astimezone(NAIROBI)
@@ -170,7 +157,7 @@ def test_coordinator_calls_meeting_in_each_language(chat, network, lang, command
     [done] = grace.send(yes)
     code = code_in(done)
     command = f"{keyword_word('meeting', lang)} {meeting_handlers.action_word('list', lang)} {code}"
-    assert done == sms(translate(lang, "Invitation sent to {count} members. Its code is {code}. "
+    assert done == as_sms(translate(lang, "Invitation sent to {count} members. Its code is {code}. "
                                        "For the answers, send {command}.",
                                  count=3, code=code, command=command))
     [meeting] = all_meetings(network)
@@ -608,7 +595,7 @@ def test_attendance_counts_answers_and_names_who_comes(chat, network, lang, word
     [attendance] = chat(GRACE).send(f"{word} {code}")
     starts = {"en": "Fri 27 Nov 10:00", "sw": "Ijumaa 27 Nov 10:00 (saa 4 asubuhi)",
               "fr": "ven. 27 nov. 10:00", "pt": "sex. 27 nov. 10:00"}[lang]
-    assert attendance == sms(translate(lang, "{title} ({code}), {starts}. Yes: {yes_count}. No: "
+    assert attendance == as_sms(translate(lang, "{title} ({code}), {starts}. Yes: {yes_count}. No: "
                                           "{no_count}. No answer: {open_count}.",
                                     title="Cold chain", code=code, starts=starts, yes_count=1,
                                     no_count=1, open_count=1)
@@ -683,7 +670,6 @@ def test_meeting_is_sent_only_to_reachable_members_counted_in_the_question(chat,
 
 def test_title_may_start_with_a_keyword_word(chat, factory, kisumu):
     """`Bei ya samaki` (fish prices) is a title, not the PRICE command."""
-    from scenes import GRACE, JUMA
     from storage import members
     from storage.db import unit_of_work
 

@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from scenes import AMINA, GRACE, JUMA, TOMAS, outbox
+from scenes import AMINA, GRACE, JUMA, TOMAS, as_sms, outbox
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot import cli, scheduler
-from bot.channels import SMS, render
 from bot.i18n import translate
 from bot.segments import count_segments
 from bot.settings import get_settings
@@ -100,10 +99,6 @@ def notices_to(factory, phone) -> list[str]:
     return [m.text for m in outbox(factory) if m.address == phone and m.kind == "notice"]
 
 
-def sms(text: str) -> str:
-    """The text as an SMS carries it (plain letters when accents would cost a segment)."""
-    return render(SMS, text, [])[0]
-
 
 def day(lang, when=SATURDAY.date()):
     return price_handlers.day_label(when, SATURDAY.date(), lang)
@@ -120,7 +115,7 @@ def test_coordinator_sets_official_price_in_each_language(chat, factory, network
     price, set_word, _, _, tilapia = WORDS[lang]
     speak(factory, GRACE, lang)
     reply = chat(GRACE).send(f"{price} {set_word} {tilapia} 120/kg Kisumu")
-    assert reply == [sms(translate(lang, SAVED, product=tilapia, amount="120", currency="KES",
+    assert reply == [as_sms(translate(lang, SAVED, product=tilapia, amount="120", currency="KES",
                                    unit="kg", place="Kisumu", date=day(lang)))]
     assert official(factory) == [("Kisumu", 120.0, "kg", "KES", date(2026, 11, 28), "coordinator")]
     assert audit_actions(factory) == ["price.set"]
@@ -131,7 +126,7 @@ def test_member_reports_price_in_each_language(chat, factory, network, lang):
     price, _, _, _, tilapia = WORDS[lang]
     speak(factory, JUMA, lang)
     reply = chat(JUMA).send(f"{price} {tilapia} 130/kg Kibuye")
-    assert reply == [sms(translate(lang, REPORTED, product=tilapia, amount="130", currency="KES",
+    assert reply == [as_sms(translate(lang, REPORTED, product=tilapia, amount="130", currency="KES",
                                    unit="kg", place="Kibuye (Kisumu)"))]
     assert [r[1:] for r in reports(factory)] == [("Kibuye (Kisumu)", 130.0, "published")]
     assert official(factory) == []
@@ -145,7 +140,7 @@ def test_member_asks_prices_in_each_language(chat, factory, network, lang):
     speak(factory, JUMA, lang)
     [reply] = chat(JUMA).send(f"{price} {tilapia}")
     head = translate(lang, HEAD, product=tilapia, currency="KES", unit="kg")
-    assert reply == sms("\n".join([
+    assert reply == as_sms("\n".join([
         head[0].upper() + head[1:],
         translate(lang, "Members: {amount}, median of {count} reports in 7 days", amount="310",
                   count="1"),
@@ -158,10 +153,10 @@ def test_price_alone_asks_for_the_product_in_each_language(chat, factory, networ
     speak(factory, JUMA, lang)
     set_price(chat, "PRICE SET tilapia 300/kg Kisumu")
     juma = chat(JUMA)
-    assert juma.send(price) == [sms(translate(
+    assert juma.send(price) == [as_sms(translate(
         lang, "Which product? Send its name, and a market if you like, e.g. tilapia Kisumu."))]
     [answer] = juma.send(f"{tilapia} Kisumu")
-    assert answer.endswith(sms(f"Kisumu 300 ({day(lang)})"))
+    assert answer.endswith(as_sms(f"Kisumu 300 ({day(lang)})"))
 
 
 @pytest.mark.parametrize("lang", WORDS)
@@ -175,9 +170,9 @@ def test_coordinator_publishes_and_rejects_held_reports_in_each_language(chat, f
     speak(factory, GRACE, lang)
     grace = chat(GRACE)
     assert grace.send(f"{price} {yes} {first}") == [
-        sms(translate(lang, "Price report {code} is published.", code=str(first)))]
+        as_sms(translate(lang, "Price report {code} is published.", code=str(first)))]
     assert grace.send(f"{price} {no} {second}") == [
-        sms(translate(lang, "Price report {code} is rejected.", code=str(second)))]
+        as_sms(translate(lang, "Price report {code} is rejected.", code=str(second)))]
     assert [r[3] for r in reports(factory)] == ["published", "rejected"]
     assert audit_actions(factory) == ["price.set", "price.publish", "price.reject"]
     assert notices_to(factory, JUMA) == [

@@ -5,12 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from scenes import AMINA, GRACE, JUMA, TOMAS, outbox
+from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, as_sms, outbox
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot import cli
-from bot.channels import SMS, render
 from bot.i18n import SHIPPED, fold, keyword_index, keyword_word, translate
 from bot.settings import get_settings
 from handlers import dates, registration
@@ -21,7 +20,7 @@ from storage import meetings as meeting_store
 from storage import skills as store
 from storage.db import unit_of_work
 from storage.meetings import Invitation, Meeting
-from storage.models import AuditEntry, Member, Membership, OutboundMessage
+from storage.models import AuditEntry, Member, OutboundMessage
 from storage.skills import SkillNeed
 
 NOTED = "Noted, you need: {needs}. We will tell you when a training is planned."
@@ -34,18 +33,6 @@ ASKERS = ["+254722000011", "+254722000012", "+254722000013", "+254722000014", "+
           "+254722000016"]
 
 
-def sms(text: str) -> str:
-    """The text as a member reads it by SMS (plain letters when that saves a segment)."""
-    return render(SMS, text, [])[0]
-
-
-def add_member(session, phone, role, cluster, language, name, telegram_id=None):
-    member = Member(phone=phone, name=name, language=language, registered=True,
-                    telegram_id=telegram_id)
-    member.memberships.append(Membership(cluster_id=cluster.id, role=role))
-    session.add(member)
-    session.flush()
-    return member
 
 
 @pytest.fixture
@@ -111,7 +98,7 @@ def many_ask(chat, network, text, count):
 def test_need_in_each_language_is_bookkeeping_and_acknowledged_in_it(chat, network, phone, lang,
                                                                     text):
     bookkeeping = skill_handlers.skill_name("bookkeeping", lang)
-    assert chat(phone).send(text) == [sms(translate(lang, NOTED, needs=bookkeeping))]
+    assert chat(phone).send(text) == [as_sms(translate(lang, NOTED, needs=bookkeeping))]
     assert needs(network) == {(phone, "bookkeeping", text.split(" ", 1)[1])}
 
 
@@ -274,7 +261,7 @@ def test_skills_report_in_each_language_counts_members(chat, network, lang):
     [report] = chat(GRACE).send(keyword_word("skills", lang))
     bookkeeping = skill_handlers.skill_name("bookkeeping", lang)
     marketing = skill_handlers.skill_name("marketing", lang)
-    assert report == sms(translate(
+    assert report == as_sms(translate(
         lang, "Skills needed in {cluster} (members asking): {needs}. To plan a training: "
         "{skills} TRAINING skill date time place", cluster="Kisumu Fish",
         needs=f'{bookkeeping} 2, {marketing} 1, "bamboo furniture" 1, "moveis de bambu" 1',
@@ -447,7 +434,7 @@ def test_training_command_and_answers_in_each_language(chat, network, lang, comm
         chat(TOMAS).send(f"{keyword_word('no', lang)} {code}")  # not invited: of the cluster
         assert answers_of(network) == {ROSA: "yes", TOMAS: "no"}
         assert training(network, code).starts_at == DEC_10
-        assert chat(GRACE).send(f"{keyword_word('skills', lang)} {code}") == [sms(
+        assert chat(GRACE).send(f"{keyword_word('skills', lang)} {code}") == [as_sms(
             translate(lang, ATTENDANCE, title=bookkeeping, code=code, starts=shown(DEC_10, lang),
                       yes_count=1, no_count=1, open_count=0)
             + "\n" + translate(lang, "Coming: {people}", people="Rosa"))]
@@ -604,7 +591,7 @@ def test_training_is_cancelled_and_everyone_invited_is_told_in_their_language(ch
         before = {phone: len(sent_to(network, phone)) for phone in INVITED}
         cancel = meeting_handlers.action_word("cancel", lang)
         chat(GRACE).send(f"{keyword_word('meeting', lang)} {cancel} {code}")
-        assert chat(GRACE).send("1") == [sms(translate(
+        assert chat(GRACE).send("1") == [as_sms(translate(
             lang, "Meeting {code} is cancelled. {count} members will be told.", code=code,
             count=4))]
         for phone, their in INVITED.items():
@@ -622,7 +609,7 @@ def test_training_is_neither_moved_nor_cancelled_by_others(chat, network):
         code = plan_bookkeeping(chat, network, "en")
         assert chat(JUMA).send(f"UJUZI GHAIRI {code}") == [translate("sw", REFUSAL)]
         assert chat(AMINA).send(f"REUNION DEPLACER {code} 11/12 14h") == [
-            sms(translate("fr", REFUSAL))]
+            as_sms(translate("fr", REFUSAL))]
         assert chat(HALIMA).send(f"MEETING MOVE {code} 11/12 14:00") == [translate("en", REFUSAL)]
         assert chat(HALIMA).send(f"SKILLS CANCEL {code}") == [translate("en", REFUSAL)]
         found = training(network, code)
