@@ -1,6 +1,7 @@
 """Marketplace: SELL and BUY listings matched on product, price and place within shared clusters;
 introductions when both sides answer YES; OFFERS, CLOSE, RENEW; expiry and deal follow-ups."""
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -51,6 +52,10 @@ CHOOSE_NEGOTIABLE = N_("Negotiable")
 CHOOSE_ANYWHERE = N_("Anywhere")
 UNIT_LABELS = {"piece": N_("pcs")}
 NEGOTIABLE = N_("price negotiable")
+GROUP_FOUND = N_("No single offer has it all; these {count} together have {together}{cost}:\n"
+                 "{matches}\nReply {yes} and a code for each.")
+GROUP_COMPLETED = N_("A new offer completes your request #{number}: these {count} together have "
+                     "{together}{cost}:\n{matches}\nReply {yes} and a code for each.")
 AT_MOST = N_("max {amount}")
 FRAGMENTS = {CHOOSE_NEGOTIABLE, CHOOSE_ANYWHERE, *UNIT_LABELS.values(), NEGOTIABLE}
 HINTS = {  # why a part of a listing is asked again
@@ -474,9 +479,12 @@ def post(turn: Turn) -> None:
     listing = save_listing(turn.session, turn.member, cluster, data, now)
     shared = [c.id for c in clusters.clusters_of(turn.member)]
     found = market.compatible(turn.session, listing, shared, now)
-    chosen, bulk = fitting(turn, listing, *choose(listing, found))
-    codes = [introduce_match(turn.session, listing, c).code for c in chosen]
-    for text in posted_text(turn, listing, chosen, codes, bulk):
+    chosen, bulk = fitting(*choose(listing, found), lambda shown, codes, group: posted_text(
+        turn, listing, shown, codes, group)[-1])
+    matches = [introduce_match(turn.session, listing, c, now) for c in chosen]
+    if bulk:
+        mark_grouped(matches, now)
+    for text in posted_text(turn, listing, chosen, [m.code for m in matches], bulk):
         turn.say(text)
 
 
@@ -558,11 +566,20 @@ def choose(listing: Listing, found: list[Candidate]) -> tuple[list[Candidate], b
     return ordered[:SHOWN_MATCHES], False
 
 
-def introduce_match(session: Session, listing: Listing, candidate: Candidate) -> MarketMatch:
-    """Records the match and tells the other side about the new listing, in their language."""
+def introduce_match(session: Session, listing: Listing, candidate: Candidate,
+                    now: datetime) -> MarketMatch:
+    """Records the match and tells the other side about the new listing, in their language; a
+    buyer for whose request the new offer completes a group is told of the whole group instead."""
     other = session.get(Listing, candidate.listing.id)
     offer, request = (listing, other) if listing.kind == "sell" else (other, listing)
     match = market.add_match(session, offer, request, candidate.distance_km)
+    if listing.kind == "buy" or not tell_group(session, offer, request, now):
+        tell_match(session, listing, other, match)
+    return match
+
+
+def tell_match(session: Session, listing: Listing, other: Listing, match: MarketMatch) -> None:
+    """Tells the poster of `other` about the new listing and the code to answer."""
     lang = other.member.language
     values = {"number": other.number, "listing": describe(session, listing, lang, other),
               "accept": f"{keyword_word('yes', lang)} {match.code}",
@@ -575,15 +592,55 @@ def introduce_match(session: Session, listing: Listing, candidate: Candidate) ->
         notify(session, other.member, N_("Seller for your request #{number}: {listing}. Reply "
                                          "{accept} to swap numbers, {refuse} to pass."),
                kind="market", **values)
-    return match
 
 
-def fitting(turn: Turn, listing: Listing, chosen: list[Candidate],
-            bulk: bool) -> tuple[list[Candidate], bool]:
-    """As many of the chosen matches as the poster's reply can show in two SMS."""
+def tell_group(session: Session, offer: Listing, request: Listing, now: datetime) -> bool:
+    """Tells the buyer of the group of open offers that, with the new one, covers their request
+    when no single offer does and no group they were told of still does; False when there is
+    no such group (the buyer then hears of the new offer alone)."""
+    if offer.quantity >= request.quantity:
+        return False
+    known = market.matches_of_request(session, request.id)
+    if grouped_quantity(known, now) >= request.quantity:
+        return False
+    buyer = request.member
+    shared = [c.id for c in clusters.clusters_of(buyer)]
+    found = [c for c in market.compatible(session, request, shared, now, matched_too=True)
+             if not refused(known.get(c.listing.id))]
+    group, bulk = fitting(*choose(request, found), lambda shown, codes, _: group_text(
+        buyer.language, request, shown, codes, GROUP_COMPLETED))
+    if not bulk or offer.id not in {c.listing.id for c in group}:
+        return False  # no group, or one that needs no new offer: nothing new to tell
+    matches = [known.get(c.listing.id) or introduce_match(session, request, c, now)
+               for c in group]
+    mark_grouped(matches, now)
+    return notify_text(session, buyer, group_text(buyer.language, request, group,
+                                                  [m.code for m in matches], GROUP_COMPLETED))
+
+
+def grouped_quantity(matches: dict[int, MarketMatch], now: datetime) -> float:
+    """How much the still open offers of groups the buyer was told of hold together."""
+    return sum(m.offer.quantity for m in matches.values()
+               if m.grouped_at and not refused(m) and m.offer.status == "open"
+               and m.offer.expires_at > now)
+
+
+def refused(match: MarketMatch | None) -> bool:
+    return match is not None and False in (match.seller_answer, match.buyer_answer)
+
+
+def mark_grouped(matches: list[MarketMatch], now: datetime) -> None:
+    for match in matches:
+        match.grouped_at = now
+
+
+def fitting(chosen: list[Candidate], bulk: bool,
+            text_of: Callable[[list[Candidate], list[str], bool], str]
+            ) -> tuple[list[Candidate], bool]:
+    """As many of the chosen matches as `text_of(chosen, codes, bulk)` shows in two SMS; a group
+    that does not fit gives way to the best three."""
     while chosen:
-        draft = posted_text(turn, listing, chosen, ["K7Q2M9"] * len(chosen), bulk)
-        if fits_budget(SMS, draft[-1], []):
+        if fits_budget(SMS, text_of(chosen, ["K7Q2M9"] * len(chosen), bulk), []):
             break
         chosen, bulk = (chosen[:SHOWN_MATCHES], False) if bulk else (chosen[:-1], False)
     return chosen, bulk
@@ -598,17 +655,23 @@ def posted_text(turn: Turn, listing: Listing, chosen: list[Candidate], codes: li
         return [turn._("Posted #{number}: {listing}, until {until}. No match yet: we will tell "
                        "you when one comes.", **values)]
     posted = turn._("Posted #{number}: {listing}, until {until}.", **values)
-    lines = "\n".join(match_line(c, code, turn.lang) for c, code in zip(chosen, codes))
-    yes = keyword_word("yes", turn.lang)
     if bulk:
-        offers = [c.listing for c in chosen]
-        together = amount_label(sum(o.quantity for o in offers), listing.unit, turn.lang)
-        return [posted, turn._("No single offer has it all; these {count} together have "
-                               "{together}{cost}:\n{matches}\nReply {yes} and a code for each.",
-                               count=len(offers), together=together, cost=total_value(offers),
-                               matches=lines, yes=yes)]
+        return [posted, group_text(turn.lang, listing, chosen, codes, GROUP_FOUND)]
+    lines = "\n".join(match_line(c, code, turn.lang) for c, code in zip(chosen, codes))
     return [posted, turn._("Matches for #{number}:\n{matches}\nReply {yes} and a code to swap "
-                           "numbers.", number=listing.number, matches=lines, yes=yes)]
+                           "numbers.", number=listing.number, matches=lines,
+                           yes=keyword_word("yes", turn.lang))]
+
+
+def group_text(lang: str | None, request: Listing, group: list[Candidate], codes: list[str],
+               msgid: str) -> str:
+    """The offers that together cover `request`, their total quantity and cost, and codes."""
+    offers = [c.listing for c in group]
+    return translate(lang, msgid, number=request.number, count=len(offers),
+                     together=amount_label(sum(o.quantity for o in offers), request.unit, lang),
+                     cost=total_value(offers),
+                     matches="\n".join(match_line(c, code, lang) for c, code in zip(group, codes)),
+                     yes=keyword_word("yes", lang))
 
 
 def total_value(offers: list[Listing]) -> str:

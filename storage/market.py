@@ -72,7 +72,8 @@ class Listing(Base):
 
 class MarketMatch(Base):
     """An offer and a request that fit, told to both sides with a code: YES code from both
-    shares their contacts (the introduction), and a follow-up asks whether a deal happened."""
+    shares their contacts (the introduction), and a follow-up asks whether a deal happened.
+    `grouped_at`: when the buyer was told of this offer in a group that covers the request."""
 
     __tablename__ = "market_matches"
     __table_args__ = (UniqueConstraint("offer_id", "request_id"), UniqueConstraint("code"),
@@ -90,6 +91,7 @@ class MarketMatch(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     introduced_at: Mapped[datetime | None] = mapped_column()
     follow_up_sent_at: Mapped[datetime | None] = mapped_column()
+    grouped_at: Mapped[datetime | None] = mapped_column()
 
     offer: Mapped[Listing] = relationship(foreign_keys=[offer_id])
     request: Mapped[Listing] = relationship(foreign_keys=[request_id])
@@ -201,16 +203,18 @@ def km_per_lon_degree(latitude: float) -> float:
 
 
 def compatible(session: Session, listing: Listing, cluster_ids: list[int],
-               now: datetime) -> list[Candidate]:
+               now: datetime, matched_too: bool = False) -> list[Candidate]:
     """Open listings of the other side that fit `listing`, nearest first (at most CANDIDATES).
 
     Same product and unit; price compatible (an offer at most the request's maximum, or no
     price on either side); place within the buyer's radius when both places have coordinates,
     else the same place (or the buyer takes anywhere); posted by a reachable member who shares
-    one of `cluster_ids` and has not already been matched with the poster.
+    one of `cluster_ids` and has not already been matched with the poster (unless
+    `matched_too`: a group of offers may name some the buyer has heard of).
     """
     located = listing.latitude is not None and listing.longitude is not None
-    shape = Shape(listing.kind, located, listing.price is not None, bool(listing.anywhere))
+    shape = Shape(listing.kind, located, listing.price is not None, bool(listing.anywhere),
+                  matched_too)
     me = Spot(listing.place_key, listing.latitude, listing.longitude, listing.radius_km,
               listing.anywhere)  # read once: attributes of a mapped object are slow in a loop
     found = []
@@ -242,6 +246,7 @@ class Shape:
     located: bool  # the new listing's place has coordinates
     priced: bool
     anywhere: bool
+    matched_too: bool = False
 
 
 def parameters(listing: Listing, cluster_ids: list[int], now: datetime) -> dict:
@@ -285,7 +290,7 @@ def candidates_statement(shape: Shape):
                exists(select(Membership.id).where(
                    Membership.member_id == L.member_id,
                    Membership.cluster_id.in_(P("cluster_ids", expanding=True)))),
-               price_fits(shape), ~already_matched(shape)))
+               price_fits(shape), true() if shape.matched_too else ~already_matched(shape)))
     rows = union_all(*(query.where(places) for places in places_that_may_fit(shape))).subquery()
     return select(rows).order_by(nearness(shape, rows.c), rows.c.id.desc()).limit(CANDIDATES)
 
@@ -379,6 +384,12 @@ def add_match(session: Session, offer: Listing, request: Listing,
             continue  # the code was taken: draw another
         return match
     raise RuntimeError("no free match code")
+
+
+def matches_of_request(session: Session, request_id: int) -> dict[int, MarketMatch]:
+    """offer id -> the match of that offer with the request."""
+    return {m.offer_id: m for m in session.scalars(
+        select(MarketMatch).where(MarketMatch.request_id == request_id)).unique()}
 
 
 def new_code() -> str:

@@ -233,3 +233,24 @@ def test_member_who_sent_stop_is_never_matched_nor_told(twilio, traders, factory
     [posted] = sms_and_wait(twilio, traders, AMINA, "ACHETER tilapia 80kg max 130/kg Kisumu")
     assert posted.startswith("Publié #1") and codes(factory) == []
     assert len(sms_to(twilio, JUMA)) == told
+
+
+def test_offer_over_telegram_completes_a_group_told_by_sms_once(twilio, telegram_api, traders,
+                                                                 factory):
+    sms_and_wait(twilio, traders, AMINA, "ACHETER tilapia 200kg max 130/kg Kisumu")
+    sms_and_wait(twilio, traders, JUMA, "UZA sato 80kg 120/kg Kisumu", replies=2)
+    sms_and_wait(twilio, traders, BARAKA, "SELL tilapia 70kg 110/kg Kisumu", replies=2)
+    tomas = Telegram(telegram_api, traders, TOMAS_TG)
+    tomas.send("SELL tilapia 60kg 100/kg Kisumu", replies=2)
+    [group] = wait_for(lambda: [t for t in sms_to(twilio, AMINA)
+                                if t.startswith("Une nouvelle offre complète votre demande #1")])
+    assert "210kg, KES 23,300" in group
+    juma_code, baraka_code, tomas_code = codes(factory)
+    assert all(code in group for code in (juma_code, baraka_code, tomas_code))
+    sms_and_wait(twilio, traders, AMINA, f"OUI {tomas_code}")
+    [introduced] = tomas.send(f"YES {tomas_code}")
+    assert introduced.text.startswith("Buyer Amina: " + AMINA)
+    Telegram(telegram_api, traders, WANJIRU_TG).send("UZA sato 50kg 90/kg Kisumu", replies=2)
+    wait_for(lambda: [t for t in sms_to(twilio, AMINA)
+                      if t.startswith("Vendeur pour votre demande #1 : tilapia 50kg")])
+    assert sum(t.startswith("Une nouvelle offre") for t in sms_to(twilio, AMINA)) == 1

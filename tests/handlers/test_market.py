@@ -354,6 +354,120 @@ def test_single_offer_that_covers_the_request_needs_no_group(chat, network):
     assert "210kg" not in reply and len(matches(network)) == 2
 
 
+def group_notices(factory, lang, phone) -> list[str]:
+    """The notices that told a buyer of a group a new offer completed."""
+    heading = translate(lang, market_handlers.GROUP_COMPLETED).split("#")[0]
+    return [n for n in notices(factory, phone) if n.startswith(heading)]
+
+
+@pytest.mark.parametrize(("buyer", "lang", "sellers"), [
+    (AMINA, "fr", (JUMA, TOMAS, FAR)),
+    (JUMA, "sw", (AMINA, TOMAS, FAR)),
+    (FAR, "en", (JUMA, TOMAS, AMINA)),
+])
+def test_offer_that_completes_a_group_tells_the_buyer_the_total(chat, network, buyer, lang,
+                                                                sellers):
+    first, second, third = sellers
+    chat(buyer).send("BUY tilapia 200kg max 130/kg Kisumu")
+    chat(first).send("SELL tilapia 80kg 120/kg Kisumu")
+    chat(second).send("SELL tilapia 70kg 110/kg Kisumu")
+    assert group_notices(network, lang, buyer) == []  # 150kg: no group yet
+    chat(third).send("SELL tilapia 60kg 100/kg Kibuye")
+    [group] = group_notices(network, lang, buyer)
+    assert group.startswith(translate(lang, market_handlers.GROUP_COMPLETED).split("{")[0] + "1")
+    assert "210kg" in group and "KES 23,300" in group  # 80*120 + 70*110 + 60*100
+    assert all(match.code in group for match in matches(network)) and len(matches(network)) == 3
+    assert len(notices(network, buyer)) == 3  # the first two offers alone, then the group
+
+
+def test_group_is_told_once_and_later_offers_come_alone(chat, network):
+    chat(AMINA).send("ACHETER tilapia 200kg max 130/kg Kisumu")
+    chat(JUMA).send("UZA tilapia 80kg 120/kg Kisumu")
+    chat(TOMAS).send("SELL tilapia 70kg 110/kg Kisumu")
+    chat(FAR).send("SELL tilapia 60kg 100/kg Kibuye")
+    chat(OUTSIDER).send("SELL tilapia 50kg 90/kg Kisumu")  # Fatma shares Lamu Crafts with Amina
+    assert len(group_notices(network, "fr", AMINA)) == 1
+    assert notices(network, AMINA)[-1].startswith("Vendeur pour votre demande #1")
+    assert len(matches(network)) == 4
+
+
+def test_group_broken_by_a_closed_offer_may_be_completed_again(chat, network):
+    chat(AMINA).send("ACHETER tilapia 200kg Kisumu")
+    chat(JUMA).send("UZA tilapia 80kg 120/kg Kisumu")
+    chat(TOMAS).send("SELL tilapia 70kg 110/kg Kisumu")
+    chat(FAR).send("SELL tilapia 60kg 100/kg Kisumu")
+    chat(TOMAS).send("CLOSE 1")
+    chat(OUTSIDER).send("SELL tilapia 90kg 115/kg Kisumu")
+    first, second = group_notices(network, "fr", AMINA)
+    assert "210kg" in first and "230kg" in second
+
+
+def test_request_given_a_group_when_posted_is_not_told_another(chat, network):
+    chat(JUMA).send("UZA tilapia 80kg 120/kg Kisumu")
+    chat(TOMAS).send("SELL tilapia 70kg 110/kg Kisumu")
+    chat(FAR).send("SELL tilapia 60kg 100/kg Kisumu")
+    assert "210kg" in chat(AMINA).send("ACHETER tilapia 200kg Kisumu")[1]
+    chat(OUTSIDER).send("SELL tilapia 50kg 90/kg Kisumu")
+    assert group_notices(network, "fr", AMINA) == [] and len(notices(network, AMINA)) == 1
+
+
+def test_offer_the_buyer_refused_is_left_out_of_a_group(chat, network):
+    chat(AMINA).send("ACHETER tilapia 200kg Kisumu")
+    chat(JUMA).send("UZA tilapia 80kg 120/kg Kisumu")
+    chat(AMINA).send(f"NON {matches(network)[0].code}")
+    chat(TOMAS).send("SELL tilapia 70kg 110/kg Kisumu")
+    chat(FAR).send("SELL tilapia 60kg 100/kg Kisumu")
+    assert group_notices(network, "fr", AMINA) == []
+
+
+def test_request_covered_by_one_offer_gets_no_group(chat, network):
+    chat(AMINA).send("ACHETER tilapia 200kg Kisumu")
+    chat(JUMA).send("UZA tilapia 300kg 120/kg Kisumu")
+    chat(TOMAS).send("SELL tilapia 70kg 110/kg Kisumu")
+    chat(FAR).send("SELL tilapia 60kg 100/kg Kisumu")
+    assert group_notices(network, "fr", AMINA) == [] and len(notices(network, AMINA)) == 3
+
+
+def test_opted_out_buyer_is_not_told_of_a_group(chat, network):
+    with unit_of_work(network) as session:
+        members.find(session, phone=OTHER).opted_out = False
+    chat(OTHER).send("NUNUA tilapia 200kg Kisumu")
+    chat(JUMA).send("UZA tilapia 80kg 120/kg Kisumu")
+    with unit_of_work(network) as session:
+        members.find(session, phone=OTHER).opted_out = True
+    chat(TOMAS).send("SELL tilapia 70kg 110/kg Kisumu")
+    chat(FAR).send("SELL tilapia 60kg 100/kg Kisumu")
+    assert len(notices(network, OTHER)) == 1  # Juma's offer, while he was opted in
+    assert group_notices(network, "sw", OTHER) == [] and len(matches(network)) == 1
+
+
+def test_opted_out_seller_is_left_out_of_a_group(chat, network):
+    with unit_of_work(network) as session:
+        members.find(session, phone=OTHER).opted_out = False
+    chat(OTHER).send("UZA tilapia 80kg 120/kg Kisumu")
+    with unit_of_work(network) as session:
+        members.find(session, phone=OTHER).opted_out = True
+    chat(AMINA).send("ACHETER tilapia 200kg Kisumu")
+    chat(TOMAS).send("SELL tilapia 70kg 110/kg Kisumu")
+    chat(FAR).send("SELL tilapia 60kg 100/kg Kisumu")
+    assert group_notices(network, "fr", AMINA) == [] and notices(network, OTHER) == []
+
+
+def test_offer_known_from_another_request_joins_the_group_with_its_own_code(chat, network):
+    chat(AMINA).send("ACHETER tilapia 50kg Kisumu")
+    chat(JUMA).send("UZA tilapia 80kg 120/kg Kisumu")  # matched with her first request
+    chat(AMINA).send("ACHETER tilapia 200kg Kisumu")
+    chat(TOMAS).send("SELL tilapia 70kg 110/kg Kisumu")
+    chat(FAR).send("SELL tilapia 60kg 100/kg Kisumu")
+    [group] = group_notices(network, "fr", AMINA)
+    juma_offer, second_request = (l.id for l in listings(network)[1:3])
+    [for_second] = [m for m in matches(network)
+                    if (m.offer_id, m.request_id) == (juma_offer, second_request)]
+    assert "210kg" in group and for_second.code in group
+    [told] = notices(network, JUMA)  # his offer is wanted by her second request too
+    assert told.startswith("Mnunuzi wa toleo lako #1:") and for_second.code in told
+
+
 # --- Introductions ----------------------------------------------------------------------------
 
 def test_contacts_are_shared_only_when_both_say_yes(chat, network):
