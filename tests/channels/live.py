@@ -27,3 +27,11 @@ def sms(twilio, app_url, sender, text):
 def sms_to(twilio, phone) -> list[str]:
     """The SMS bodies the Twilio double has delivered to the phone."""
     return [m.body for m in twilio.sent if m.to == phone]
+
+
+def sms_and_wait(twilio, app_url, sender, text, replies=1) -> list[str]:
+    """The member sends an SMS; returns the replies it brings, once `replies` have come."""
+    before = len(sms_to(twilio, sender))
+    sms(twilio, app_url, sender, text)
+    return wait_for(lambda: len(sms_to(twilio, sender)) >= before + replies
+                    and sms_to(twilio, sender)[before:])

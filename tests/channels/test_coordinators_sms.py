@@ -4,7 +4,7 @@ commands refused to a member and to the coordinator of another cluster, with not
 import re
 
 import pytest
-from live import sms, sms_to, wait_for
+from live import sms_and_wait, sms_to, wait_for
 from scenes import as_sms, count
 from sqlalchemy import select
 
@@ -60,14 +60,6 @@ def network(factory):
     return factory
 
 
-def say(twilio, app_url, number, text, replies=1):
-    """Sends an SMS and returns the replies it brings."""
-    before = len(sms_to(twilio, number))
-    sms(twilio, app_url, number, text)
-    return wait_for(lambda: len(sms_to(twilio, number)) >= before + replies
-                    and sms_to(twilio, number)[before:])
-
-
 def telegram_texts(api, chat_id):
     return [m.text for m in api.sent if int(m.chat_id) == chat_id]
 
@@ -77,10 +69,10 @@ def test_broadcast_is_confirmed_by_number_and_reaches_both_channels(
         twilio, telegram_api, app_url, network, lang):
     grace, juma, tomas = phone(lang, 0), phone(lang, 1), 8100 + SHIPPED.index(lang)
     text = f"Soko {lang}: samaki 300/kg"
-    [question] = say(twilio, app_url, grace, f"{keyword_word('broadcast', lang)} {text}")
+    [question] = sms_and_wait(twilio, app_url, grace, f"{keyword_word('broadcast', lang)} {text}")
     assert to_gsm7(question).endswith(to_gsm7(f"1) {translate(lang, 'Send')} "
                                               f"2) {translate(lang, 'Do not send')}"))
-    replies = say(twilio, app_url, grace, "1", replies=2)  # she is a member too
+    replies = sms_and_wait(twilio, app_url, grace, "1", replies=2)  # she is a member too
     assert as_sms(translate(lang, "Sending to {count} members. You will get a summary when it "
                                   "is done.", count=3)) in replies
     assert wait_for(lambda: sms_to(twilio, juma)) == [text]
@@ -92,15 +84,15 @@ def test_meeting_called_then_cancelled_by_sms_tells_everyone_invited(
         twilio, telegram_api, app_url, network, lang):
     grace, juma, tomas = phone(lang, 0), phone(lang, 1), 8100 + SHIPPED.index(lang)
     meeting = keyword_word("meeting", lang)
-    say(twilio, app_url, grace, f"{meeting} {TOMORROW[lang]} Dunga: Bei")
-    called = say(twilio, app_url, grace, "1")
+    sms_and_wait(twilio, app_url, grace, f"{meeting} {TOMORROW[lang]} Dunga: Bei")
+    called = sms_and_wait(twilio, app_url, grace, "1")
     code = CODE.search(" ".join(called)).group(0)
     [invitation] = wait_for(lambda: sms_to(twilio, juma))
     assert code in invitation
-    [question] = say(twilio, app_url, grace, f"{meeting} {ACTIONS['cancel'][lang][0]} {code}")
+    [question] = sms_and_wait(twilio, app_url, grace, f"{meeting} {ACTIONS['cancel'][lang][0]} {code}")
     assert code in question
     assert to_gsm7(question).endswith(f"2) {to_gsm7(translate(lang, 'No, leave it'))}")
-    [done] = say(twilio, app_url, grace, "1")
+    [done] = sms_and_wait(twilio, app_url, grace, "1")
     assert done == as_sms(translate(lang, "Meeting {code} is cancelled. {count} members will be "
                                           "told.", code=code, count=2))
     cancelled = wait_for(lambda: sms_to(twilio, juma)[1:])
@@ -123,6 +115,6 @@ def test_member_and_coordinator_of_another_cluster_are_refused_by_sms(
     for who in (juma, other):
         said = lang if who == juma else SHIPPED[(SHIPPED.index(lang) + 1) % len(SHIPPED)]
         for command in commands:
-            assert say(twilio, app_url, who, command) == [as_sms(translate(said, REFUSAL))]
+            assert sms_and_wait(twilio, app_url, who, command) == [as_sms(translate(said, REFUSAL))]
     assert count(network, Broadcast) == count(network, OfficialPrice) == 0
     assert count(network, meeting_store.Meeting) == 0

@@ -2,7 +2,7 @@
 matches told to the other side on their own channel, introductions by YES from both."""
 import pytest
 from doubles.telegram import callback_update, message_update
-from live import PUBLIC_URL, SECRET, wait_for
+from live import SECRET, sms_and_wait, sms_to, wait_for
 from scenes import AMINA, JUMA
 from sqlalchemy import select
 
@@ -36,22 +36,6 @@ def traders(app_url, factory):
                 product_id=products.by_slug(session, "baskets").id, raw_name="baskets"))
             session.add(member)
     return app_url
-
-
-def sms(twilio, app_url, sender, text):
-    response = twilio.post_inbound(app_url, PUBLIC_URL, twilio.inbound_params(sender, text))
-    assert response.status_code == 200, response.text
-
-
-def sms_to(twilio, phone):
-    return [m.body for m in twilio.sent if m.to == phone]
-
-
-def sms_and_wait(twilio, app_url, sender, text, replies=1):
-    before = len(sms_to(twilio, sender))
-    sms(twilio, app_url, sender, text)
-    return wait_for(lambda: len(sms_to(twilio, sender)) >= before + replies
-                    and sms_to(twilio, sender)[before:])
 
 
 class Telegram:

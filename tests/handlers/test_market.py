@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from scenes import AMINA, GRACE, JUMA, TOMAS, outbox
+from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, outbox
 from sqlalchemy import func, select
 
 from bot.i18n import keyword_of, translate
@@ -15,28 +15,13 @@ from storage import clusters, members, products
 from storage import market
 from storage.db import unit_of_work
 from storage.market import Listing, MarketDeal, MarketMatch
-from storage.models import Member, MemberProduct, Membership, Place
+from storage.models import Member, Membership
 
 OTHER = "+254722000009"
 NO_MATCH = ("Posted #{number}: {listing}, until {until}. No match yet: we will tell you when one "
             "comes.")
 FAR = "+254722000010"
 OUTSIDER = "+254722000011"
-
-
-def add_member(session, phone, cluster, language, *, name, place=None, role="trader",
-               opted_out=False, telegram_id=None, product=None):
-    found = session.scalar(select(Place).where(Place.name == place)) if place else None
-    member = Member(phone=phone, name=name, language=language, language_chosen=True,
-                    registered=True, place_name=place, place_id=found.id if found else None,
-                    opted_out=opted_out, telegram_id=telegram_id)
-    member.memberships.append(Membership(cluster_id=cluster.id, role=role))
-    if product:
-        member.products.append(MemberProduct(product_id=products.by_slug(session, product).id,
-                                             raw_name=product))
-    session.add(member)
-    session.flush()
-    return member
 
 
 @pytest.fixture
@@ -48,18 +33,19 @@ def network(factory, kisumu):
         kisumu = session.merge(kisumu)
         lamu = clusters.add(session, slug="lamu-crafts", name="Lamu Crafts", currency="KES",
                             country="KE", languages=["en"], timezone="Africa/Nairobi")
-        add_member(session, JUMA, kisumu, "sw", name="Juma", place="Kisumu", role="fisher",
+        add_member(session, JUMA, "fisher", kisumu, "sw", "Juma", place="Kisumu",
                    product="tilapia")
-        amina = add_member(session, AMINA, kisumu, "fr", name="Amina", role="fish_processor",
+        amina = add_member(session, AMINA, "fish_processor", kisumu, "fr", "Amina",
                            place="Kibuye (Kisumu)")
         amina.memberships.append(Membership(cluster_id=lamu.id, role="trader"))
-        add_member(session, TOMAS, kisumu, "en", name="Tomás", place="Nairobi",
-                   role="craftsperson", telegram_id=4242)
-        grace = add_member(session, GRACE, kisumu, "en", name="Grace", place="Kisumu")
+        add_member(session, TOMAS, "craftsperson", kisumu, "en", "Tomás", place="Nairobi",
+                   telegram_id=4242)
+        grace = add_member(session, GRACE, "trader", kisumu, "en", name="Grace", place="Kisumu")
         members.add_role(session, grace, kisumu.id, "coordinator")
-        add_member(session, FAR, kisumu, "en", name="Baraka", place="Mombasa")
-        add_member(session, OTHER, kisumu, "sw", name="Otieno", place="Kisumu", opted_out=True)
-        add_member(session, OUTSIDER, lamu, "en", name="Fatma", place="Kisumu")
+        add_member(session, FAR, "trader", kisumu, "en", name="Baraka", place="Mombasa")
+        add_member(session, OTHER, "trader", kisumu, "sw", name="Otieno", place="Kisumu",
+                   opted_out=True)
+        add_member(session, OUTSIDER, "trader", lamu, "en", name="Fatma", place="Kisumu")
     return factory
 
 
