@@ -49,12 +49,20 @@ def app_url(channel_settings, factory, kisumu):
 
 
 @pytest.fixture(scope="module")
-def module_app_url(database_url, twilio, telegram_api):
-    """One running app for all the scenes of a module (starting one takes about a second); each
-    scene still starts from an emptied database (`factory`) and should reset the doubles."""
+def module_app(database_url, twilio, telegram_api):
+    """One running app for all the scenes of a module (starting one takes about a second)."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("CLUSTERBOT_DATABASE_URL", database_url)  # what the scheduled jobs read
         settings = doubled(Settings(database_url=database_url, _env_file=None), twilio,
                            telegram_api)
         with serve(create_app(settings)) as url:
             yield url
+
+
+@pytest.fixture
+def module_app_url(module_app, twilio, telegram_api):
+    """The module's running app, with the doubles emptied for this scene (the database is
+    emptied by `factory`)."""
+    twilio.reset()
+    telegram_api.reset()
+    return module_app

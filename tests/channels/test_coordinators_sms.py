@@ -5,17 +5,16 @@ import re
 
 import pytest
 from live import sms_and_wait, sms_to, wait_for
-from scenes import as_sms, count
+from scenes import add_member, as_sms, count
 from sqlalchemy import select
 
 from bot.channels import to_gsm7
 from bot.i18n import SHIPPED, keyword_word, translate
-from handlers.meetings import ACTIONS
+from handlers.meetings import action_word
 from storage import clusters, members
 from storage import meetings as meeting_store
 from storage.broadcasts import Broadcast
 from storage.db import unit_of_work
-from storage.models import Member, Membership
 from storage.prices import OfficialPrice
 
 REFUSAL = "Sorry, only a coordinator of that cluster can do this."
@@ -29,15 +28,17 @@ def phone(lang, person):
     return f"+2547230{SHIPPED.index(lang)}{person:04d}"
 
 
+def tomas(lang):
+    """Telegram id of Tomás, of the cluster speaking `lang`."""
+    return 8100 + SHIPPED.index(lang)
+
+
 def slug(lang):
     return f"fish-{lang}"
 
 
-@pytest.fixture
-def app_url(module_app_url, twilio, telegram_api):
-    twilio.reset()
-    telegram_api.reset()
-    return module_app_url
+def next_language(lang):
+    return SHIPPED[(SHIPPED.index(lang) + 1) % len(SHIPPED)]
 
 
 @pytest.fixture
@@ -47,17 +48,18 @@ def network(factory):
         for lang in SHIPPED:
             cluster = clusters.add(session, slug=slug(lang), name=f"Fish {lang}", currency="KES",
                                    country="KE", languages=[lang], timezone="Africa/Nairobi")
-            for number, telegram_id, name in [(phone(lang, 0), None, "Grace"),
-                                              (phone(lang, 1), None, "Juma"),
-                                              (None, 8100 + SHIPPED.index(lang), "Tomás")]:
-                person = Member(phone=number, telegram_id=telegram_id, name=name, language=lang,
-                                registered=True)
-                person.memberships.append(Membership(cluster_id=cluster.id, role="fisher"))
-                session.add(person)
-                session.flush()
-                if name == "Grace":
-                    members.add_role(session, person, cluster.id, "coordinator")
+            grace = add_member(session, phone(lang, 0), "fisher", cluster, lang, "Grace")
+            members.add_role(session, grace, cluster.id, "coordinator")
+            add_member(session, phone(lang, 1), "fisher", cluster, lang, "Juma")
+            add_member(session, None, "fisher", cluster, lang, "Tomás", telegram_id=tomas(lang))
     return factory
+
+
+@pytest.fixture
+def send(twilio, module_app_url):
+    """send(phone, text, replies=1) -> the SMS replies it brings."""
+    return lambda number, text, replies=1: sms_and_wait(twilio, module_app_url, number, text,
+                                                        replies)
 
 
 def telegram_texts(api, chat_id):
@@ -66,55 +68,47 @@ def telegram_texts(api, chat_id):
 
 @pytest.mark.parametrize("lang", SHIPPED)
 def test_broadcast_is_confirmed_by_number_and_reaches_both_channels(
-        twilio, telegram_api, app_url, network, lang):
-    grace, juma, tomas = phone(lang, 0), phone(lang, 1), 8100 + SHIPPED.index(lang)
+        twilio, telegram_api, send, network, lang):
     text = f"Soko {lang}: samaki 300/kg"
-    [question] = sms_and_wait(twilio, app_url, grace, f"{keyword_word('broadcast', lang)} {text}")
+    [question] = send(phone(lang, 0), f"{keyword_word('broadcast', lang)} {text}")
     assert to_gsm7(question).endswith(to_gsm7(f"1) {translate(lang, 'Send')} "
                                               f"2) {translate(lang, 'Do not send')}"))
-    replies = sms_and_wait(twilio, app_url, grace, "1", replies=2)  # she is a member too
+    replies = send(phone(lang, 0), "1", replies=2)  # she is a member too
     assert as_sms(translate(lang, "Sending to {count} members. You will get a summary when it "
                                   "is done.", count=3)) in replies
-    assert wait_for(lambda: sms_to(twilio, juma)) == [text]
-    assert wait_for(lambda: telegram_texts(telegram_api, tomas)) == [text]
+    assert wait_for(lambda: sms_to(twilio, phone(lang, 1))) == [text]
+    assert wait_for(lambda: telegram_texts(telegram_api, tomas(lang))) == [text]
 
 
 @pytest.mark.parametrize("lang", SHIPPED)
 def test_meeting_called_then_cancelled_by_sms_tells_everyone_invited(
-        twilio, telegram_api, app_url, network, lang):
-    grace, juma, tomas = phone(lang, 0), phone(lang, 1), 8100 + SHIPPED.index(lang)
-    meeting = keyword_word("meeting", lang)
-    sms_and_wait(twilio, app_url, grace, f"{meeting} {TOMORROW[lang]} Dunga: Bei")
-    called = sms_and_wait(twilio, app_url, grace, "1")
-    code = CODE.search(" ".join(called)).group(0)
+        twilio, telegram_api, send, network, lang):
+    grace, juma, meeting = phone(lang, 0), phone(lang, 1), keyword_word("meeting", lang)
+    send(grace, f"{meeting} {TOMORROW[lang]} Dunga: Bei")
+    code = CODE.search(send(grace, "1")[0]).group(0)
     [invitation] = wait_for(lambda: sms_to(twilio, juma))
     assert code in invitation
-    [question] = sms_and_wait(twilio, app_url, grace, f"{meeting} {ACTIONS['cancel'][lang][0]} {code}")
+    [question] = send(grace, f"{meeting} {action_word('cancel', lang)} {code}")
     assert code in question
     assert to_gsm7(question).endswith(f"2) {to_gsm7(translate(lang, 'No, leave it'))}")
-    [done] = sms_and_wait(twilio, app_url, grace, "1")
-    assert done == as_sms(translate(lang, "Meeting {code} is cancelled. {count} members will be "
-                                          "told.", code=code, count=2))
+    assert send(grace, "1") == [as_sms(translate(
+        lang, "Meeting {code} is cancelled. {count} members will be told.", code=code, count=2))]
     cancelled = wait_for(lambda: sms_to(twilio, juma)[1:])
     assert len(cancelled) == 1 and code in cancelled[0]
-    on_telegram = wait_for(lambda: telegram_texts(telegram_api, tomas)[1:])  # invited, then told
+    on_telegram = wait_for(lambda: telegram_texts(telegram_api, tomas(lang))[1:])  # 0: invitation
     assert len(on_telegram) == 1 and code in on_telegram[0]
     with unit_of_work(network) as session:
         assert session.scalar(select(meeting_store.Meeting.status)) == "cancelled"
 
 
 @pytest.mark.parametrize("lang", SHIPPED)
-def test_member_and_coordinator_of_another_cluster_are_refused_by_sms(
-        twilio, app_url, network, lang):
-    other = phone(SHIPPED[(SHIPPED.index(lang) + 1) % len(SHIPPED)], 0)
-    juma = phone(lang, 1)
+def test_member_and_coordinator_of_another_cluster_are_refused_by_sms(send, network, lang):
     commands = [f"{keyword_word('broadcast', lang)} {slug(lang)} Habari",
                 f"{keyword_word('meeting', lang)} {slug(lang)} {TOMORROW[lang]} Dunga: Bei",
                 f"{keyword_word('price', lang)} {SET[lang]} {slug(lang)} tilapia 300/kg Kisumu",
                 f"{keyword_word('skills', lang)} {slug(lang)}"]
-    for who in (juma, other):
-        said = lang if who == juma else SHIPPED[(SHIPPED.index(lang) + 1) % len(SHIPPED)]
+    for who, said in [(phone(lang, 1), lang), (phone(next_language(lang), 0), next_language(lang))]:
         for command in commands:
-            assert sms_and_wait(twilio, app_url, who, command) == [as_sms(translate(said, REFUSAL))]
+            assert send(who, command) == [as_sms(translate(said, REFUSAL))]
     assert count(network, Broadcast) == count(network, OfficialPrice) == 0
     assert count(network, meeting_store.Meeting) == 0

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from doubles.telegram import callback_update, command_update, message_update
 from live import SECRET, wait_for
-from scenes import count
+from scenes import add_member, count
 from sqlalchemy import select
 
 from bot.i18n import SHIPPED, keyword_word, translate
@@ -25,7 +25,6 @@ from storage import meetings as meeting_store
 from storage import skills as skill_store
 from storage.broadcasts import Broadcast
 from storage.db import unit_of_work
-from storage.models import Member, Membership, Place
 from storage.prices import OfficialPrice
 
 REFUSAL = "Sorry, only a coordinator of that cluster can do this."
@@ -61,31 +60,19 @@ def next_language(lang):
 
 
 @pytest.fixture
-def app_url(module_app_url, twilio, telegram_api):
-    twilio.reset()
-    telegram_api.reset()
-    return module_app_url
-
-
-@pytest.fixture
 def network(factory):
     """A cluster per language, each with its coordinator and a fisher on Telegram and a
     processor by SMS, all speaking that language."""
     with unit_of_work(factory) as session:
-        place = session.scalar(select(Place).where(Place.name == "Kisumu"))
         for lang in SHIPPED:
             cluster = clusters.add(session, slug=slug(lang), name=f"Fish {lang}", currency="KES",
                                    country="KE", languages=[lang], timezone="Africa/Nairobi")
-            for telegram_id, number, name, role in [(coordinator(lang), None, "Grace", "trader"),
-                                                    (member(lang), None, "Juma", "fisher"),
-                                                    (None, phone(lang), "Amina", "trader")]:
-                person = Member(phone=number, telegram_id=telegram_id, name=name, language=lang,
-                                registered=True, place_id=place.id, place_name=place.name)
-                person.memberships.append(Membership(cluster_id=cluster.id, role=role))
-                session.add(person)
-                session.flush()
-                if name == "Grace":
-                    members.add_role(session, person, cluster.id, "coordinator")
+            grace = add_member(session, None, "trader", cluster, lang, "Grace", place="Kisumu",
+                               telegram_id=coordinator(lang))
+            members.add_role(session, grace, cluster.id, "coordinator")
+            add_member(session, None, "fisher", cluster, lang, "Juma", place="Kisumu",
+                       telegram_id=member(lang))
+            add_member(session, phone(lang), "trader", cluster, lang, "Amina", place="Kisumu")
     return factory
 
 
@@ -152,10 +139,10 @@ def opening(lang, msgid, **values):
 
 
 def test_broadcast_is_confirmed_with_a_button_and_reaches_every_member(
-        telegram_api, twilio, app_url, network):
+        telegram_api, twilio, module_app_url, network):
     def scene(lang):
-        grace, juma = Person(telegram_api, app_url, coordinator(lang)), \
-            Person(telegram_api, app_url, member(lang))
+        grace, juma = Person(telegram_api, module_app_url, coordinator(lang)), \
+            Person(telegram_api, module_app_url, member(lang))
         text = f"Soko {lang}: samaki 300/kg"
         question = grace.send(f"/broadcast {text}")
         assert labels([question]) == [translate(lang, "Send"), translate(lang, "Do not send")]
@@ -171,10 +158,10 @@ def test_broadcast_is_confirmed_with_a_button_and_reaches_every_member(
 
 
 def test_meeting_is_called_answered_listed_moved_and_cancelled_with_buttons(
-        telegram_api, app_url, network):
+        telegram_api, module_app_url, network):
     def scene(lang):
-        grace, juma = Person(telegram_api, app_url, coordinator(lang)), \
-            Person(telegram_api, app_url, member(lang))
+        grace, juma = Person(telegram_api, module_app_url, coordinator(lang)), \
+            Person(telegram_api, module_app_url, member(lang))
         yes, title = translate(lang, "Yes"), f"Bei {lang}"
         question = grace.send(f"/meeting {TOMORROW[lang]} Dunga Beach: {title}")
         assert labels([question]) == [yes, translate(lang, "Do not send")]
@@ -201,9 +188,9 @@ def test_meeting_is_called_answered_listed_moved_and_cancelled_with_buttons(
     in_every_language(scene)
 
 
-def test_official_price_is_set_on_telegram(telegram_api, app_url, network):
+def test_official_price_is_set_on_telegram(telegram_api, module_app_url, network):
     def scene(lang):
-        grace = Person(telegram_api, app_url, coordinator(lang))
+        grace = Person(telegram_api, module_app_url, coordinator(lang))
         saved = grace.send(f"/price {SET[lang]} tilapia 300/kg Kisumu").text
         assert saved.startswith(translate(
             lang, "Official price saved: {product} {amount} {currency}/{unit}, {place}, {date}.",
@@ -216,7 +203,7 @@ def test_official_price_is_set_on_telegram(telegram_api, app_url, network):
 
 
 def test_skills_report_and_a_training_picked_with_a_button_then_cancelled(
-        telegram_api, app_url, network):
+        telegram_api, module_app_url, network):
     with unit_of_work(network) as session:
         for lang in SHIPPED:
             juma = members.find(session, telegram_id=member(lang))
@@ -225,8 +212,8 @@ def test_skills_report_and_a_training_picked_with_a_button_then_cancelled(
                                  wording="bookkeeping")
 
     def scene(lang):
-        grace, juma = Person(telegram_api, app_url, coordinator(lang)), \
-            Person(telegram_api, app_url, member(lang))
+        grace, juma = Person(telegram_api, module_app_url, coordinator(lang)), \
+            Person(telegram_api, module_app_url, member(lang))
         bookkeeping = skill_name("bookkeeping", lang)
         assert f"{bookkeeping} 1" in grace.send("/skills").text
         which = grace.send(f"/skills {TRAINING[lang]} {bookkeeping} {EIGHT[lang]} Dunga")
@@ -246,7 +233,7 @@ def test_skills_report_and_a_training_picked_with_a_button_then_cancelled(
 
 
 def test_member_and_coordinator_of_another_cluster_are_refused_and_nothing_happens(
-        telegram_api, twilio, app_url, network):
+        telegram_api, twilio, module_app_url, network):
     starts = datetime.now(timezone.utc) + timedelta(days=2)
     codes = {}
     with unit_of_work(network) as session:
@@ -270,7 +257,7 @@ def test_member_and_coordinator_of_another_cluster_are_refused_and_nothing_happe
                     f"/price set {slug(lang)} tilapia 300/kg Kisumu", f"/skills {slug(lang)}",
                     f"/skills move {code} tomorrow 9am"],
         }
-        people = {who: Person(telegram_api, app_url, who) for who in tries}
+        people = {who: Person(telegram_api, module_app_url, who) for who in tries}
         for who, commands in tries.items():  # at once: the refusals come back in any order
             for command in commands:
                 people[who].post(command)

@@ -5,13 +5,13 @@ import re
 import pytest
 from doubles.telegram import callback_update, command_update, message_update
 from live import SECRET, sms, sms_to, wait_for
-from scenes import GRACE, JUMA
+from scenes import GRACE, JUMA, add_member
 from sqlalchemy import select
 
 from storage import members
 from storage import meetings as storage
 from storage.db import unit_of_work
-from storage.models import Member, Membership
+from storage.models import Member
 
 GRACE_TELEGRAM = 5151
 TOMAS_TELEGRAM = 4242
@@ -21,17 +21,11 @@ TOMAS_TELEGRAM = 4242
 def network(factory, kisumu):
     """Grace (coordinator, Swahili, SMS and Telegram), Juma (fisher, SMS), Tomás (Telegram)."""
     with unit_of_work(factory) as session:
-        for phone, telegram_id, name, language, role in [
-                (GRACE, GRACE_TELEGRAM, "Grace", "sw", "trader"),
-                (JUMA, None, "Juma", "sw", "fisher"),
-                (None, TOMAS_TELEGRAM, "Tomás", "en", "craftsperson")]:
-            member = Member(phone=phone, telegram_id=telegram_id, name=name, language=language,
-                            registered=True)
-            member.memberships.append(Membership(cluster_id=kisumu.id, role=role))
-            session.add(member)
-            session.flush()
-            if name == "Grace":
-                members.add_role(session, member, kisumu.id, "coordinator")
+        grace = add_member(session, GRACE, "trader", kisumu, "sw", "Grace",
+                           telegram_id=GRACE_TELEGRAM)
+        members.add_role(session, grace, kisumu.id, "coordinator")
+        add_member(session, JUMA, "fisher", kisumu, "sw", "Juma")
+        add_member(session, None, "craftsperson", kisumu, "en", "Tomás", telegram_id=TOMAS_TELEGRAM)
     return factory
 
 
