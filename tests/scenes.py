@@ -3,8 +3,9 @@ of the database as the assertions need them."""
 from sqlalchemy import func, select
 
 from bot.channels import SMS, render
+from bot.i18n import SHIPPED
 
-from storage import products
+from storage import clusters, products
 from storage.db import unit_of_work
 from storage.members import find
 from storage.models import Member, MemberProduct, Membership, OutboundMessage, Place
@@ -75,3 +76,15 @@ def outbox(factory) -> list[OutboundMessage]:
 def as_sms(text: str) -> str:
     """The text as a member reads it by SMS (plain letters when accents would cost a segment)."""
     return render(SMS, text, [])[0]
+
+
+def clusters_by_language(session) -> dict:
+    """A cluster per shipped language (`fish-sw` speaks Swahili), for scenes played in each."""
+    return {lang: clusters.add(session, slug=f"fish-{lang}", name=f"Fish {lang}", currency="KES",
+                               country="KE", languages=[lang], timezone="Africa/Nairobi")
+            for lang in SHIPPED}
+
+
+def next_language(lang: str) -> str:
+    """Another shipped language: whose coordinator is refused in `lang`'s cluster."""
+    return SHIPPED[(SHIPPED.index(lang) + 1) % len(SHIPPED)]

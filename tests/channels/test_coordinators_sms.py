@@ -5,13 +5,13 @@ import re
 
 import pytest
 from live import sms_and_wait, sms_to, wait_for
-from scenes import add_member, as_sms, count
+from scenes import add_member, as_sms, clusters_by_language, count, next_language
 from sqlalchemy import select
 
 from bot.channels import to_gsm7
 from bot.i18n import SHIPPED, keyword_word, translate
 from handlers.meetings import action_word
-from storage import clusters, members
+from storage import members
 from storage import meetings as meeting_store
 from storage.broadcasts import Broadcast
 from storage.db import unit_of_work
@@ -37,17 +37,11 @@ def slug(lang):
     return f"fish-{lang}"
 
 
-def next_language(lang):
-    return SHIPPED[(SHIPPED.index(lang) + 1) % len(SHIPPED)]
-
-
 @pytest.fixture
 def network(factory):
     """A cluster per language with its coordinator and a fisher on SMS, and Tomás on Telegram."""
     with unit_of_work(factory) as session:
-        for lang in SHIPPED:
-            cluster = clusters.add(session, slug=slug(lang), name=f"Fish {lang}", currency="KES",
-                                   country="KE", languages=[lang], timezone="Africa/Nairobi")
+        for lang, cluster in clusters_by_language(session).items():
             grace = add_member(session, phone(lang, 0), "fisher", cluster, lang, "Grace")
             members.add_role(session, grace, cluster.id, "coordinator")
             add_member(session, phone(lang, 1), "fisher", cluster, lang, "Juma")

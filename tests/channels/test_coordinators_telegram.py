@@ -14,13 +14,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from doubles.telegram import callback_update, command_update, message_update
 from live import SECRET, wait_for
-from scenes import add_member, count
+from scenes import add_member, clusters_by_language, count, next_language
 from sqlalchemy import select
 
 from bot.i18n import SHIPPED, keyword_word, translate
 from handlers import meetings as meeting_handlers
 from handlers.skills import skill_name
-from storage import clusters, members
+from storage import members
 from storage import meetings as meeting_store
 from storage import skills as skill_store
 from storage.broadcasts import Broadcast
@@ -55,18 +55,12 @@ def slug(lang):
     return f"fish-{lang}"
 
 
-def next_language(lang):
-    return SHIPPED[(SHIPPED.index(lang) + 1) % len(SHIPPED)]
-
-
 @pytest.fixture
 def network(factory):
     """A cluster per language, each with its coordinator and a fisher on Telegram and a
     processor by SMS, all speaking that language."""
     with unit_of_work(factory) as session:
-        for lang in SHIPPED:
-            cluster = clusters.add(session, slug=slug(lang), name=f"Fish {lang}", currency="KES",
-                                   country="KE", languages=[lang], timezone="Africa/Nairobi")
+        for lang, cluster in clusters_by_language(session).items():
             grace = add_member(session, None, "trader", cluster, lang, "Grace", place="Kisumu",
                                telegram_id=coordinator(lang))
             members.add_role(session, grace, cluster.id, "coordinator")
