@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot.channels import SMS, fits_budget
 from bot.i18n import N_, fold, keyword_word, translate
 from bot.messages import Choice
-from handlers import coordinators, quantities
+from handlers import coordinators, places, quantities
 from handlers.matching import Match, best, sure
 from handlers.notify import notify
 from handlers.products import catalog_names
@@ -152,9 +152,9 @@ def leftover_segments(words: list[str], used: list[bool]) -> list[tuple[list[int
 def read_names(session: Session, cluster: Cluster, segments, parsed: Parsed, words: list[str],
                plain: list[int]) -> None:
     """Finds the place and the product among the leftover words."""
-    places = place_index(session, cluster)
+    place_names = places.known(session, cluster)
     taken: set[int] = set()
-    found = best_run(segments, words, places, PLACE_FLOOR, prefer_late=True)
+    found = best_run(segments, words, place_names, PLACE_FLOOR, prefer_late=True)
     marked = [s for s, is_marked in segments if is_marked]
     if found:
         run, place_id = found
@@ -214,60 +214,11 @@ def join(words: list[str], run: list[int]) -> str:
 
 # --- Places -----------------------------------------------------------------------------------
 
-def place_index(session: Session, cluster: Cluster) -> dict[str, int]:
-    """folded name -> place id; `Eldoret town (Uasin Gishu)` is also `Eldoret town` and `Eldoret`.
-    Kept for the rest of the transaction (a batch of listings reads it once)."""
-    cached = session.info.setdefault("market_places", {})
-    if cluster.id not in cached:
-        cached[cluster.id] = index_places(clusters.places_for(session, cluster))
-    return cached[cluster.id]
-
-
 def product_index(session: Session) -> dict[str, int]:
     """handlers.products.catalog_names, kept for the rest of the transaction."""
     if "market_products" not in session.info:
         session.info["market_products"] = catalog_names(session)
     return session.info["market_products"]
-
-
-def index_places(places: list[Place]) -> dict[str, int]:
-    """folded name -> place id. `Wakulima (Nakuru)` is also `Wakulima Nakuru`; `Eldoret town
-    (Uasin Gishu)` also `Eldoret town` and `Eldoret`; a first word no other place starts with
-    names its place (`Tala` for `Tala Centre Market (Machakos)`). A short name that places far
-    apart share (`Wakulima` in Nairobi and Nakuru) names none: the member must say which."""
-    claims: dict[str, list[Place]] = {}
-    for place in places:
-        for name in place_names(place.name):
-            claims.setdefault(name, []).append(place)
-    firsts: dict[str, list[Place]] = {}
-    for place in places:
-        first = folded_place(place.name).split()[0]
-        if len(first) >= 4:
-            firsts.setdefault(first, []).append(place)
-    names = {folded_place(p.name): p.id for p in places}
-    for found in (claims, firsts):
-        for name, claimants in found.items():
-            if name not in names and one_area(claimants):
-                names[name] = claimants[0].id
-    return names
-
-
-def one_area(places: list[Place]) -> bool:
-    """The places lie within a few km of each other (`Lodwar` and `Lodwar town`): one market."""
-    first = places[0]
-    return all(p is first or None not in (p.latitude, first.latitude) and market.haversine_km(
-        first.latitude, first.longitude, p.latitude, p.longitude) <= DISTANCE_BAND_KM
-        for p in places)
-
-
-def place_names(name: str) -> set[str]:
-    short = name.split(" (")[0]
-    plain = re.sub(r"\b(town|market|centre|center)\b", "", short, flags=re.IGNORECASE)
-    return {folded for folded in map(folded_place, (name, short, plain)) if folded}
-
-
-def folded_place(name: str) -> str:
-    return " ".join(fold(name).replace("(", " ").replace(")", " ").split())
 
 
 def place_answer(places: dict[str, int], typed: str) -> dict:
@@ -458,7 +409,7 @@ def on_place(turn: Turn) -> None:
         words = turn.answer.split()
         if len(words) > 1 and fold(words[0]) in PLACE_MARKERS:  # "in Kisumu"
             words = words[1:]
-        turn.data["place"] = place_answer(place_index(turn.session, cluster), " ".join(words))
+        turn.data["place"] = place_answer(places.known(turn.session, cluster), " ".join(words))
     ask_next(turn)
 
 

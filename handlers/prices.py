@@ -25,7 +25,8 @@ from handlers import coordinators, quantities
 from handlers import products as product_names
 from handlers.matching import best, sure
 from handlers.notify import notify
-from handlers.registration import place_names, shorten
+from handlers.places import names as place_names
+from handlers.registration import shorten
 from handlers.turn import Turn
 from storage import clusters, outbox, prices
 from storage import products as catalog

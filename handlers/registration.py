@@ -10,6 +10,7 @@ from bot.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word
 from bot.messages import Choice
 from handlers import products as product_names
 from handlers.matching import best, sure
+from handlers.places import names as place_names
 from handlers.turn import Turn
 from storage import clusters, members
 from storage import products as catalog
@@ -165,15 +166,6 @@ def on_place_pick(turn: Turn) -> None:
     else:
         turn.data["place"] = place_answer(known_places(turn), int(turn.answer))
     ask_next(turn)
-
-
-def place_names(places) -> dict[str, int]:
-    """folded name -> place id; `Kibuye (Kisumu)` is also found as `Kibuye`."""
-    names = {}
-    for place in places:
-        names.setdefault(fold(place.name.split(" (")[0]), place.id)
-        names.setdefault(fold(place.name), place.id)
-    return names
 
 
 def known_places(turn: Turn):

@@ -14,7 +14,7 @@ from bot.commands.common import USAGE, fail, open_database, out, err, reported
 from bot.settings import get_settings
 from handlers import quantities
 from handlers.matching import best, sure
-from handlers.registration import place_names
+from handlers.places import names as place_names
 from storage import audit, catalog, clusters, prices
 from storage.db import unit_of_work
 from storage.models import Place, utcnow

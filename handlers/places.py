@@ -1,0 +1,62 @@
+"""Place names as members write them: every name a known place may be called by, for fuzzy
+matching (registration, listings, price reports, the price import)."""
+import re
+
+from sqlalchemy.orm import Session
+
+from bot.i18n import fold
+from storage import clusters
+from storage.market import haversine_km
+from storage.models import Cluster, Place
+
+ONE_MARKET_KM = 5  # places sharing a name this close together are one market (`Lodwar town`)
+
+
+def known(session: Session, cluster: Cluster) -> dict[str, int]:
+    """folded name -> place id of the cluster's places, kept for the rest of the transaction
+    (a batch of listings reads it once)."""
+    cached = session.info.setdefault("place_names", {})
+    if cluster.id not in cached:
+        cached[cluster.id] = names(clusters.places_for(session, cluster))
+    return cached[cluster.id]
+
+
+def names(places: list[Place]) -> dict[str, int]:
+    """folded name -> place id. `Wakulima (Nakuru)` is also `Wakulima Nakuru`; `Eldoret town
+    (Uasin Gishu)` also `Eldoret town` and `Eldoret`; a first word no other place starts with
+    names its place (`Tala` for `Tala Centre Market (Machakos)`). A short name that places far
+    apart share (`Wakulima` in Nairobi and Nakuru) names none: the member must say which."""
+    claims: dict[str, list[Place]] = {}
+    for place in places:
+        for name in names_of(place.name):
+            claims.setdefault(name, []).append(place)
+    firsts: dict[str, list[Place]] = {}
+    for place in places:
+        first = folded(place.name).split()[0]
+        if len(first) >= 4:
+            firsts.setdefault(first, []).append(place)
+    found = {folded(p.name): p.id for p in places}
+    for shared in (claims, firsts):
+        for name, claimants in shared.items():
+            if name not in found and one_market(claimants):
+                found[name] = claimants[0].id
+    return found
+
+
+def one_market(places: list[Place]) -> bool:
+    """The places lie within a few km of each other (`Lodwar` and `Lodwar town`)."""
+    first = places[0]
+    return all(p is first or None not in (p.latitude, first.latitude) and haversine_km(
+        first.latitude, first.longitude, p.latitude, p.longitude) <= ONE_MARKET_KM
+        for p in places)
+
+
+def names_of(name: str) -> set[str]:
+    """The full name, the name without its area, and without `town`/`market`/`centre`."""
+    short = name.split(" (")[0]
+    plain = re.sub(r"\b(town|market|centre|center)\b", "", short, flags=re.IGNORECASE)
+    return {name for name in map(folded, (name, short, plain)) if name}
+
+
+def folded(name: str) -> str:
+    return " ".join(fold(name).replace("(", " ").replace(")", " ").split())
