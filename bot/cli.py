@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import language, roster
 from bot.app import create_app
 from bot.channels.console import Console
+from bot.commands import places as places_commands
 from bot.commands import prices as prices_commands
 from bot.commands import skills as skills_commands
 from bot.commands.common import USAGE, err, fail, open_database, out, prepare_database, reported
@@ -45,6 +46,7 @@ app.add_typer(cluster_app, name="cluster")
 app.add_typer(coordinator_app, name="coordinator")
 app.add_typer(members_app, name="members")
 app.add_typer(lang_app, name="lang")
+app.add_typer(places_commands.app, name="places")
 app.add_typer(prices_commands.app, name="prices")
 app.add_typer(skills_commands.app, name="skills")
 

@@ -322,3 +322,41 @@ def test_command_fails_in_one_line_when_database_is_unreachable(clusterbot, monk
 
     assert result.exit_code == 1
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("error: ")
+
+
+def test_places_add_makes_a_beach_members_are_matched_to(clusterbot, factory, kisumu, chat):
+    result = clusterbot("places", "add", "kisumu-fish", "Dunga  Beach", "--lat", "-0.1446",
+                        "--lon", "34.7369")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Place added to kisumu-fish: Dunga Beach at -0.14460, 34.73690.\n"
+    assert audit_actions(factory)[-1][:2] == ("cli", "place.add")
+    listed = clusterbot("places", "list", "kisumu-fish").output
+    assert listed == "Dunga Beach: -0.14460, 34.73690 (own)\n"
+    assert "\nKisumu: -0.1" in clusterbot("places", "list", "kisumu-fish", "--all").output
+    chat(JUMA).send("JIUNGE")
+    for answer in ["Juma", "1", "dunga beach", "tilapia", "NDIYO"]:
+        chat(JUMA).send(answer)
+    with unit_of_work(factory) as session:
+        juma = members.find(session, phone=JUMA)
+        assert (juma.place_name, juma.place.latitude) == ("Dunga Beach", -0.1446)
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["nowhere", "Dunga"], "error: no cluster nowhere"),
+    (["kisumu-fish", "Dunga", "--lat", "1"], "error: give both --lat and --lon, or neither"),
+    (["kisumu-fish", "Dunga", "--lat", "91", "--lon", "34"],
+     "error: --lat must be within -90..90 and --lon within -180..180"),
+    (["kisumu-fish", " "], "error: the name must be 1-200 characters"),
+])
+def test_places_add_refuses_bad_input_and_writes_nothing(clusterbot, factory, kisumu, args,
+                                                          reason):
+    result = clusterbot("places", "add", *args)
+    assert result.exit_code in (1, 2) and result.output.strip().endswith(reason)
+    assert "no places of its own" in clusterbot("places", "list", "kisumu-fish").output
+
+
+def test_places_add_twice_says_it_exists(clusterbot, kisumu):
+    assert clusterbot("places", "add", "kisumu-fish", "Dunga Beach").exit_code == 0
+    again = clusterbot("places", "add", "kisumu-fish", "Dunga Beach")
+    assert again.exit_code == 1
+    assert again.output.strip() == "error: kisumu-fish already has a place named Dunga Beach"
