@@ -55,9 +55,13 @@ _PRICE = re.compile(
     rf"(?:(?:\s*[/@]\s*|\s+(?:{_PER})\s+)(?:(?P<size>{_NUMBER})\s*)?(?P<unit>{_UNIT})"
     rf"|\s*(?P<bare_unit>{_UNIT})|\s+(?:{_EACH}))?(?:\s+(?:{_CONTAINER}))?(?![\w^])",
     re.IGNORECASE)
+# `3 bags of 90kg`, `2 x 50 kg`, `magunia 2 za kilo 90`, `2 bags 90kg` (no joining word only
+# after a container).
 _QUANTITY = re.compile(
     rf"^\s*(?P<count>{_NUMBER})\s*(?P<unit>{_UNIT})?"
-    rf"(?:\s*(?:x|\*|\bof|\bya|\bla|\bde|\bda|\bdo)\s*(?P<size>{_NUMBER})\s*(?P<size_unit>{_UNIT})"
+    rf"(?:\s*(?P<join>x|\*|\bof|\bya|\bza|\bla|\bde|\bda|\bdo)?\s*"
+    rf"(?:(?P<size>{_NUMBER})\s*(?P<size_unit>{_UNIT})"
+    rf"|(?P<size_unit_first>{_UNIT})\s+(?P<size_after>{_NUMBER}))"
     rf"(?:\s+(?:{_CONTAINER}))?)?\s*$"
     rf"|^\s*(?P<lone>{_UNIT})\s*$",
     re.IGNORECASE)
@@ -152,12 +156,12 @@ def _quantity_of(text: str) -> "Quantity | None":
         return Quantity(size or 1.0, base, size or 1.0)
     count = read_number(match.group("count"))
     unit = read_unit(match.group("unit")) if match.group("unit") else None
-    if match.group("size"):
-        base, size = read_unit(match.group("size_unit"))
-        if size is None:
-            return None
-        per = read_number(match.group("size")) * size
+    if match.group("size") or match.group("size_after"):
+        base, size = read_unit(match.group("size_unit") or match.group("size_unit_first"))
         container = unit[0] if unit and unit[1] is None else None
+        if size is None or not (match.group("join") or container):
+            return None
+        per = read_number(match.group("size") or match.group("size_after")) * size
         return Quantity(count * per, base, per, container)
     if unit is None:
         return Quantity(count, None)
@@ -251,11 +255,13 @@ def price_per_unit(price: Price, quantity: Quantity, unit: str) -> tuple[float, 
 def _read_at(words: list[str], start: int, found: Amounts) -> int:
     """Reads the longest quantity or price starting at `start`; returns how many words it took."""
     word = words[start]
-    if found.quantity is None and _unit_first(words, start):  # "kilo 100"
-        quantity = _quantity_of(f"{words[start + 1]} {word}")
-        if quantity:
-            _set_quantity(found, quantity)
-            return 2
+    if found.quantity is None and _unit_first(words, start):  # "kilo 100", "gunia 2 ya 90kg"
+        swapped = [words[start + 1], word, *words[start + 2:start + MAX_WINDOW]]
+        for size in range(len(swapped), 1, -1):
+            quantity = _quantity_of(" ".join(swapped[:size]))
+            if quantity:
+                _set_quantity(found, quantity)
+                return size
     # "@120", "hadi 45 kilo 500": after `@` or a limit word comes a price, not a quantity
     at = word.startswith("@") and len(word) > 1
     limited = at or (start > 0 and fold(words[start - 1]) in LIMIT_WORDS)

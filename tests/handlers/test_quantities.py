@@ -66,6 +66,8 @@ def test_command_without_a_price_has_none(text):
     ("3 bags", (3, "bag")),
     ("3 bags of 90kg", (270, "kg")),
     ("2 gunia ya 90kg", (180, "kg")),
+    ("2 magunia za kilo 90", (180, "kg")),  # the size's unit before its number
+    ("2 bags 90kg", (180, "kg")),  # a container needs no joining word before its size
     ("3 x 90kg", (270, "kg")),
     ("90 KG", (90, "kg")),  # the WFP units
     ("200 G", (0.2, "kg")),
@@ -78,7 +80,7 @@ def test_quantity_is_read_in_base_units(text, quantity):
     assert (round(amount, 6), unit) == quantity
 
 
-@pytest.mark.parametrize("text", ["Head", "Bunch", "abc", "", "3 x bags"])
+@pytest.mark.parametrize("text", ["Head", "Bunch", "abc", "", "3 x bags", "2 kg 90kg"])
 def test_unknown_quantity_is_refused(text):
     assert read_quantity(text) is None
 
@@ -118,6 +120,8 @@ def read_message(text, product_unit="kg"):
     ("sato kilo 50 bei isizidi 240", (50, "kg", 240, "kg")),
     ("mahindi hadi 45 kilo 500", (500, "kg", 45, "kg")),
     ("cabras 10 até 6500 cada", (10, "piece", 6500, "piece")),
+    ("mahindi gunia 2 ya 90kg bei 4000 Eldoret", (180, "kg", 44.44, "kg")),  # unit first, sized
+    ("maize 2 bags 90kg 4000/bag", (180, "kg", 44.44, "kg")),
 ])
 def test_message_quantity_and_price_are_read_in_any_order(text, read):
     product_unit = "piece" if read[1] == "piece" else "kg"
