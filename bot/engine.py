@@ -3,7 +3,6 @@ import logging
 import re
 import unicodedata
 import uuid
-from dataclasses import asdict
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -42,13 +41,12 @@ class Engine:
 
     def receive(self, inbound: Inbound) -> int | None:
         """Stores the message (committed) and returns its id; None when it is a duplicate."""
-        fields = asdict(inbound)
+        fields = dict(vars(inbound))  # shallow: asdict copies deeply, for nothing
         extra = {key: fields.pop(key) for key in Inbound.EXTRA}
         fields["provider_id"] = fields["provider_id"] or uuid.uuid4().hex
         fields["text"] = fields["text"].replace("\x00", "")  # PostgreSQL text cannot hold NUL
         with unit_of_work(self.factory) as session:
-            stored = messages.store_inbound(session, extra=extra, **fields)
-            return stored.id if stored else None
+            return messages.store_inbound(session, extra=extra, **fields)
 
     def handle(self, inbound: Inbound) -> bool:
         """Receives and processes a message at once (terminal, tests); False for a duplicate."""
@@ -75,21 +73,19 @@ class Engine:
             self._apologise(inbound_id)
 
     def _process(self, session: Session, inbound_id: int) -> None:
-        claimed = session.execute(
+        message = session.scalar(
             update(InboundMessage)
             .where(InboundMessage.id == inbound_id, InboundMessage.status == "received")
             .values(status="handling")
-        ).rowcount
-        if not claimed:  # another worker has handled it
+            .returning(InboundMessage)
+        )
+        if message is None:  # another worker has handled it
             return
-        message = session.get(InboundMessage, inbound_id)
         inbound = Inbound(
             channel=message.channel, address=message.address, text=clean(message.text or ""),
             provider_id=message.provider_id, choice=message.choice,
             received_at=message.received_at, **message.extra)
         member = self._member(session, inbound)
-        members.lock(session, member)
-        session.refresh(member)
         message.member_id = member.id
         conversation = conversations.open_conversation(session, member.id, self.idle)
         self._update_language(session, member, inbound.text, answering=conversation is not None)
@@ -104,7 +100,7 @@ class Engine:
 
     def _member(self, session: Session, inbound: Inbound) -> Member:
         phone, telegram_id = identity(inbound, self.settings.default_country)
-        member = members.get_or_create(session, phone=phone, telegram_id=telegram_id)
+        member = members.get_or_create(session, phone=phone, telegram_id=telegram_id, lock=True)
         if inbound.telegram_username:
             member.telegram_username = inbound.telegram_username
         return member

@@ -8,17 +8,27 @@ from sqlalchemy.orm import Session
 from storage.models import Conversation, InboundMessage, Member, MemberProduct, Membership
 
 
-def find(session: Session, *, phone: str | None = None, telegram_id: int | None = None) -> Member | None:
+def find(session: Session, *, phone: str | None = None, telegram_id: int | None = None,
+         lock: bool = False) -> Member | None:
+    """The member with this phone or Telegram id. `lock` holds their row until commit, so two
+    workers never interleave one conversation, and reads it as the last commit left it
+    (PostgreSQL; SQLite already holds the database write lock: BEGIN IMMEDIATE)."""
     if phone:
-        return session.scalar(select(Member).where(Member.phone == phone))
-    if telegram_id is not None:
-        return session.scalar(select(Member).where(Member.telegram_id == telegram_id))
-    return None
+        query = select(Member).where(Member.phone == phone)
+    elif telegram_id is not None:
+        query = select(Member).where(Member.telegram_id == telegram_id)
+    else:
+        return None
+    if lock:
+        query = query.with_for_update(of=Member).execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
-def get_or_create(session: Session, *, phone: str | None = None, telegram_id: int | None = None) -> Member:
-    """The member with this phone or Telegram id, created on first contact (safe under races)."""
-    member = find(session, phone=phone, telegram_id=telegram_id)
+def get_or_create(session: Session, *, phone: str | None = None, telegram_id: int | None = None,
+                  lock: bool = False) -> Member:
+    """The member with this phone or Telegram id, created on first contact (safe under races);
+    `lock` as for `find` (a member just created is locked by the insert)."""
+    member = find(session, phone=phone, telegram_id=telegram_id, lock=lock)
     if member:
         return member
     try:
@@ -26,17 +36,8 @@ def get_or_create(session: Session, *, phone: str | None = None, telegram_id: in
             member = Member(phone=phone, telegram_id=telegram_id)
             session.add(member)
     except IntegrityError:  # another process created it between our select and insert
-        member = find(session, phone=phone, telegram_id=telegram_id)
+        member = find(session, phone=phone, telegram_id=telegram_id, lock=lock)
     return member
-
-
-def lock(session: Session, member: Member) -> None:
-    """Holds the member's row until commit, so two workers never interleave one conversation.
-
-    PostgreSQL takes a row lock; SQLite already holds the database write lock (BEGIN IMMEDIATE).
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
 
 
 def set_memberships(session: Session, member: Member, cluster_id: int, roles: list[str]) -> None:
