@@ -42,6 +42,10 @@ class Services:
         self.bot_username: str | None = None
         self.tasks: set[asyncio.Task] = set()
         self.member_locks: dict[tuple[str, str], list] = {}  # key -> [lock, tasks using it]
+        # Handling is Python under one GIL, writing to a database that takes one writer at a time
+        # (SQLite) or a few: more messages handled at once only slow the webhooks that store them.
+        sqlite = settings.database_url.startswith("sqlite")
+        self.handling = asyncio.Semaphore(1 if sqlite else 2)
 
     async def start(self) -> None:
         """Starts the channels, then the scheduler, then the dispatcher; `stop` goes backwards."""
@@ -111,7 +115,7 @@ class Services:
         entry = self.member_locks.setdefault(key, [asyncio.Lock(), 0])
         entry[1] += 1
         try:
-            async with entry[0]:
+            async with entry[0], self.handling:
                 await asyncio.to_thread(self.engine.process, inbound_id)
         finally:
             entry[1] -= 1
