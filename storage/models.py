@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -191,6 +192,9 @@ class InboundMessage(Base):
     handled_at: Mapped[datetime | None] = mapped_column()
 
 
+OUTBOX_PENDING = "status IN ('queued', 'sending')"
+
+
 class OutboundMessage(Base):
     """The outbox: every message out is a row here before any network call.
 
@@ -199,9 +203,13 @@ class OutboundMessage(Base):
     """
 
     __tablename__ = "outbound_messages"
+    # Only the messages still to send are indexed for the dispatcher (partial indexes), so a
+    # claim costs the same however many sent messages the outbox has kept.
     __table_args__ = (
-        Index("ix_outbox_due", "channel", "status", "not_before"),
-        Index("ix_outbox_recipient", "channel", "address", "id"),
+        Index("ix_outbox_pending", "channel", "id",
+              sqlite_where=text(OUTBOX_PENDING), postgresql_where=text(OUTBOX_PENDING)),
+        Index("ix_outbox_pending_recipient", "channel", "address", "id",
+              sqlite_where=text(OUTBOX_PENDING), postgresql_where=text(OUTBOX_PENDING)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
