@@ -1,6 +1,7 @@
-"""Coordinators by SMS, in each language: BROADCAST, MEETING and its CANCEL sent through Twilio's
-signed webhook and answered by number, messages out to members on both channels; and the same
-commands refused to a member and to the coordinator of another cluster, with nothing done."""
+"""Coordinators by SMS, in each language: BROADCAST, MEETING and its CANCEL, PRICE SET and
+SKILLS sent through Twilio's signed webhook and answered by number, messages out to members on
+both channels; and the same commands refused to a member and to the coordinator of another
+cluster, with nothing done."""
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from bot.channels import to_gsm7
 from bot.i18n import SHIPPED, keyword_word, translate
 from handlers.meetings import action_word
+from handlers.skills import skill_name
 from storage import members
 from storage import meetings as meeting_store
 from storage.broadcasts import Broadcast
@@ -93,6 +95,25 @@ def test_meeting_called_then_cancelled_by_sms_tells_everyone_invited(
     assert len(on_telegram) == 1 and code in on_telegram[0]
     with unit_of_work(network) as session:
         assert session.scalar(select(meeting_store.Meeting.status)) == "cancelled"
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_official_price_set_by_sms_is_what_members_are_told(send, network, lang):
+    [saved] = send(phone(lang, 0), f"{keyword_word('price', lang)} {SET[lang]} tilapia 300/kg "
+                                   "Kisumu")
+    assert "300 KES/kg, Kisumu" in saved
+    [told] = send(phone(lang, 1), f"{keyword_word('price', lang)} tilapia Kisumu")
+    assert "Kisumu" in told and "300" in told
+    with unit_of_work(network) as session:
+        assert [p.amount for p in session.scalars(select(OfficialPrice))] == [300.0]
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_skills_needed_by_sms_are_counted_for_the_coordinator(send, network, lang):
+    bookkeeping = skill_name("bookkeeping", lang)
+    send(phone(lang, 1), f"{keyword_word('need', lang)} {bookkeeping}")
+    [report] = send(phone(lang, 0), keyword_word("skills", lang))
+    assert f"{as_sms(bookkeeping)} 1" in report
 
 
 @pytest.mark.parametrize("lang", SHIPPED)
