@@ -52,6 +52,11 @@ TEXTS = {
         "coming": N_("Thank you! See you at {title}, {starts}, {place}."),
         "not_coming": N_("Thank you, noted: you will not come to {title}. If that changes, reply "
                          "{accept}."),
+        # What the coordinator is told.
+        "is_moved": N_("Meeting {code} now starts {starts}. {count} members will be told."),
+        "is_cancelled": N_("Meeting {code} is cancelled. {count} members will be told."),
+        "is_over": N_("Meeting {code} is over or cancelled."),
+        "unchanged": N_("OK, the meeting stays as it was."),
     },
     "training": {
         "invitation": N_("Training on {title}: {starts}, {place}. You asked for it. Will you come? "
@@ -63,6 +68,10 @@ TEXTS = {
         "coming": N_("Thank you! See you at the {title} training, {starts}, {place}."),
         "not_coming": N_("Thank you for telling us. You are not coming to the {title} training, "
                          "{starts}."),
+        "is_moved": N_("Training {code} now starts {starts}. {count} members will be told."),
+        "is_cancelled": N_("Training {code} is cancelled. {count} members will be told."),
+        "is_over": N_("Training {code} is over or cancelled."),
+        "unchanged": N_("OK, the training stays as it was."),
     },
 }
 # Attendance lines: SMS shows who comes; Telegram, with room, every group.
@@ -374,7 +383,8 @@ def tell(session, meeting: Meeting, msgid: str,
 
 
 def text_of(meeting: Meeting, what: str) -> str:
-    """The msgid of what the invited are told (`invitation`, `moved`...) for this kind."""
+    """The msgid of what the invited (`invitation`, `moved`...) or the coordinator (`is_moved`...)
+    are told for this kind."""
     return TEXTS[meeting.kind][what]
 
 
@@ -505,7 +515,7 @@ def find_meeting(turn: Turn, args: str, action: str, open_only: bool = True) -> 
         return refused(turn, action, code, meeting.cluster)
     if open_only and (meeting.status != "scheduled" or meeting.starts_at <= utcnow()):
         turn.end()
-        return turn.say(turn._("Meeting {code} is over or cancelled.", code=meeting.code))
+        return turn.say(turn._(text_of(meeting, "is_over"), code=meeting.code))
     return meeting
 
 
@@ -553,7 +563,7 @@ def on_confirm_move(turn: Turn) -> None:
     meeting = turn.session.get(Meeting, data["meeting"])
     if turn.answer != "yes" or meeting.status != "scheduled":
         turn.end()
-        return turn.say(turn._("OK, the meeting stays as it was."))
+        return turn.say(turn._(text_of(meeting, "unchanged")))
     starts_at, now = datetime.fromisoformat(data["at"]), utcnow()
     if starts_at <= now:
         data.pop("at")
@@ -565,7 +575,7 @@ def on_confirm_move(turn: Turn) -> None:
     told = tell(turn.session, meeting, text_of(meeting, "moved"))
     coordinators.record(turn, "meeting.move", meeting.cluster, meeting_id=meeting.id,
                         code=meeting.code, old=old.isoformat(), new=starts_at.isoformat())
-    turn.say(turn._("Meeting {code} now starts {starts}. {count} members will be told.",
+    turn.say(turn._(text_of(meeting, "is_moved"),
                     code=meeting.code, count=told,
                     starts=dates.format_when(starts_at, meeting.cluster.timezone, turn.lang)))
 
@@ -587,14 +597,14 @@ def on_confirm_cancel(turn: Turn) -> None:
     meeting = turn.session.get(Meeting, turn.data["meeting"])
     turn.end()
     if turn.answer != "yes" or meeting.status != "scheduled":
-        return turn.say(turn._("OK, the meeting stays as it was."))
+        return turn.say(turn._(text_of(meeting, "unchanged")))
     meetings.cancel(turn.session, meeting, utcnow())
     # Everyone invited is told, those who said no too: they may have told others about it,
     # and a cancellation should never be learnt at a closed door.
     told = tell(turn.session, meeting, text_of(meeting, "cancelled"))
     coordinators.record(turn, "meeting.cancel", meeting.cluster, meeting_id=meeting.id,
                         code=meeting.code)
-    turn.say(turn._("Meeting {code} is cancelled. {count} members will be told.",
+    turn.say(turn._(text_of(meeting, "is_cancelled"),
                     code=meeting.code, count=told))
 
 

@@ -568,7 +568,8 @@ def test_training_is_moved_and_everyone_invited_is_told_in_their_language(chat, 
         move = meeting_handlers.action_word("move", lang)
         [question] = chat(GRACE).send(f"{keyword_word('skills', lang)} {move} {code} 11/12 14:00")
         assert code in question and " 4 " in question
-        chat(GRACE).send("1")
+        assert chat(GRACE).send("1") == [as_sms(translate(
+            lang, TRAINING["is_moved"], code=code, count=4, starts=shown(moved, lang)))]
         for phone, their in INVITED.items():
             assert sent_to(network, phone)[before[phone]:] == [translate(
                 their, TRAINING["moved"], code=code, place="Dunga", starts=shown(moved, their),
@@ -592,8 +593,7 @@ def test_training_is_cancelled_and_everyone_invited_is_told_in_their_language(ch
         cancel = meeting_handlers.action_word("cancel", lang)
         chat(GRACE).send(f"{keyword_word('meeting', lang)} {cancel} {code}")
         assert chat(GRACE).send("1") == [as_sms(translate(
-            lang, "Meeting {code} is cancelled. {count} members will be told.", code=code,
-            count=4))]
+            lang, TRAINING["is_cancelled"], code=code, count=4))]
         for phone, their in INVITED.items():
             assert sent_to(network, phone)[before[phone]:] == [translate(
                 their, TRAINING["cancelled"], code=code, starts=shown(DEC_10, their),
