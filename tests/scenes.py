@@ -18,14 +18,17 @@ TOMAS = "+254722000004"  # craftsperson
 
 
 def add_member(session, phone, role, cluster, language, name="Member", *, place=None,
-               product=None, opted_out=False, telegram_id=None) -> Member:
+               product=None, opted_out=False, telegram_id=None, coordinator=False) -> Member:
     """A registered member of the cluster, straight into the database (place from the gazetteer
-    when it is there, a product interest when given)."""
+    when it is there, a product interest when given, a coordinator of the cluster too when
+    `coordinator`)."""
     known = session.scalar(select(Place).where(Place.name == place)) if place else None
     member = Member(phone=phone, name=name, language=language, language_chosen=True,
                     registered=True, place_name=place, place_id=known.id if known else None,
                     opted_out=opted_out, telegram_id=telegram_id)
     member.memberships.append(Membership(cluster_id=cluster.id, role=role))
+    if coordinator:
+        member.memberships.append(Membership(cluster_id=cluster.id, role="coordinator"))
     if product:
         member.products.append(MemberProduct(product_id=products.by_slug(session, product).id,
                                              raw_name=product))
@@ -76,6 +79,12 @@ def outbox(factory) -> list[OutboundMessage]:
 def as_sms(text: str) -> str:
     """The text as a member reads it by SMS (plain letters when accents would cost a segment)."""
     return render(SMS, text, [])[0]
+
+
+def lamu_crafts(session):
+    """Another cluster network: a craft network on the coast, in English."""
+    return clusters.add(session, slug="lamu-crafts", name="Lamu Crafts", currency="KES",
+                        country="KE", languages=["en"], timezone="Africa/Nairobi")
 
 
 def clusters_by_language(session) -> dict:

@@ -13,7 +13,6 @@ from bot.channels import to_gsm7
 from bot.i18n import SHIPPED, keyword_word, translate
 from handlers.meetings import action_word
 from handlers.skills import skill_name
-from storage import members
 from storage import meetings as meeting_store
 from storage.broadcasts import Broadcast
 from storage.db import unit_of_work
@@ -44,8 +43,8 @@ def network(factory):
     """A cluster per language with its coordinator and a fisher on SMS, and Tomás on Telegram."""
     with unit_of_work(factory) as session:
         for lang, cluster in clusters_by_language(session).items():
-            grace = add_member(session, phone(lang, 0), "fisher", cluster, lang, "Grace")
-            members.add_role(session, grace, cluster.id, "coordinator")
+            add_member(session, phone(lang, 0), "fisher", cluster, lang, "Grace",
+                       coordinator=True)
             add_member(session, phone(lang, 1), "fisher", cluster, lang, "Juma")
             add_member(session, None, "fisher", cluster, lang, "Tomás", telegram_id=tomas(lang))
     return factory

@@ -61,9 +61,8 @@ def network(factory):
     processor by SMS, all speaking that language."""
     with unit_of_work(factory) as session:
         for lang, cluster in clusters_by_language(session).items():
-            grace = add_member(session, None, "trader", cluster, lang, "Grace", place="Kisumu",
-                               telegram_id=coordinator(lang))
-            members.add_role(session, grace, cluster.id, "coordinator")
+            add_member(session, None, "trader", cluster, lang, "Grace", place="Kisumu",
+                       telegram_id=coordinator(lang), coordinator=True)
             add_member(session, None, "fisher", cluster, lang, "Juma", place="Kisumu",
                        telegram_id=member(lang))
             add_member(session, phone(lang), "trader", cluster, lang, "Amina", place="Kisumu")

@@ -8,7 +8,6 @@ from live import SECRET, sms, sms_to, wait_for
 from scenes import GRACE, JUMA, add_member
 from sqlalchemy import select
 
-from storage import members
 from storage import meetings as storage
 from storage.db import unit_of_work
 from storage.models import Member
@@ -21,9 +20,8 @@ TOMAS_TELEGRAM = 4242
 def network(factory, kisumu):
     """Grace (coordinator, Swahili, SMS and Telegram), Juma (fisher, SMS), Tomás (Telegram)."""
     with unit_of_work(factory) as session:
-        grace = add_member(session, GRACE, "trader", kisumu, "sw", "Grace",
-                           telegram_id=GRACE_TELEGRAM)
-        members.add_role(session, grace, kisumu.id, "coordinator")
+        add_member(session, GRACE, "trader", kisumu, "sw", "Grace", telegram_id=GRACE_TELEGRAM,
+                   coordinator=True)
         add_member(session, JUMA, "fisher", kisumu, "sw", "Juma")
         add_member(session, None, "craftsperson", kisumu, "en", "Tomás", telegram_id=TOMAS_TELEGRAM)
     return factory

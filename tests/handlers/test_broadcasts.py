@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, outbox
+from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, lamu_crafts, outbox
 from sqlalchemy import select
 
 from bot.i18n import translate
@@ -22,10 +22,8 @@ def network(factory, kisumu):
     Telegram), and one member who opted out. Lamu Crafts is another cluster."""
     with unit_of_work(factory) as session:
         kisumu = session.merge(kisumu)
-        lamu = clusters.add(session, slug="lamu-crafts", name="Lamu Crafts", currency="KES",
-                            country="KE", languages=["en"], timezone="Africa/Nairobi")
-        grace = add_member(session, GRACE, "trader", kisumu, "en", name="Grace")
-        members.add_role(session, grace, kisumu.id, "coordinator")
+        lamu = lamu_crafts(session)
+        add_member(session, GRACE, "trader", kisumu, "en", name="Grace", coordinator=True)
         add_member(session, JUMA, "fisher", kisumu, "sw", name="Juma", place="Kisumu", product="tilapia")
         amina = add_member(session, AMINA, "fish_processor", kisumu, "fr", name="Amina", place="Dunga")
         amina.memberships.append(Membership(cluster_id=lamu.id, role="trader"))

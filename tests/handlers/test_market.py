@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, outbox
+from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, lamu_crafts, outbox
 from sqlalchemy import func, select
 
 from bot.i18n import keyword_of, translate
@@ -31,8 +31,7 @@ def network(factory, kisumu):
     who opted out. Amina also belongs to Lamu Crafts, as does an outsider."""
     with unit_of_work(factory) as session:
         kisumu = session.merge(kisumu)
-        lamu = clusters.add(session, slug="lamu-crafts", name="Lamu Crafts", currency="KES",
-                            country="KE", languages=["en"], timezone="Africa/Nairobi")
+        lamu = lamu_crafts(session)
         add_member(session, JUMA, "fisher", kisumu, "sw", "Juma", place="Kisumu",
                    product="tilapia")
         amina = add_member(session, AMINA, "fish_processor", kisumu, "fr", "Amina",
@@ -40,8 +39,8 @@ def network(factory, kisumu):
         amina.memberships.append(Membership(cluster_id=lamu.id, role="trader"))
         add_member(session, TOMAS, "craftsperson", kisumu, "en", "Tomás", place="Nairobi",
                    telegram_id=4242)
-        grace = add_member(session, GRACE, "trader", kisumu, "en", name="Grace", place="Kisumu")
-        members.add_role(session, grace, kisumu.id, "coordinator")
+        add_member(session, GRACE, "trader", kisumu, "en", name="Grace", place="Kisumu",
+                   coordinator=True)
         add_member(session, FAR, "trader", kisumu, "en", name="Baraka", place="Mombasa")
         add_member(session, OTHER, "trader", kisumu, "sw", name="Otieno", place="Kisumu",
                    opted_out=True)

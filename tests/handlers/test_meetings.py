@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, as_sms, outbox
+from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, as_sms, lamu_crafts, outbox
 from sqlalchemy import select
 
 from bot.channels import to_gsm7
@@ -42,17 +42,14 @@ def network(factory, kisumu, clock):
     coordinator and a member of its own."""
     with unit_of_work(factory) as session:
         kisumu = session.merge(kisumu)
-        lamu = clusters.add(session, slug="lamu-crafts", name="Lamu Crafts", currency="KES",
-                            country="KE", languages=["en"], timezone="Africa/Nairobi")
-        grace = add_member(session, GRACE, "trader", kisumu, "en", "Grace")
-        members.add_role(session, grace, kisumu.id, "coordinator")
+        lamu = lamu_crafts(session)
+        add_member(session, GRACE, "trader", kisumu, "en", "Grace", coordinator=True)
         add_member(session, JUMA, "fisher", kisumu, "sw", "Juma")
         add_member(session, AMINA, "fish_processor", kisumu, "fr", "Amina")
         add_member(session, TOMAS, "craftsperson", kisumu, "pt", "Tomás",
                    telegram_id=TOMAS_TELEGRAM)
         add_member(session, OPTED_OUT, "fisher", kisumu, "sw", "Otieno", opted_out=True)
-        lamu_lead = add_member(session, "+254722000010", "trader", lamu, "en", "Halima")
-        members.add_role(session, lamu_lead, lamu.id, "coordinator")
+        add_member(session, "+254722000010", "trader", lamu, "en", "Halima", coordinator=True)
         add_member(session, "+254722000011", "craftsperson", lamu, "en", "Bakari")
     return factory
 
@@ -295,8 +292,8 @@ def test_confirm_too_late_asks_the_time_again(chat, network, clock):
 
 def test_nobody_to_invite_is_said_and_nothing_is_written(chat, factory, kisumu, clock):
     with unit_of_work(factory) as session:
-        grace = add_member(session, GRACE, "trader", session.merge(kisumu), "en", "Grace")
-        members.add_role(session, grace, kisumu.id, "coordinator")
+        add_member(session, GRACE, "trader", session.merge(kisumu), "en", "Grace",
+                   coordinator=True)
     assert chat(GRACE).send("MEETING Fri 10am Dunga Beach: Cold chain") == [
         "Nobody in Kisumu Fish can get an invitation yet."]
     assert all_meetings(factory) == []

@@ -1,6 +1,6 @@
 """Registration scenes: Juma in Swahili, Tomás in English, Amina in French; by text, numbers, buttons."""
 import pytest
-from scenes import AMINA, JUMA, TOMAS
+from scenes import AMINA, JUMA, TOMAS, lamu_crafts
 from scenes import half_written, member, profile
 
 from bot.channels.console import Console
@@ -112,8 +112,7 @@ def test_unknown_place_is_kept_as_typed(chat, factory, kisumu):
 
 def test_cluster_is_asked_only_when_there_are_several(chat, factory, kisumu):
     with unit_of_work(factory) as session:
-        clusters.add(session, slug="lamu-crafts", name="Lamu Crafts", currency="KES",
-                     country="KE", languages=["en"], timezone="Africa/Nairobi")
+        lamu_crafts(session)
     tomas = chat(TOMAS)
     for text in ("JOIN", "Tomás", "3"):
         question = tomas.send(text)

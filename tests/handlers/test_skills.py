@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, as_sms, outbox
+from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, as_sms, lamu_crafts, outbox
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -41,16 +41,14 @@ def network(factory, kisumu):
     (craftsperson, en) and Rosa (trader, pt) are members. Lamu Crafts has its own coordinator."""
     with unit_of_work(factory) as session:
         kisumu = session.merge(kisumu)
-        lamu = clusters.add(session, slug="lamu-crafts", name="Lamu Crafts", currency="KES",
-                            country="KE", languages=["en"], timezone="Africa/Nairobi")
-        grace = add_member(session, GRACE, "trader", kisumu, "en", "Grace")
-        members.add_role(session, grace, kisumu.id, "coordinator")
+        lamu = lamu_crafts(session)
+        add_member(session, GRACE, "trader", kisumu, "en", "Grace", coordinator=True)
         add_member(session, JUMA, "fisher", kisumu, "sw", "Juma")
         add_member(session, AMINA, "fish_processor", kisumu, "fr", "Amina")
         add_member(session, TOMAS, "craftsperson", kisumu, "en", "Tomás")
         add_member(session, "+254722000005", "trader", kisumu, "pt", "Rosa")
-        halima = add_member(session, "+254722000006", "craftsperson", lamu, "en", "Halima")
-        members.add_role(session, halima, lamu.id, "coordinator")
+        add_member(session, "+254722000006", "craftsperson", lamu, "en", "Halima",
+                   coordinator=True)
     return factory
 
 
