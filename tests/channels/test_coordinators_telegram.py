@@ -6,14 +6,12 @@ and to the coordinator of another cluster.
 Telegram gets at most one message a second in a chat, so a scene takes about a second a reply:
 one app serves the whole module, and the four languages play their scenes at the same time, each
 in a cluster of its own."""
-import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from doubles.telegram import callback_update, command_update, message_update
-from live import SECRET, wait_for
+from live import TelegramUser, labels, wait_for
 from scenes import add_member, clusters_by_language, count, next_language
 from sqlalchemy import select
 
@@ -76,55 +74,6 @@ def in_every_language(scene):
             future.result()
 
 
-class Person:
-    """Someone on Telegram: sends updates with fresh ids, presses buttons, reads the bot."""
-
-    update_ids = itertools.count(710_000)
-
-    def __init__(self, api, app_url, user_id):
-        self.api, self.app_url, self.user_id = api, app_url, user_id
-
-    def post(self, text):
-        make = command_update if text.startswith("/") else message_update
-        self.send_update(make(next(self.update_ids), self.user_id, text))
-
-    def send_update(self, update):
-        assert self.api.post_update(self.app_url, update, SECRET).status_code == 200
-
-    def send(self, text):
-        """Sends a message (a /command) and returns the bot's answer to it."""
-        before = len(self.received())
-        self.post(text)
-        return wait_for(lambda: self.received()[before:])[0]
-
-    def press(self, label):
-        """Presses the button with this label on the newest message with buttons."""
-        before = len(self.received())
-        data = next(data for text, data in buttons(self.received()) if text == label)
-        self.send_update(callback_update(next(self.update_ids), self.user_id, data))
-        return wait_for(lambda: self.received()[before:])[0]
-
-    def received(self):
-        return [m for m in self.api.sent if int(m.chat_id) == self.user_id]
-
-    def texts(self, after=0):
-        return [m.text for m in self.received()[after:]]
-
-    def next_text(self, after):
-        """The first text the bot sent after the first `after`, once it comes."""
-        return wait_for(lambda: self.texts(after))[0]
-
-
-def buttons(messages):
-    """(label, data) of the buttons of the newest message that has some."""
-    markup = next(m.reply_markup for m in reversed(messages) if m.reply_markup)
-    return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
-
-
-def labels(messages):
-    return [label for label, _ in buttons(messages)]
-
-
 def opening(lang, msgid, **values):
     """The translation of `msgid` up to where its time is said: `Mkutano K7Q3: Bei. `."""
     return translate(lang, msgid, starts="\0", place="", accept="", decline="", **values
@@ -134,10 +83,10 @@ def opening(lang, msgid, **values):
 def test_broadcast_is_confirmed_with_a_button_and_reaches_every_member(
         telegram_api, twilio, module_app_url, network):
     def scene(lang):
-        grace, juma = Person(telegram_api, module_app_url, coordinator(lang)), \
-            Person(telegram_api, module_app_url, member(lang))
+        grace, juma = TelegramUser(telegram_api, module_app_url, coordinator(lang)), \
+            TelegramUser(telegram_api, module_app_url, member(lang))
         text = f"Soko {lang}: samaki 300/kg"
-        question = grace.send(f"/broadcast {text}")
+        question = grace.send(f"/broadcast {text}")[0]
         assert labels([question]) == [translate(lang, "Send"), translate(lang, "Do not send")]
         grace.press(translate(lang, "Send"))
         sending = translate(lang, "Sending to {count} members. You will get a summary when it "
@@ -153,26 +102,26 @@ def test_broadcast_is_confirmed_with_a_button_and_reaches_every_member(
 def test_meeting_is_called_answered_listed_moved_and_cancelled_with_buttons(
         telegram_api, module_app_url, network):
     def scene(lang):
-        grace, juma = Person(telegram_api, module_app_url, coordinator(lang)), \
-            Person(telegram_api, module_app_url, member(lang))
+        grace, juma = TelegramUser(telegram_api, module_app_url, coordinator(lang)), \
+            TelegramUser(telegram_api, module_app_url, member(lang))
         yes, title = translate(lang, "Yes"), f"Bei {lang}"
-        question = grace.send(f"/meeting {TOMORROW[lang]} Dunga Beach: {title}")
+        question = grace.send(f"/meeting {TOMORROW[lang]} Dunga Beach: {title}")[0]
         assert labels([question]) == [yes, translate(lang, "Do not send")]
-        code = CODE.search(grace.press(yes).text)[0]
+        code = CODE.search(grace.press(yes)[0].text)[0]
         assert juma.next_text(0).startswith(
             opening(lang, meeting_handlers.INVITATION, code=code, title=title))
-        assert juma.send(f"{keyword_word('yes', lang)} {code}").text.startswith(opening(
+        assert juma.send(f"{keyword_word('yes', lang)} {code}")[0].text.startswith(opening(
             lang, meeting_handlers.TEXTS["meeting"]["coming"], title=title))
 
-        listing = grace.send(f"/meeting {meeting_handlers.action_word('list', lang)} {code}")
+        listing = grace.send(f"/meeting {meeting_handlers.action_word('list', lang)} {code}")[0]
         assert translate(lang, "Coming: {people}", people="Juma") in listing.text
-        grace.send(f"/meeting {meeting_handlers.action_word('move', lang)} {code} {LATER[lang]}")
+        grace.send(f"/meeting {meeting_handlers.action_word('move', lang)} {code} {LATER[lang]}")[0]
         assert labels(grace.received()) == [yes, translate(lang, "No, leave it")]
         grace.press(yes)
         assert juma.next_text(2).startswith(
             opening(lang, meeting_handlers.MOVED, code=code, title=title))
-        grace.send(f"/meeting {meeting_handlers.action_word('cancel', lang)} {code}")
-        assert grace.press(yes).text == translate(
+        grace.send(f"/meeting {meeting_handlers.action_word('cancel', lang)} {code}")[0]
+        assert grace.press(yes)[0].text == translate(
             lang, "Meeting {code} is cancelled. {count} members will be told.", code=code,
             count=2)
         assert juma.next_text(3).startswith(
@@ -183,8 +132,8 @@ def test_meeting_is_called_answered_listed_moved_and_cancelled_with_buttons(
 
 def test_official_price_is_set_on_telegram(telegram_api, module_app_url, network):
     def scene(lang):
-        grace = Person(telegram_api, module_app_url, coordinator(lang))
-        saved = grace.send(f"/price {SET[lang]} tilapia 300/kg Kisumu").text
+        grace = TelegramUser(telegram_api, module_app_url, coordinator(lang))
+        saved = grace.send(f"/price {SET[lang]} tilapia 300/kg Kisumu")[0].text
         assert saved.startswith(translate(
             lang, "Official price saved: {product} {amount} {currency}/{unit}, {place}, {date}.",
             product="\0", amount="", currency="", unit="", place="", date="").split("\0")[0])
@@ -205,19 +154,19 @@ def test_skills_report_and_a_training_picked_with_a_button_then_cancelled(
                                  wording="bookkeeping")
 
     def scene(lang):
-        grace, juma = Person(telegram_api, module_app_url, coordinator(lang)), \
-            Person(telegram_api, module_app_url, member(lang))
+        grace, juma = TelegramUser(telegram_api, module_app_url, coordinator(lang)), \
+            TelegramUser(telegram_api, module_app_url, member(lang))
         bookkeeping = skill_name("bookkeeping", lang)
-        assert f"{bookkeeping} 1" in grace.send("/skills").text
-        which = grace.send(f"/skills {TRAINING[lang]} {bookkeeping} {EIGHT[lang]} Dunga")
+        assert f"{bookkeeping} 1" in grace.send("/skills")[0].text
+        which = grace.send(f"/skills {TRAINING[lang]} {bookkeeping} {EIGHT[lang]} Dunga")[0]
         evening = next(label for label in labels([which]) if label.endswith("20:00"))
-        planned = grace.press(evening).text
+        planned = grace.press(evening)[0].text
         code = CODE.search(planned)[0]
         assert planned.endswith(f"{keyword_word('skills', lang)} {code}.")
         training = meeting_handlers.TEXTS["training"]
         assert juma.next_text(0).startswith(opening(lang, training["invitation"],
                                                     title=bookkeeping))
-        grace.send(f"/skills {meeting_handlers.action_word('cancel', lang)} {code}")
+        grace.send(f"/skills {meeting_handlers.action_word('cancel', lang)} {code}")[0]
         grace.press(translate(lang, "Yes"))
         assert juma.next_text(1).startswith(opening(lang, training["cancelled"], code=code,
                                                     title=bookkeeping))
@@ -250,10 +199,10 @@ def test_member_and_coordinator_of_another_cluster_are_refused_and_nothing_happe
                     f"/price set {slug(lang)} tilapia 300/kg Kisumu", f"/skills {slug(lang)}",
                     f"/skills move {code} tomorrow 9am"],
         }
-        people = {who: Person(telegram_api, module_app_url, who) for who in tries}
+        people = {who: TelegramUser(telegram_api, module_app_url, who) for who in tries}
         for who, commands in tries.items():  # at once: the refusals come back in any order
             for command in commands:
-                people[who].post(command)
+                people[who].post_text(command)
         for who, commands in tries.items():
             said = next_language(lang) if who == other else lang
             assert wait_for(lambda: len(people[who].texts()) >= len(commands)

@@ -1,8 +1,7 @@
 """Marketplace end to end: the issue's examples over signed Twilio webhooks and Telegram updates,
 matches told to the other side on their own channel, introductions by YES from both."""
 import pytest
-from doubles.telegram import callback_update, message_update
-from live import SECRET, sms_and_wait, sms_to, wait_for
+from live import TelegramUser, sms_and_wait, sms_to, wait_for
 from scenes import AMINA, JUMA
 from sqlalchemy import select
 
@@ -36,35 +35,6 @@ def traders(app_url, factory):
                 product_id=products.by_slug(session, "baskets").id, raw_name="baskets"))
             session.add(member)
     return app_url
-
-
-class Telegram:
-    """A member on Telegram: sends updates with fresh ids, reads the bot's messages to them."""
-
-    def __init__(self, api, app_url, user_id):
-        self.api, self.app_url, self.user_id = api, app_url, user_id
-        self.next_id = user_id * 1000
-
-    def send(self, text, replies=1):
-        before = len(self.received())
-        self.next_id += 1
-        update = message_update(self.next_id, self.user_id, text)
-        assert self.api.post_update(self.app_url, update, SECRET).status_code == 200
-        return wait_for(lambda: len(self.received()) >= before + replies
-                        and self.received()[before:])
-
-    def press(self, label):
-        before = len(self.received())
-        keyboard = next(m.reply_markup for m in reversed(self.received()) if m.reply_markup)
-        data = next(b["callback_data"] for row in keyboard["inline_keyboard"] for b in row
-                    if b["text"] == label)
-        self.next_id += 1
-        update = callback_update(self.next_id, self.user_id, data)
-        assert self.api.post_update(self.app_url, update, SECRET).status_code == 200
-        return wait_for(lambda: len(self.received()) > before and self.received()[before:])
-
-    def received(self):
-        return [m for m in self.api.sent if int(m.chat_id) == self.user_id]
 
 
 def listings(factory):
@@ -125,8 +95,8 @@ def test_bad_listing_over_sms_gets_a_hint_and_creates_nothing(twilio, traders, f
 
 
 def test_examples_over_telegram_post_and_match(telegram_api, traders, factory):
-    tomas = Telegram(telegram_api, traders, TOMAS_TG)
-    wanjiru = Telegram(telegram_api, traders, WANJIRU_TG)
+    tomas = TelegramUser(telegram_api, traders, TOMAS_TG)
+    wanjiru = TelegramUser(telegram_api, traders, WANJIRU_TG)
     for text in ("SELL tilapia 50kg 120/kg Kisumu", "SELL 50kg tilapia at 300 per kg in Kisumu",
                  "BUY maize 500kg max 45/kg Eldoret"):
         [posted] = tomas.send(text)
@@ -144,7 +114,7 @@ def test_examples_over_telegram_post_and_match(telegram_api, traders, factory):
 
 
 def test_missing_parts_are_asked_with_telegram_buttons(telegram_api, traders, factory):
-    tomas = Telegram(telegram_api, traders, TOMAS_TG)
+    tomas = TelegramUser(telegram_api, traders, TOMAS_TG)
     [question] = tomas.send("/sell")
     assert question.text == translate("en", "What do you want to sell? Send the product, e.g. "
                                             "tilapia.")
@@ -184,7 +154,7 @@ def test_product_names_and_typos_over_sms_are_catalog_products(twilio, traders, 
 
 def test_product_names_and_typos_over_telegram_are_catalog_products(telegram_api, traders,
                                                                     factory):
-    wanjiru = Telegram(telegram_api, traders, WANJIRU_TG)
+    wanjiru = TelegramUser(telegram_api, traders, WANJIRU_TG)
     for text, *_ in ALIASES:
         [posted] = wanjiru.send(text)
         assert posted.text.startswith("Imewekwa #")
@@ -205,7 +175,7 @@ def test_bad_part_over_sms_and_telegram_gets_a_hint_and_creates_nothing(
         twilio, telegram_api, traders, factory, text, hint):
     [reply] = sms_and_wait(twilio, traders, BARAKA, text)
     assert reply.startswith(translate("en", hint, unit="zorks"))
-    [posted] = Telegram(telegram_api, traders, TOMAS_TG).send(text)
+    [posted] = TelegramUser(telegram_api, traders, TOMAS_TG).send(text)
     assert posted.text.startswith(translate("en", hint, unit="zorks"))
     assert listings(factory) == [] and codes(factory) == []
 
@@ -224,7 +194,7 @@ def test_offer_over_telegram_completes_a_group_told_by_sms_once(twilio, telegram
     sms_and_wait(twilio, traders, AMINA, "ACHETER tilapia 200kg max 130/kg Kisumu")
     sms_and_wait(twilio, traders, JUMA, "UZA sato 80kg 120/kg Kisumu", replies=2)
     sms_and_wait(twilio, traders, BARAKA, "SELL tilapia 70kg 110/kg Kisumu", replies=2)
-    tomas = Telegram(telegram_api, traders, TOMAS_TG)
+    tomas = TelegramUser(telegram_api, traders, TOMAS_TG)
     tomas.send("SELL tilapia 60kg 100/kg Kisumu", replies=2)
     [group] = wait_for(lambda: [t for t in sms_to(twilio, AMINA)
                                 if t.startswith("Une nouvelle offre complète votre demande #1")])
@@ -234,7 +204,7 @@ def test_offer_over_telegram_completes_a_group_told_by_sms_once(twilio, telegram
     sms_and_wait(twilio, traders, AMINA, f"OUI {tomas_code}")
     [introduced] = tomas.send(f"YES {tomas_code}")
     assert introduced.text.startswith("Buyer Amina: " + AMINA)
-    Telegram(telegram_api, traders, WANJIRU_TG).send("UZA sato 50kg 90/kg Kisumu", replies=2)
+    TelegramUser(telegram_api, traders, WANJIRU_TG).send("UZA sato 50kg 90/kg Kisumu", replies=2)
     wait_for(lambda: [t for t in sms_to(twilio, AMINA)
                       if t.startswith("Vendeur pour votre demande #1 : tilapia 50kg")])
     assert sum(t.startswith("Une nouvelle offre") for t in sms_to(twilio, AMINA)) == 1

@@ -3,8 +3,7 @@ invitation on their own channel and answer it, through the real webhooks and SDK
 import re
 
 import pytest
-from doubles.telegram import callback_update, command_update, message_update
-from live import SECRET, sms, sms_to, wait_for
+from live import TelegramUser, labels, sms, sms_to, wait_for
 from scenes import GRACE, JUMA, add_member
 from sqlalchemy import select
 
@@ -28,15 +27,6 @@ def network(factory, kisumu):
 
 
 
-def telegram_to(api, chat_id):
-    return [m for m in api.sent if int(m.chat_id) == chat_id]
-
-
-def buttons(message):
-    return [(b["text"], b["callback_data"]) for row in message.reply_markup["inline_keyboard"]
-            for b in row]
-
-
 def answer_of(factory, name):
     with unit_of_work(factory) as session:
         return session.scalar(select(storage.Invitation.answer).join(
@@ -54,8 +44,8 @@ def test_meeting_is_called_and_answered_by_sms(twilio, telegram_api, app_url, ne
     [invitation] = wait_for(lambda: sms_to(twilio, JUMA))
     assert invitation.startswith(f"Mkutano {code}: Mnyororo baridi. ")
     assert invitation.endswith(f"Jibu NDIYO {code} au HAPANA {code}.")
-    [on_telegram] = wait_for(lambda: telegram_to(telegram_api, TOMAS_TELEGRAM))
-    assert on_telegram.text.endswith(f"Reply YES {code} or NO {code}.")
+    tomas = TelegramUser(telegram_api, app_url, TOMAS_TELEGRAM)
+    assert tomas.next_text(0).endswith(f"Reply YES {code} or NO {code}.")
     sms(twilio, app_url, JUMA, f"ndiyo {code.lower()}")
     thanks = wait_for(lambda: sms_to(twilio, JUMA)[1:])[0]
     assert thanks.startswith("Asante! Tutaonana kwenye Mnyororo baridi")
@@ -63,33 +53,22 @@ def test_meeting_is_called_and_answered_by_sms(twilio, telegram_api, app_url, ne
 
 
 def test_meeting_is_called_on_telegram_with_buttons(twilio, telegram_api, app_url, network):
-    def press(label_index, message):
-        _, data = buttons(message)[label_index]
-        post(callback_update(next(ids), GRACE_TELEGRAM, data))
-
-    def post(update):
-        assert telegram_api.post_update(app_url, update, SECRET).status_code == 200
-
-    ids = iter(range(9000, 9100))
-    post(command_update(next(ids), GRACE_TELEGRAM, "/meeting kesho saa mbili Dunga Beach: Bei"))
-    [which] = wait_for(lambda: telegram_to(telegram_api, GRACE_TELEGRAM))
-    assert [label for label, _ in buttons(which)][1].endswith("20:00")  # saa mbili: 8:00 or 20:00
-    press(1, which)
-    confirm = wait_for(lambda: telegram_to(telegram_api, GRACE_TELEGRAM)[1:])[0]
+    grace = TelegramUser(telegram_api, app_url, GRACE_TELEGRAM)
+    tomas = TelegramUser(telegram_api, app_url, TOMAS_TELEGRAM)
+    [which] = grace.send("/meeting kesho saa mbili Dunga Beach: Bei")
+    evening = labels([which])[1]
+    assert evening.endswith("20:00")  # saa mbili: 8:00 or 20:00
+    [confirm] = grace.press(evening)
     assert "(saa 2 usiku)" in confirm.text
-    assert [label for label, _ in buttons(confirm)] == ["Ndiyo", "Usitume"]
-    press(0, confirm)
-    done = wait_for(lambda: telegram_to(telegram_api, GRACE_TELEGRAM)[2:])[0]
+    assert labels([confirm]) == ["Ndiyo", "Usitume"]
+    [done] = grace.press("Ndiyo")
     code = re.search(r"ni ([A-Z0-9]{4})\.", done.text).group(1)
     [invitation] = wait_for(lambda: sms_to(twilio, JUMA))
     assert invitation.startswith(f"Mkutano {code}: Bei. ")
-    [on_telegram] = wait_for(lambda: telegram_to(telegram_api, TOMAS_TELEGRAM))
-    assert on_telegram.text.startswith(f"Meeting {code}: Bei. ")
-    post(message_update(next(ids), TOMAS_TELEGRAM, "no"))
-    thanks = wait_for(lambda: telegram_to(telegram_api, TOMAS_TELEGRAM)[1:])[0]
-    assert thanks.text == ("Thank you, noted: you will not come to Bei. If that changes, reply "
-                           f"YES {code}.")
+    assert tomas.next_text(0).startswith(f"Meeting {code}: Bei. ")
+    tomas.post_text("no")
+    assert tomas.next_text(1) == ("Thank you, noted: you will not come to Bei. If that changes, "
+                                  f"reply YES {code}.")
     assert answer_of(network, "Tomás") == "no"
-    post(message_update(next(ids), GRACE_TELEGRAM, f"MKUTANO ORODHA {code}"))
-    attendance = wait_for(lambda: telegram_to(telegram_api, GRACE_TELEGRAM)[3:])[0]
+    [attendance] = grace.send(f"MKUTANO ORODHA {code}")
     assert "Hapana: 1" in attendance.text and "Hawatakuja: Tomás" in attendance.text

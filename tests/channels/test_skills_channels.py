@@ -5,8 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from doubles.telegram import command_update
-from live import SECRET, sms, sms_to, wait_for
+from live import TelegramUser, sms, sms_to, wait_for
 from scenes import AMINA, GRACE, JUMA
 
 from bot.channels import SMS, render
@@ -41,24 +40,6 @@ def network(factory, kisumu):
 
 
 
-class Telegram:
-    """Grace on Telegram: sends commands with fresh update ids, reads what the bot sent her."""
-
-    def __init__(self, api, app_url):
-        self.api, self.app_url, self.next_id = api, app_url, GRACE_TELEGRAM * 1000
-
-    def send(self, text):
-        before = len(self.received())
-        self.next_id += 1
-        response = self.api.post_update(self.app_url, command_update(self.next_id, GRACE_TELEGRAM,
-                                                                     text), SECRET)
-        assert response.status_code == 200
-        return wait_for(lambda: self.received()[before:])
-
-    def received(self):
-        return [m.text for m in self.api.sent if int(m.chat_id) == GRACE_TELEGRAM]
-
-
 def test_needs_by_sms_reach_the_coordinator_on_telegram(twilio, telegram_api, app_url, network):
     sms(twilio, app_url, JUMA, "HITAJI uhasibu")
     assert wait_for(lambda: sms_to(twilio, JUMA)) == [translate(
@@ -69,12 +50,12 @@ def test_needs_by_sms_reach_the_coordinator_on_telegram(twilio, telegram_api, ap
     assert noted == render(SMS, translate(
         "fr", "Noted, you need: {needs}. We will tell you when a training is planned.",
         needs="Comptabilité, Emballage"), [])[0]
-    grace = Telegram(telegram_api, app_url)
-    assert wait_for(lambda: grace.received()) == [translate(
+    grace = TelegramUser(telegram_api, app_url, GRACE_TELEGRAM)
+    assert wait_for(lambda: grace.texts()) == [translate(
         "en", skill_handlers.THRESHOLD_REACHED, count=2, cluster="Kisumu Fish",
         skill="Bookkeeping", skills="SKILLS")]
     [report] = grace.send("/skills")
-    assert "Bookkeeping 2, Packaging 1" in report
+    assert "Bookkeeping 2, Packaging 1" in report.text
     assert sms_to(twilio, GRACE) == []  # Telegram costs nothing: no SMS to her
 
 
@@ -82,14 +63,14 @@ def test_training_planned_on_telegram_is_answered_by_sms(twilio, telegram_api, a
     day = (datetime.now(ZoneInfo("Africa/Nairobi")) + timedelta(days=7)).date()
     sms(twilio, app_url, JUMA, "HITAJI mafunzo ya uhasibu")
     wait_for(lambda: sms_to(twilio, JUMA))
-    grace = Telegram(telegram_api, app_url)
+    grace = TelegramUser(telegram_api, app_url, GRACE_TELEGRAM)
     [planned] = grace.send(f"/skills TRAINING bookkeeping {day.isoformat()} 10:00 Dunga Beach")
-    code = re.search(r"SKILLS (\w{4})\.$", planned)[1]
-    assert "1 members who asked for it are invited" in planned
+    code = re.search(r"SKILLS (\w{4})\.$", planned.text)[1]
+    assert "1 members who asked for it are invited" in planned.text
     invitation = wait_for(lambda: sms_to(twilio, JUMA)[1:])[0]
     assert invitation.endswith(f"Jibu NDIYO {code} au HAPANA {code}.")
     sms(twilio, app_url, JUMA, f"ndiyo {code}")
     thanks = wait_for(lambda: sms_to(twilio, JUMA)[2:])[0]
     assert thanks.startswith("Asante! Tutaonana kwenye mafunzo ya Uhasibu")
     [seen] = grace.send(f"/skills {code}")
-    assert seen.endswith("Yes: 1. No: 0. No answer: 0.\nComing: Juma")
+    assert seen.text.endswith("Yes: 1. No: 0. No answer: 0.\nComing: Juma")

@@ -1,8 +1,8 @@
 """Telegram end to end: webhook updates in, the real python-telegram-bot out to the double."""
 import json
 
-from doubles.telegram import callback_update, command_update, group_message_update, message_update
-from live import PUBLIC_URL, SECRET, wait_for
+from doubles.telegram import command_update, group_message_update, message_update
+from live import PUBLIC_URL, SECRET, TelegramUser, labels, wait_for
 from scenes import count, member, outbox
 
 from bot.i18n import translate
@@ -11,51 +11,19 @@ from storage.models import InboundMessage
 TOMAS = 4242
 
 
-class Chat:
-    """Tomás on Telegram: sends updates with fresh ids, reads the bot's messages to him."""
-
-    def __init__(self, api, app_url, user_id=TOMAS):
-        self.api, self.app_url, self.user_id = api, app_url, user_id
-        self.next_id = user_id * 1000
-
-    def post(self, update, secret=SECRET):
-        response = self.api.post_update(self.app_url, update, secret)
-        return response
-
-    def send(self, text, expect=1):
-        before = len(self.received())
-        self.next_id += 1
-        make = command_update if text.startswith("/") else message_update
-        assert self.post(make(self.next_id, self.user_id, text)).status_code == 200
-        return wait_for(lambda: len(self.received()) >= before + expect and self.received()[before:])
-
-    def press(self, label):
-        """Presses the button with this label on the newest message that has buttons."""
-        before = len(self.received())
-        keyboard = next(m.reply_markup for m in reversed(self.received()) if m.reply_markup)
-        data = next(b["callback_data"] for row in keyboard["inline_keyboard"] for b in row
-                    if b["text"] == label)
-        self.next_id += 1
-        assert self.post(callback_update(self.next_id, self.user_id, data)).status_code == 200
-        return wait_for(lambda: len(self.received()) > before and self.received()[before:])
-
-    def received(self):
-        return [m for m in self.api.sent if int(m.chat_id) == self.user_id]
-
-
-def buttons(message):
-    return [b["text"] for row in message.reply_markup["inline_keyboard"] for b in row]
+def chat(api, app_url):
+    return TelegramUser(api, app_url, TOMAS)
 
 
 def test_craftsperson_registers_with_buttons(telegram_api, app_url, factory):
-    tomas = Chat(telegram_api, app_url)
+    tomas = chat(telegram_api, app_url)
     assert tomas.send("/start")[0].text == translate("en", "What is your name?")
     [roles] = tomas.send("Tomás")
-    assert buttons(roles)[2] == "Craftsperson" and "1)" not in roles.text
+    assert labels([roles])[2] == "Craftsperson" and "1)" not in roles.text
     tomas.press("Craftsperson")
     tomas.send("Mombasa")
     [summary] = tomas.press("None")
-    assert "English" in summary.text and buttons(summary) == ["Yes", "Change", "Do not save"]
+    assert "English" in summary.text and labels([summary]) == ["Yes", "Change", "Do not save"]
     [welcome] = tomas.press("Yes")
     assert "Tomás" in welcome.text  # no SMS budget on Telegram: accents stay
     saved = member(factory, telegram_id=TOMAS)
@@ -69,14 +37,14 @@ def test_webhook_is_set_with_the_secret(telegram_api, app_url):
 
 
 def test_wrong_or_missing_secret_is_refused_and_nothing_is_stored(telegram_api, app_url, factory):
-    tomas = Chat(telegram_api, app_url)
+    tomas = chat(telegram_api, app_url)
     assert tomas.post(command_update(1, TOMAS, "/start"), secret="wrong").status_code == 403
     assert tomas.post(command_update(2, TOMAS, "/start"), secret=None).status_code == 403
     assert count(factory, InboundMessage) == 0 and telegram_api.sent == []
 
 
 def test_same_update_three_times_gets_one_reply(telegram_api, app_url, factory):
-    tomas = Chat(telegram_api, app_url)
+    tomas = chat(telegram_api, app_url)
     for _ in range(3):
         assert tomas.post(command_update(77, TOMAS, "/start")).status_code == 200
     tomas.send("/help")
@@ -87,7 +55,7 @@ def test_same_update_three_times_gets_one_reply(telegram_api, app_url, factory):
 def test_rate_limited_send_waits_retry_after_then_delivers(telegram_api, app_url, factory):
     import time
     telegram_api.retry_after(1)
-    tomas = Chat(telegram_api, app_url)
+    tomas = chat(telegram_api, app_url)
     started = time.monotonic()
     [reply] = tomas.send("/start")
     assert time.monotonic() - started >= 1.0
@@ -97,14 +65,14 @@ def test_rate_limited_send_waits_retry_after_then_delivers(telegram_api, app_url
 
 def test_user_who_blocked_the_bot_is_marked_unreachable(telegram_api, app_url, factory):
     telegram_api.block(TOMAS)
-    tomas = Chat(telegram_api, app_url)
+    tomas = chat(telegram_api, app_url)
     tomas.post(command_update(5, TOMAS, "/start"))
     wait_for(lambda: (m := member(factory, telegram_id=TOMAS)) and m.telegram_blocked)
     assert outbox(factory)[0].status == "failed"
 
 
 def test_stale_button_is_answered_with_the_current_question(telegram_api, app_url):
-    tomas = Chat(telegram_api, app_url)
+    tomas = chat(telegram_api, app_url)
     tomas.send("/start")
     tomas.send("Tomás")
     tomas.press("Craftsperson")
@@ -114,7 +82,7 @@ def test_stale_button_is_answered_with_the_current_question(telegram_api, app_ur
 
 def test_group_answers_only_commands_and_mentions(telegram_api, app_url, factory):
     group = -100123
-    tomas = Chat(telegram_api, app_url)
+    tomas = chat(telegram_api, app_url)
     tomas.post(group_message_update(10, TOMAS, group, "anyone selling omena?"))
     tomas.post(group_message_update(11, TOMAS, group, "/help", mention=True))
     tomas.post(group_message_update(12, TOMAS, group, "help", mention=True))
@@ -123,7 +91,7 @@ def test_group_answers_only_commands_and_mentions(telegram_api, app_url, factory
 
 
 def test_long_choice_values_fit_in_callback_data(telegram_api, app_url):
-    tomas = Chat(telegram_api, app_url)
+    tomas = chat(telegram_api, app_url)
     tomas.send("/start")
     [roles] = tomas.send("Tomás")
     for row in roles.reply_markup["inline_keyboard"]:
@@ -131,7 +99,7 @@ def test_long_choice_values_fit_in_callback_data(telegram_api, app_url):
 
 
 def test_photo_gets_a_text_only_reply(telegram_api, app_url):
-    tomas = Chat(telegram_api, app_url)
+    tomas = chat(telegram_api, app_url)
     update = message_update(900, TOMAS, "")
     del update["message"]["text"]
     update["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
