@@ -192,7 +192,8 @@ class InboundMessage(Base):
     handled_at: Mapped[datetime | None] = mapped_column()
 
 
-OUTBOX_PENDING = "status IN ('queued', 'sending')"
+OUTBOX_PENDING_STATUSES = ("queued", "sending")  # still to send
+OUTBOX_PENDING = "status IN ({})".format(", ".join(f"'{s}'" for s in OUTBOX_PENDING_STATUSES))
 
 
 class OutboundMessage(Base):

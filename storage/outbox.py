@@ -7,9 +7,9 @@ from sqlalchemy import (JSON, ColumnElement, Integer, Select, String, bindparam,
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import Member, OutboundMessage, UTCDateTime
+from storage.models import OUTBOX_PENDING_STATUSES, Member, OutboundMessage, UTCDateTime
 
-PENDING = ("queued", "sending")
+PENDING = OUTBOX_PENDING_STATUSES
 FRESH_STATISTICS_AFTER = 1000  # rows queued at once
 # Provider statuses in the order a message goes through them; a callback only moves forward.
 PROGRESS = {"queued": 0, "accepted": 0, "scheduled": 0, "sending": 1, "sent": 2,
