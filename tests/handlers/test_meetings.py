@@ -665,7 +665,7 @@ def test_meeting_is_sent_only_to_reachable_members_counted_in_the_question(chat,
     assert "to 2 members" in question
 
 
-def test_title_may_start_with_a_keyword_word(chat, factory, kisumu):
+def test_title_may_start_with_a_keyword_word(chat, factory, kisumu, clock):
     """`Bei ya samaki` (fish prices) is a title, not the PRICE command."""
     from storage import members
     from storage.db import unit_of_work
