@@ -15,7 +15,7 @@ import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import IntegrityError
 
-from bot import language, roster
+from bot import language, phones, roster
 from bot.app import create_app
 from bot.channels.console import Console
 from bot.commands import places as places_commands
@@ -25,7 +25,6 @@ from bot.commands.common import USAGE, err, fail, open_database, out, prepare_da
 from bot.engine import Engine
 from bot.i18n import SHIPPED
 from bot.locality import currency_of, languages_of, timezone_of
-from bot.phones import to_e164
 from bot.settings import get_settings
 from handlers.broadcasts import summary
 from handlers.products import catalog_names
@@ -69,17 +68,11 @@ def read_languages(text: str) -> list[str]:
 
 
 def read_address(text: str, region: str) -> tuple[str | None, int | None]:
-    """(phone, telegram id) of `text`: `tg:123` is a Telegram id, a valid phone number is a
-    phone, other plain digits are a Telegram id; exits 2 on anything else."""
-    text = text.strip()
-    if text.lower().startswith("tg:") and roster.TELEGRAM_ID.fullmatch(text[3:]):
-        return None, int(text[3:])
-    phone = to_e164(text, region)
-    if phone:
-        return phone, None
-    if roster.TELEGRAM_ID.fullmatch(text):
-        return None, int(text)
-    raise fail(f"not a phone number or a Telegram id (tg:123456): {text}", USAGE)
+    """(phone, telegram id) of `text` (see `phones.read_address`); exits 2 when it is neither."""
+    found = phones.read_address(text, region)
+    if found is None:
+        raise fail(f"not a phone number or a Telegram id (tg:123456): {text.strip()}", USAGE)
+    return found
 
 
 def describe(phone: str | None, telegram_id: int | None) -> str:

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     telegram_mps: float = 25
     default_country: str = "KE"
     conversation_timeout_minutes: int = 30
+    # Opens the web simulator to this machine's user while a channel is configured (a laptop).
+    simulator: bool = False
     # How long a dispatcher may hold a claimed message before another may send it (PostgreSQL).
     outbox_lease_seconds: float = 60
 

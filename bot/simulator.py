@@ -1,11 +1,32 @@
-"""The web simulator: talk to the bot as a member from a browser, with no SMS or Telegram account."""
+"""The web simulator: talk to the bot as a member from a browser, with no SMS or Telegram account.
+
+It acts as any member it is told to be, so it only answers the person at this machine: requests
+from the loopback address, with no proxy in between, sent as JSON (a page on another site cannot
+send that without asking first, and we never say yes). While a channel is configured, a message
+typed here can reach real phones, so it is off unless the operator opens it with
+CLUSTERBOT_SIMULATOR=1.
+"""
+import ipaddress
+import json
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot.channels import CHANNELS
+from bot.channels import CHANNELS, sms, telegram
 from bot.channels.console import Console
+from bot.phones import read_address
+from bot.settings import Settings
+
+MAX_BODY = 4096  # bytes: an address, a style and a message of at most ten SMS
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
+NOT_FOUND = Response("Not Found", status_code=404)
+
+
+class BodyTooLarge(ValueError):
+    pass
+
 
 PAGE = """<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>clusterbot simulator</title>
@@ -47,19 +68,73 @@ document.getElementById("form").onsubmit = (e) => { e.preventDefault(); const t 
 
 
 def routes(services) -> list[Route]:
-    async def page(request: Request) -> HTMLResponse:
+    settings = services.settings
+
+    async def page(request: Request) -> Response:
+        if not is_open(settings, request):
+            return NOT_FOUND
         return HTMLResponse(PAGE)
 
-    async def send(request: Request) -> JSONResponse:
+    async def send(request: Request) -> Response:
+        if not is_open(settings, request):
+            return NOT_FOUND
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return JSONResponse({"error": "send JSON"}, status_code=415)
         try:
-            body = await request.json()
-            address, style, text = str(body["address"]).strip(), body.get("style", "sms"), str(body["text"])
+            body = await read_json(request)
+            address, style, text = str(body["address"]), body.get("style", "sms"), str(body["text"])
+        except BodyTooLarge:
+            return JSONResponse({"error": f"at most {MAX_BODY} bytes"}, status_code=413)
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"error": "send JSON with address and text"}, status_code=400)
-        if style not in CHANNELS or not address:
-            return JSONResponse({"error": "style is sms or telegram; address is a phone"}, status_code=400)
-        console = Console(services.engine, services.factory, address, style)
+        if style not in CHANNELS:
+            return JSONResponse({"error": "style is sms or telegram"}, status_code=400)
+        who = read_address(address, settings.default_country)
+        if who is None:
+            return JSONResponse({"error": "address is a phone number or tg:123456"}, status_code=400)
+        phone, telegram_id = who
+        console = Console(services.engine, services.factory, phone or f"tg:{telegram_id}", style)
         shown = await run_in_threadpool(console.send_for_web, text)
         return JSONResponse({"replies": shown})
 
     return [Route("/simulator", page), Route("/simulator", send, methods=["POST"])]
+
+
+def is_open(settings: Settings, request: Request) -> bool:
+    """Open to this machine's user; with a channel configured, only when the operator said so."""
+    channel_configured = sms.configured(settings) or telegram.configured(settings)
+    if channel_configured and not settings.simulator:
+        return False
+    return from_this_machine(request)
+
+
+def from_this_machine(request: Request) -> bool:
+    """A request from the loopback address, to a loopback name, not relayed by a proxy (a proxy
+    on this machine would make every visitor look local; the headers it adds give it away).
+    The Host is checked too, so a site whose name is made to point at 127.0.0.1 is refused."""
+    if any(header in request.headers for header in PROXY_HEADERS):
+        return False
+    return is_loopback(request.client.host if request.client else "") and (
+        request.url.hostname == "localhost" or is_loopback(request.url.hostname or ""))
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+async def read_json(request: Request) -> dict:
+    """The request's JSON object, read no further than MAX_BODY bytes."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise BodyTooLarge
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise BodyTooLarge
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise TypeError("not an object")
+    return data

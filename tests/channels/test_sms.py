@@ -155,18 +155,3 @@ def test_messaging_service_sends_instead_of_a_number(twilio, channel_settings, f
         say(twilio, url, "JOIN")
         [sms] = wait_for(lambda: twilio.sent)
     assert sms.messaging_service_sid == service and "From" not in sms.params
-
-
-def test_web_simulator_works_without_any_credentials(settings, factory, kisumu):
-    """`clusterbot run` with no Twilio or Telegram account: the simulator still talks."""
-    import httpx
-    from doubles.server import serve
-
-    from bot.app import create_app
-
-    with serve(create_app(settings)) as url:
-        assert "clusterbot simulator" in httpx.get(url + "/simulator").text
-        reply = httpx.post(url + "/simulator", json={"address": JUMA, "text": "JIUNGE"}).json()
-        bad = httpx.post(url + "/simulator", json={"text": "hi"})
-    assert reply == {"replies": [{"text": translate("sw", "What is your name?"), "buttons": []}]}
-    assert bad.status_code == 400

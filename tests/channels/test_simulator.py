@@ -1,0 +1,103 @@
+"""The web simulator: open to the person at this machine while nothing can leave it; with a
+channel configured, closed unless the operator opens it, and never to another address."""
+import asyncio
+
+import httpx
+import pytest
+from doubles.server import serve
+from scenes import GRACE, JUMA, add_member, count
+
+from bot.app import create_app
+from bot.i18n import translate
+from storage.db import unit_of_work
+from storage.models import InboundMessage, Member, OutboundMessage
+
+
+@pytest.fixture
+def network(factory, kisumu):
+    """Grace coordinates Kisumu Fish; Juma fishes there."""
+    with unit_of_work(factory) as session:
+        add_member(session, GRACE, "fish_processor", kisumu, "en", "Grace", coordinator=True)
+        add_member(session, JUMA, "fisher", kisumu, "sw", "Juma")
+
+
+def nothing_stored(factory) -> bool:
+    return count(factory, InboundMessage) == 0 and count(factory, OutboundMessage) == 0
+
+
+def test_simulator_talks_without_any_credentials(settings, factory, kisumu):
+    """`clusterbot run` with no Twilio or Telegram account: the simulator still talks."""
+    with serve(create_app(settings)) as url:
+        assert "clusterbot simulator" in httpx.get(url + "/simulator").text
+        reply = httpx.post(url + "/simulator", json={"address": "0722000002", "text": "JIUNGE"})
+    assert reply.json() == {"replies": [{"text": translate("sw", "What is your name?"),
+                                         "buttons": []}]}
+    assert count(factory, Member) == 1  # 0722000002 read as Juma's +254722000002
+
+
+def test_simulator_refuses_what_is_not_a_json_message(settings, factory, kisumu):
+    """A page on another site can post text/plain without asking: that is refused, as are a
+    missing field, a body too large, and an address that is neither a phone nor a tg: id."""
+    with serve(create_app(settings)) as url:
+        plain = httpx.post(url + "/simulator", content='{"address": "%s", "text": "STOP"}' % JUMA,
+                           headers={"Content-Type": "text/plain"})
+        form = httpx.post(url + "/simulator", data={"address": JUMA, "text": "STOP"})
+        missing = httpx.post(url + "/simulator", json={"text": "hi"})
+        huge = httpx.post(url + "/simulator", json={"address": JUMA, "text": "x" * 50_000})
+        junk = [httpx.post(url + "/simulator", json={"address": address, "text": "JOIN"})
+                for address in ("abcdef", "SAFARICOM", "", "🐟", "tg:", "tg:12ab")]
+        array = httpx.post(url + "/simulator", json=[JUMA, "JOIN"])
+    assert [plain.status_code, form.status_code] == [415, 415]
+    assert [missing.status_code, huge.status_code, array.status_code] == [400, 413, 400]
+    assert [r.status_code for r in junk] == [400] * 6
+    assert nothing_stored(factory)
+
+
+def test_simulator_is_closed_while_a_channel_is_configured(channel_settings, network, factory,
+                                                           twilio, telegram_api):
+    """The attack from the review: acting as the coordinator to broadcast to every member."""
+    with serve(create_app(channel_settings)) as url:
+        page = httpx.get(url + "/simulator")
+        broadcast = httpx.post(url + "/simulator",
+                               json={"address": GRACE, "text": "BROADCAST Free fuel today"})
+        confirm = httpx.post(url + "/simulator", json={"address": GRACE, "text": "1"})
+    assert [page.status_code, broadcast.status_code, confirm.status_code] == [404] * 3
+    assert nothing_stored(factory)
+    assert twilio.sent == [] and telegram_api.sent == []
+
+
+@pytest.fixture
+def opened(channel_settings):
+    """Channels configured, and the operator opened the simulator on their laptop."""
+    return channel_settings.model_copy(update={"simulator": True})
+
+
+def test_opened_simulator_answers_this_machine(opened, network, factory, twilio):
+    with serve(create_app(opened)) as url:
+        reply = httpx.post(url + "/simulator", json={"address": JUMA, "text": "MSAADA"})
+    assert reply.status_code == 200 and reply.json()["replies"]
+    assert twilio.sent == []  # the simulator's replies are shown on the page, not sent
+
+
+def test_opened_simulator_refuses_requests_through_a_proxy(opened, network, factory):
+    """A proxy on this machine makes every visitor look local; the headers it adds give it away."""
+    with serve(create_app(opened)) as url:
+        relayed = [httpx.post(url + "/simulator", json={"address": GRACE, "text": "ME"},
+                              headers={header: "203.0.113.9"})
+                   for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded")]
+        renamed = httpx.post(url + "/simulator", json={"address": GRACE, "text": "ME"},
+                             headers={"Host": "attacker.example"})
+    assert [r.status_code for r in relayed] == [404] * 3
+    assert renamed.status_code == 404  # a site whose name was pointed at 127.0.0.1
+    assert nothing_stored(factory)
+
+
+def test_opened_simulator_refuses_another_address(opened, network, factory):
+    """The same app, called from an address that is not this machine."""
+    async def visit():
+        transport = httpx.ASGITransport(app=create_app(opened), client=("203.0.113.9", 51000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as web:
+            return [await web.get("/simulator"),
+                    await web.post("/simulator", json={"address": GRACE, "text": "ME"})]
+    assert [r.status_code for r in asyncio.run(visit())] == [404, 404]
+    assert nothing_stored(factory)
