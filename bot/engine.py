@@ -85,7 +85,10 @@ class Engine:
             channel=message.channel, address=message.address, text=clean(message.text or ""),
             provider_id=message.provider_id, choice=message.choice,
             received_at=message.received_at, **message.extra)
-        member = self._member(session, inbound)
+        phone, telegram_id = identity(inbound, self.settings.default_country)
+        if phone is None and telegram_id is None:  # a sender name (SAFARICOM), not a number
+            return messages.mark_inbound(message, "ignored", None)
+        member = self._member(session, inbound, phone, telegram_id)
         message.member_id = member.id
         conversation = conversations.open_conversation(session, member.id, self.idle)
         self._update_language(session, member, inbound.text, answering=conversation is not None)
@@ -98,8 +101,8 @@ class Engine:
             queue_reply(session, inbound, member, reply)
         messages.mark_inbound(message, "handled", member.id)
 
-    def _member(self, session: Session, inbound: Inbound) -> Member:
-        phone, telegram_id = identity(inbound, self.settings.default_country)
+    def _member(self, session: Session, inbound: Inbound, phone: str | None,
+                telegram_id: int | None) -> Member:
         member = members.get_or_create(session, phone=phone, telegram_id=telegram_id, lock=True)
         if inbound.telegram_username:
             member.telegram_username = inbound.telegram_username
@@ -183,12 +186,13 @@ class Engine:
 
 def identity(inbound: Inbound, region: str) -> tuple[str | None, int | None]:
     """(phone, telegram id) of the sender: SMS is a phone, Telegram a user id, and the
-    terminal either (`tg:12345` for a Telegram user, else a phone)."""
+    terminal either (`tg:12345` for a Telegram user, else a phone); (None, None) when an SMS
+    comes from something that is not a phone number, which no one can answer."""
     if inbound.channel == "telegram":
         return None, int(inbound.address)
     if inbound.channel == "console" and inbound.address.startswith("tg:"):
         return None, int(inbound.address[3:])
-    return to_e164(inbound.address, region) or inbound.address, None
+    return to_e164(inbound.address, region), None
 
 
 def match_choice(text: str, choices: list[Choice]) -> tuple[str, bool]:

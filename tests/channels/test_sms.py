@@ -1,8 +1,10 @@
 """SMS end to end: signed Twilio webhooks in, the real twilio SDK out to the double."""
 from live import PUBLIC_URL, wait_for
 from scenes import JUMA, count, member, outbox
+from sqlalchemy import select
 
 from bot.i18n import translate
+from storage.db import unit_of_work
 from storage.models import InboundMessage
 
 
@@ -155,3 +157,20 @@ def test_messaging_service_sends_instead_of_a_number(twilio, channel_settings, f
         say(twilio, url, "JOIN")
         [sms] = wait_for(lambda: twilio.sent)
     assert sms.messaging_service_sid == service and "From" not in sms.params
+
+
+def test_sms_from_something_not_a_phone_is_kept_and_answered_by_no_one(twilio, app_url, factory):
+    """Sender names, empty and emoji senders: stored for the record, never a member, no reply."""
+    from storage.models import Member
+
+    junk = ["abcdef", "SAFARICOM", "", "🐟🐟", "12"]
+    for sender in junk:
+        say(twilio, app_url, "JIUNGE", sender=sender)
+    say(twilio, app_url, "JIUNGE")  # Juma, after them: once he is answered, they are settled
+    wait_for(lambda: replies_to(twilio, JUMA))
+    with unit_of_work(factory) as session:
+        statuses = dict(session.execute(select(InboundMessage.address, InboundMessage.status)).all())
+        phones = session.scalars(select(Member.phone)).all()
+    assert [statuses[sender] for sender in junk] == ["ignored"] * len(junk)
+    assert phones == [JUMA]
+    assert {m.to for m in twilio.sent} == {JUMA}
