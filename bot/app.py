@@ -21,7 +21,7 @@ from bot.messages import Inbound
 from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
 from storage import members, outbox
-from storage.db import engine_for, session_factory, unit_of_work
+from storage.db import engine_for, loggable, session_factory, unit_of_work
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = str(MessagingResponse())
@@ -154,8 +154,8 @@ def create_app(settings: Settings | None = None, *, polling: bool = False) -> St
             return Response("forbidden", status_code=403)
         try:
             await services.accept(sms.inbound(form, settings.default_country))
-        except SQLAlchemyError:
-            log.exception("could not store an inbound SMS")
+        except SQLAlchemyError as error:
+            log.error("could not store inbound SMS %s:\n%s", form.get("MessageSid"), loggable(error))
             return Response("try again", status_code=503)
         return Response(EMPTY_TWIML, media_type="application/xml")
 
@@ -182,8 +182,8 @@ def create_app(settings: Settings | None = None, *, polling: bool = False) -> St
             return Response("not an update", status_code=400)
         try:
             await services.accept_update(update)
-        except SQLAlchemyError:
-            log.exception("could not store a Telegram update")
+        except SQLAlchemyError as error:
+            log.error("could not store Telegram update %s:\n%s", update.update_id, loggable(error))
             return Response("try again", status_code=503)
         return JSONResponse({})
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.errors import RateLimited, Rejected, SendError, Transient
 from bot.settings import Settings
 from storage import members, outbox
-from storage.db import unit_of_work
+from storage.db import loggable, unit_of_work
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,8 @@ class Dispatcher:
         while not self.stopping.is_set():
             try:
                 sent = await self.dispatch_once(channel)
-            except Exception:  # the database is away, say: keep the loop, try again shortly
-                log.exception("outbox %s: dispatch failed", channel)
+            except Exception as error:  # the database is away, say: keep the loop, try again
+                log.error("outbox %s: dispatch failed:\n%s", channel, loggable(error))
                 sent = 0
             if not sent:
                 await self._idle(channel)
@@ -176,7 +176,8 @@ class Dispatcher:
         except SendError as error:
             return ("end", message, "failed", str(error), None)
         except Exception as error:  # a bug in an adapter must not lose the message
-            log.exception("outbox %s: unexpected error sending %s", channel, message.id)
+            log.error("outbox %s: unexpected error sending %s:\n%s", channel, message.id,
+                      loggable(error))
             return ("retry", message, self.backoff(message.attempts), repr(error), True)
 
     def backoff(self, attempts: int) -> float:

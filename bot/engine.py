@@ -16,7 +16,7 @@ from bot.settings import Settings
 from handlers import routes
 from handlers.turn import Turn
 from storage import clusters, conversations, members, messages, outbox
-from storage.db import unit_of_work
+from storage.db import loggable, unit_of_work
 from storage.models import InboundMessage, Member
 
 log = logging.getLogger(__name__)
@@ -68,8 +68,8 @@ class Engine:
         try:
             with unit_of_work(self.factory) as session:
                 self._process(session, inbound_id)
-        except Exception:
-            log.exception("inbound message %s failed", inbound_id)
+        except Exception as error:
+            log.error("inbound message %s failed:\n%s", inbound_id, loggable(error))
             self._apologise(inbound_id)
 
     def _process(self, session: Session, inbound_id: int) -> None:

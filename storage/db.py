@@ -1,4 +1,5 @@
 """Database engine, sessions (the unit of work) and migrations."""
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -7,16 +8,21 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """Creates an engine; SQLite gets WAL, foreign keys, a busy timeout and write-locking BEGIN."""
+    """Creates an engine; SQLite gets WAL, foreign keys, a busy timeout and write-locking BEGIN.
+
+    Statement parameters (phone numbers, what members wrote) are kept out of error messages,
+    which end up in logs."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -62,3 +68,14 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str) -> None:
     """Migrates the database at `url` to the newest schema."""
     command.upgrade(alembic_config(url), "head")
+
+
+def loggable(error: BaseException) -> str:
+    """A traceback for the log without the values a database quotes when it refuses a row
+    (PostgreSQL's DETAIL repeats the row: a phone number, what a member wrote): for database
+    errors, only the first line of the driver's message."""
+    where = "".join(traceback.format_tb(error.__traceback__))
+    if isinstance(error, DBAPIError):
+        first_line = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+        return f"{where}{type(error).__name__} ({type(error.orig).__name__}): {first_line}"
+    return f"{where}{type(error).__name__}: {error}"

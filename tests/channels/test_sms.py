@@ -174,3 +174,33 @@ def test_sms_from_something_not_a_phone_is_kept_and_answered_by_no_one(twilio, a
     assert [statuses[sender] for sender in junk] == ["ignored"] * len(junk)
     assert phones == [JUMA]
     assert {m.to for m in twilio.sent} == {JUMA}
+
+
+def test_database_errors_log_the_message_id_not_the_number_or_text(twilio, app_url, factory,
+                                                                   caplog):
+    """Storing fails (503, Twilio retries), then handling fails: the log names the message, never
+    the sender's number or what they wrote."""
+    from sqlalchemy import text
+
+    from storage.db import engine_for
+
+    def rename(table, to):
+        with engine_for(str(factory.kw["bind"].url)).begin() as conn:
+            conn.execute(text(f"ALTER TABLE {table} RENAME TO {to}"))
+
+    params = twilio.inbound_params(JUMA, "SELL tilapia 50kg my-secret-words")
+    rename("inbound_messages", "inbound_away")
+    try:
+        refused = twilio.post_inbound(app_url, PUBLIC_URL, params)
+    finally:
+        rename("inbound_away", "inbound_messages")
+    rename("conversations", "conversations_away")
+    try:
+        say(twilio, app_url, "NUNUA dagaa my-other-words")
+        wait_for(lambda: "failed" in caplog.text)
+    finally:
+        rename("conversations_away", "conversations")
+    assert refused.status_code == 503
+    assert params["MessageSid"] in caplog.text and "inbound message" in caplog.text
+    for private in (JUMA, JUMA[1:], "my-secret-words", "my-other-words"):
+        assert private not in caplog.text
