@@ -333,7 +333,9 @@ def members_import(file: Annotated[Path, typer.Argument(
     Each bad row is reported on stderr as `line N: reason` and skipped; the good rows load.
     Exit status 0 when the file could be read, even with bad rows; 1 when it could not
     (not UTF-8, wrong header). Empty cells leave a known member's data as it is; an opt-out
-    is never undone by an import.
+    is never undone by an import. A phone or Telegram id given on an earlier line is a bad row.
+    The coordinator role is granted only by `clusterbot coordinator add`: a row naming it is
+    a bad row unless the member already coordinates every cluster the row lists.
     """
     settings = get_settings()
     try:

@@ -1,6 +1,5 @@
 """Members as CSV: import (each row on its own, bad rows reported by line) and export."""
 import csv
-import re
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -8,7 +7,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.i18n import SHIPPED, fold
-from bot.phones import to_e164
+from bot.phones import TELEGRAM_ID, to_e164
+from bot.spreadsheet import unguarded, write
 from handlers.products import read_list
 from handlers.registration import ROLES
 from storage import clusters, members
@@ -19,7 +19,6 @@ HEADER = ["phone", "telegram_id", "name", "roles", "clusters", "language", "loca
           "opted_out"]
 CSV_ROLES = (*ROLES, "coordinator")  # in export order
 FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-TELEGRAM_ID = re.compile(r"[0-9]{1,18}")  # fits the BIGINT column
 
 
 class RosterError(ValueError):
@@ -56,6 +55,26 @@ class Row:
     opted_out: bool | None
 
 
+@dataclass
+class FileIds:
+    """The line of each phone and Telegram id already given in the file."""
+
+    phones: dict[str, int] = field(default_factory=dict)
+    telegram_ids: dict[int, int] = field(default_factory=dict)
+
+    def claim(self, line: int, row: Row) -> None:
+        """Notes the row's phone and Telegram id; RowError when an earlier row gave one."""
+        if row.phone in self.phones:
+            raise RowError(f"the phone {row.phone} is already on line {self.phones[row.phone]}")
+        if row.telegram_id in self.telegram_ids:
+            raise RowError(f"the telegram_id {row.telegram_id} is already on line "
+                           f"{self.telegram_ids[row.telegram_id]}")
+        if row.phone:
+            self.phones[row.phone] = line
+        if row.telegram_id is not None:
+            self.telegram_ids[row.telegram_id] = line
+
+
 def import_members(session: Session, file: IO[str], region: str) -> ImportReport:
     """Loads each good row in its own savepoint and reports the bad ones by line number."""
     reader = csv.reader(file)
@@ -64,7 +83,7 @@ def import_members(session: Session, file: IO[str], region: str) -> ImportReport
         raise RosterError("the file is empty")
     if [h.strip() for h in header] != HEADER:
         raise RosterError(f"the header must be {','.join(HEADER)}")
-    report = ImportReport()
+    report, seen = ImportReport(), FileIds()
     next_line = reader.line_num + 1
     while True:
         line = next_line
@@ -80,7 +99,9 @@ def import_members(session: Session, file: IO[str], region: str) -> ImportReport
             continue
         try:
             with session.begin_nested():
-                created = load_row(session, read_row(session, cells, region))
+                row = read_row(session, cells, region)
+                seen.claim(line, row)
+                created = load_row(session, row)
         except RowError as e:
             report.errors.append((line, str(e)))
         except IntegrityError:
@@ -181,6 +202,7 @@ def load_row(session: Session, row: Row) -> bool:
     the member's own START does that.
     """
     member, created = find_member(session, row)
+    check_coordinator(member, row)
     if row.phone:
         member.phone = row.phone
     if row.telegram_id is not None:
@@ -189,11 +211,9 @@ def load_row(session: Session, row: Row) -> bool:
         member.name, member.registered = row.name, True
     if row.language:
         member.language, member.language_chosen = row.language, True
+    chosen = [role for role in row.roles if role != "coordinator"]
     for cluster in row.clusters:
-        chosen = [role for role in row.roles if role != "coordinator"]
         members.set_memberships(session, member, cluster.id, chosen)
-        if "coordinator" in row.roles:
-            members.add_role(session, member, cluster.id, "coordinator")
     if row.location:
         member.place_name, member.place_id = find_place(
             session, row.location, row.clusters or clusters.clusters_of(member))
@@ -203,6 +223,21 @@ def load_row(session: Session, row: Row) -> bool:
         member.opted_out = True
     session.flush()
     return created
+
+
+def check_coordinator(member: Member, row: Row) -> None:
+    """RowError when the row names coordinator in a cluster the member does not coordinate.
+
+    Only `clusterbot coordinator add` grants the role, with an audit entry; a row that repeats
+    a role the member already has (an export imported again) grants nothing and is fine.
+    """
+    if "coordinator" not in row.roles:
+        return
+    held = {m.cluster_id for m in member.memberships if m.role == "coordinator"}
+    missing = [cluster.slug for cluster in row.clusters if cluster.id not in held]
+    if missing:
+        raise RowError(f"the coordinator role ({', '.join(missing)}) is granted only by "
+                       "clusterbot coordinator add, not by an import")
 
 
 def find_member(session: Session, row: Row) -> tuple[Member, bool]:
@@ -231,12 +266,7 @@ def find_place(session: Session, typed: str, in_clusters: list[Cluster]) -> tupl
 
 def export_members(session: Session, file: IO[str]) -> int:
     """Writes every member (not deleted) as CSV; returns how many."""
-    writer = csv.writer(file, lineterminator="\n")
-    writer.writerow(HEADER)
-    everyone = members.all_members(session)
-    for member in everyone:
-        writer.writerow(member_row(member))
-    return len(everyone)
+    return write(file, HEADER, map(member_row, members.all_members(session)))
 
 
 def member_row(member: Member) -> list[str]:
@@ -248,24 +278,12 @@ def member_row(member: Member) -> list[str]:
     return [
         member.phone or "",
         str(member.telegram_id) if member.telegram_id is not None else "",
-        guarded(member.name or ""),
+        member.name or "",
         ";".join(role for role in CSV_ROLES if role in roles),
         ";".join(slugs),
         member.language or "",
-        guarded(member.place_name or ""),
-        guarded(";".join(products)),
+        member.place_name or "",
+        ";".join(products),
         "true" if member.opted_out else "false",
     ]
 
-
-# A cell a member typed that starts like a formula would run in a spreadsheet: export it
-# with a leading apostrophe (shown as text), and drop that apostrophe again on import.
-FORMULA_START = ("=", "+", "-", "@")
-
-
-def guarded(text: str) -> str:
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
-
-def unguarded(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text

@@ -1,8 +1,10 @@
 """The clusterbot command: what an operator types, what it prints, what the database holds."""
+import csv
+import io
 from pathlib import Path
 
 import pytest
-from scenes import AMINA, GRACE, JUMA, TOMAS
+from scenes import AMINA, GRACE, JUMA, TOMAS, add_member
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -13,6 +15,7 @@ from storage.db import unit_of_work
 from storage.models import AuditEntry
 
 DATA = Path(__file__).resolve().parent / "data"
+HEADER = "phone,telegram_id,name,roles,clusters,language,location,products,opted_out\n"
 
 
 @pytest.fixture
@@ -48,6 +51,17 @@ def cluster(factory, slug: str):
 
 def roles_of(member) -> set[tuple[str, str]]:
     return {(m.cluster.slug, m.role) for m in member.memberships}
+
+
+def members_csv(tmp_path, *rows: str) -> str:
+    """The path of a members CSV with the header and the rows."""
+    file = tmp_path / "members.csv"
+    file.write_text(HEADER + "".join(row + "\n" for row in rows), encoding="utf-8")
+    return str(file)
+
+
+def cells(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
 
 
 def test_cluster_add_derives_currency_languages_and_timezone_from_country(clusterbot, factory):
@@ -259,6 +273,108 @@ def test_members_export_writes_file_that_import_reads(clusterbot, factory, kisum
     assert result.stdout == f"exported 3 members to {file}\n"
     again = clusterbot("members", "import", str(file))
     assert again.stdout == "imported 0, updated 3, skipped 0\n"
+
+
+def test_members_import_refuses_coordinator_role_by_line_and_grants_nothing(clusterbot, factory,
+                                                                           kisumu, tmp_path):
+    clusterbot("members", "import", members_csv(tmp_path, f"{GRACE},,Grace,fisher,kisumu-fish,,,,"))
+
+    result = clusterbot("members", "import", members_csv(
+        tmp_path,
+        f"{AMINA},,Amina,fish_processor,kisumu-fish,,,,",
+        f"{GRACE},,Grace Achieng,fisher;coordinator,kisumu-fish,,,,",
+        f"{JUMA},,Juma,fisher,kisumu-fish,,,,"))
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("line 3: the coordinator role (kisumu-fish) is granted only by "
+                             "clusterbot coordinator add, not by an import\n")
+    assert result.stdout == "imported 2, updated 0, skipped 1\n"
+    grace = find(factory, phone=GRACE)
+    assert (grace.name, roles_of(grace)) == ("Grace", {("kisumu-fish", "fisher")})
+    assert roles_of(find(factory, phone=AMINA)) == {("kisumu-fish", "fish_processor")}
+    assert roles_of(find(factory, phone=JUMA)) == {("kisumu-fish", "fisher")}
+    assert "coordinator.add" not in [action for _, action, _ in audit_actions(factory)]
+
+
+def test_members_import_refuses_coordinator_role_in_cluster_not_yet_coordinated(
+        clusterbot, factory, kisumu, tmp_path):
+    clusterbot("cluster", "add", "mombasa-crafts", "--name", "Mombasa Crafts")
+    clusterbot("coordinator", "add", GRACE, "--cluster", "kisumu-fish")
+
+    result = clusterbot("members", "import", members_csv(
+        tmp_path, f"{GRACE},,Grace,coordinator,kisumu-fish;mombasa-crafts,,,,"))
+
+    assert result.stderr == ("line 2: the coordinator role (mombasa-crafts) is granted only by "
+                             "clusterbot coordinator add, not by an import\n")
+    assert roles_of(find(factory, phone=GRACE)) == {("kisumu-fish", "coordinator")}
+
+
+def test_members_import_keeps_coordinator_role_when_export_is_imported_again(
+        clusterbot, factory, kisumu, tmp_path):
+    clusterbot("coordinator", "add", GRACE, "--cluster", "kisumu-fish")
+    clusterbot("members", "import", members_csv(tmp_path, f"{GRACE},,Grace,fisher,kisumu-fish,,,,"))
+    file = tmp_path / "out.csv"
+    clusterbot("members", "export", str(file))
+    assert f"{GRACE},,Grace,fisher;coordinator,kisumu-fish," in file.read_text(encoding="utf-8")
+
+    again = clusterbot("members", "import", str(file))
+
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert again.stdout == "imported 0, updated 1, skipped 0\n"
+    assert roles_of(find(factory, phone=GRACE)) == {
+        ("kisumu-fish", "fisher"), ("kisumu-fish", "coordinator")}
+
+
+def test_members_import_reports_duplicate_phone_on_later_line_when_spelled_twice(
+        clusterbot, factory, kisumu, tmp_path):
+    result = clusterbot("members", "import", members_csv(
+        tmp_path,
+        "0722000002,,Juma,fisher,kisumu-fish,,,,",
+        f"{AMINA},,Amina,fish_processor,kisumu-fish,,,,",
+        "+254722000002,,Juma Otieno,trader,kisumu-fish,,,,"))
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "line 4: the phone +254722000002 is already on line 2\n"
+    assert result.stdout == "imported 2, updated 0, skipped 1\n"
+    juma = find(factory, phone=JUMA)
+    assert (juma.name, roles_of(juma)) == ("Juma", {("kisumu-fish", "fisher")})
+
+
+def test_members_import_reports_duplicate_telegram_id_on_later_line(clusterbot, factory, kisumu,
+                                                                   tmp_path):
+    result = clusterbot("members", "import", members_csv(
+        tmp_path, ",5551234,Tomás,,,,,,", f"{TOMAS},5551234,Tomás Silva,,,,,,"))
+
+    assert result.stderr == "line 3: the telegram_id 5551234 is already on line 2\n"
+    assert result.stdout == "imported 1, updated 0, skipped 1\n"
+    assert find(factory, telegram_id=5551234).phone is None
+
+
+def test_members_export_guards_cells_typed_as_formulas_and_leaves_phone_as_is(clusterbot, factory,
+                                                                             tmp_path):
+    clusterbot("members", "import", members_csv(tmp_path, f"{JUMA},,=1+1,,,,@home,,"))
+    file = tmp_path / "out.csv"
+
+    clusterbot("members", "export", str(file))
+
+    assert cells(file.read_text(encoding="utf-8"))[1] == [
+        JUMA, "", "'=1+1", "", "", "", "'@home", "", "false"]
+    assert clusterbot("members", "import", str(file)).stdout == "imported 0, updated 1, skipped 0\n"
+    juma = find(factory, phone=JUMA)
+    assert (juma.name, juma.place_name) == ("=1+1", "@home")
+
+
+def test_skills_report_csv_guards_need_typed_as_formula(clusterbot, factory, kisumu, chat):
+    with unit_of_work(factory) as session:
+        add_member(session, JUMA, "fisher", session.merge(kisumu), "en", "Juma")
+    chat(JUMA).send('NEED =HYPERLINK("http://x","y")')
+
+    result = clusterbot("skills", "report", "--csv")
+
+    assert result.exit_code == 0, result.output
+    rows = cells(result.stdout)
+    assert ["kisumu-fish", 'other: =HYPERLINK("http:', "1", "'=HYPERLINK(\"http:"] in rows
+    assert not [cell for row in rows for cell in row if cell.startswith(("=", "+", "-", "@"))]
 
 
 def test_lang_detect_prints_one_code_per_line(clusterbot):

@@ -1,5 +1,4 @@
 """`clusterbot skills ...`: the skills members need, per cluster, and when coordinators are told."""
-import csv
 import sys
 from typing import Annotated
 
@@ -7,6 +6,7 @@ import typer
 
 from bot.commands.common import fail, open_database, out, reported
 from bot.settings import get_settings
+from bot.spreadsheet import write
 from handlers import skills
 from storage import audit, clusters
 from storage import skills as store
@@ -50,12 +50,10 @@ def report(
 
 
 def write_csv(tables) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for network, _threshold, table in tables:
-        for row in table:
-            writer.writerow([network.slug, row.skill or f"other: {row.wording}", len(row.members),
-                             "; ".join(examples(row))])
+    rows = ([network.slug, row.skill or f"other: {row.wording}", len(row.members),
+             "; ".join(examples(row))]
+            for network, _threshold, table in tables for row in table)
+    write(sys.stdout, CSV_HEADER, rows)
 
 
 def row_name(row: skills.NeedRow, lang: str) -> str:
