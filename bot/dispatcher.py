@@ -21,6 +21,7 @@ from bot.channels.errors import RateLimited, Rejected, SendError, Transient
 from bot.settings import Settings
 from storage import members, outbox
 from storage.db import loggable, unit_of_work
+from storage.forget import scrub_sent_to_deleted
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,8 @@ class Dispatcher:
             for outcome in outcomes:
                 if outcome[0] != "sent":
                     record(session, *outcome)
+            goodbyes = [o[1].id for o in outcomes if o[1].kind in outbox.FINAL_KINDS]
+            scrub_sent_to_deleted(session, goodbyes)
 
 
 def record(session: Session, kind: str, message: Claimed, *details) -> None:

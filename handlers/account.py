@@ -1,7 +1,7 @@
-"""DELETE: the member's data is anonymised, after they confirm; nothing more is sent."""
+"""DELETE: the member's data is removed, after they confirm; nothing more is sent."""
 from bot.messages import Choice
 from handlers.turn import Turn
-from storage import members
+from storage.forget import forget_member
 
 FLOW = "account"
 
@@ -19,7 +19,7 @@ def on_confirm(turn: Turn) -> None:
     turn.end()
     if turn.answer != "yes":
         return turn.say(turn._("Nothing was deleted."))
-    members.anonymise(turn.session, turn.member)
+    forget_member(turn.session, turn.member)
     turn.say(turn._("Your data has been deleted. Goodbye."), final=True)
 
 

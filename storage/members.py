@@ -5,7 +5,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Conversation, InboundMessage, Member, MemberProduct, Membership
+from storage.models import Conversation, Member, MemberProduct, Membership
 
 
 def find(session: Session, *, phone: str | None = None, telegram_id: int | None = None,
@@ -67,7 +67,8 @@ def set_products(member: Member, products: list[tuple[int | None, str]]) -> None
 
 
 def anonymise(session: Session, member: Member) -> None:
-    """Removes everything that identifies the member and stops all messages to them."""
+    """Empties the member's own row and stops all messages to them (DELETE does more:
+    storage.forget)."""
     member.name = member.phone = member.telegram_id = member.telegram_username = None
     member.place_name = member.place_id = None
     member.opted_out = True
@@ -76,11 +77,6 @@ def anonymise(session: Session, member: Member) -> None:
     member.memberships.clear()
     member.products.clear()
     session.execute(delete(Conversation).where(Conversation.member_id == member.id))
-    session.execute(
-        InboundMessage.__table__.update()
-        .where(InboundMessage.member_id == member.id)
-        .values(text="", choice=None, address="", extra={})
-    )
 
 
 def all_members(session: Session) -> list[Member]:

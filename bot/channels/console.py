@@ -6,6 +6,7 @@ from bot.engine import Engine
 from bot.messages import Inbound
 from storage import outbox
 from storage.db import unit_of_work
+from storage.forget import scrub_sent_to_deleted
 
 CHANNEL = "console"
 
@@ -51,9 +52,11 @@ class Console:
     def take_replies(self) -> list[tuple[str, list[str]]]:
         """(text, button labels) of each queued reply, marked delivered."""
         with unit_of_work(self.factory) as session:
-            shown = []
-            for message in outbox.queued_for(session, CHANNEL, self.address):
+            shown, taken = [], outbox.queued_for(session, CHANNEL, self.address)
+            for message in taken:
                 shown.append(render(self.style, message.text, [c["label"] for c in message.choices]))
                 self.buttons = message.choices or self.buttons
                 message.status = "delivered"
+            session.flush()
+            scrub_sent_to_deleted(session, [message.id for message in taken])
             return shown
