@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
 START_WORDS = {"start", "unstop"}
 MAX_TEXT = 1600  # ten SMS; anything longer is cut before it reaches a handler
+# What the bot answers in a group chat for everyone to read: nothing personal is in these.
+ANSWERED_IN_GROUPS = {"help", "price"}
 
 
 def clean(text: str) -> str:
@@ -96,9 +98,8 @@ class Engine:
                     region=self.settings.default_country)
         if conversation:
             turn.flow, turn.step, turn.data = conversation.flow, conversation.step, dict(conversation.data)
-        self._route(turn)
-        for reply in turn.replies:
-            queue_reply(session, inbound, member, reply)
+        keyword = self._route(turn)
+        queue_replies(session, turn, public=keyword in ANSWERED_IN_GROUPS)
         messages.mark_inbound(message, "handled", member.id)
 
     def _member(self, session: Session, inbound: Inbound, phone: str | None,
@@ -106,6 +107,8 @@ class Engine:
         member = members.get_or_create(session, phone=phone, telegram_id=telegram_id, lock=True)
         if inbound.telegram_username:
             member.telegram_username = inbound.telegram_username
+        if inbound.channel == "telegram" and inbound.reply_to in (None, inbound.address):
+            member.telegram_blocked = False  # they write to us: the private chat is open again
         return member
 
     def _update_language(self, session: Session, member: Member, text: str, answering: bool) -> None:
@@ -123,33 +126,36 @@ class Engine:
         if guess.language:
             member.language = guess.language
 
-    def _route(self, turn: Turn) -> None:
-        """Carrier words, then HELP, MENU and LANG, then the open question, then keywords."""
+    def _route(self, turn: Turn) -> str | None:
+        """Carrier words, then HELP, MENU and LANG, then the open question, then keywords;
+        returns the keyword the message was handled as (None for an answer or a hint)."""
         text, member = turn.inbound.text, turn.member
         whole = fold(text)
         if turn.inbound.has_media and not member.opted_out:
             turn.say(turn._("I can only read text messages. Please write your message."))
             if not text:
-                return
+                return None
         if whole in STOP_WORDS:
-            return routes.stop(turn)
+            routes.stop(turn)
+            return "stop"
         if member.opted_out:
             if whole in START_WORDS or keyword_of(whole) == "yes":
                 routes.start(turn)
-            return  # nothing more is sent to an opted-out member
+            return None  # nothing more is sent to an opted-out member
         keyword = keyword_of(text.split(" ", 1)[0]) if text else None
         if turn.inbound.choice is not None and keyword is None:
             keyword = keyword_of(turn.inbound.choice)
-        if keyword in routes.BEFORE_CONVERSATION:
-            return routes.KEYWORDS[keyword](turn)
+        if keyword in routes.BEFORE_CONVERSATION or (keyword in routes.KEYWORDS and not turn.flow):
+            routes.KEYWORDS[keyword](turn)
+            return keyword
         if turn.flow:
-            return self._continue(turn)
-        if turn.inbound.choice is not None and keyword is None:
-            return turn.say(turn._("That question has expired. Send {menu} to start again.",
-                                   menu=keyword_word("menu", turn.lang)))
-        if keyword in routes.KEYWORDS:
-            return routes.KEYWORDS[keyword](turn)
-        routes.hint(turn)
+            self._continue(turn)
+        elif turn.inbound.choice is not None and keyword is None:
+            turn.say(turn._("That question has expired. Send {menu} to start again.",
+                            menu=keyword_word("menu", turn.lang)))
+        else:
+            routes.hint(turn)
+        return None
 
     def _continue(self, turn: Turn) -> None:
         """Gives the open question its answer, or asks it again when the answer is not one."""
@@ -221,9 +227,27 @@ def reask(turn: Turn, why: str) -> None:
              free_text=data.get("_free", True), preface=why, literal=data.get("_literal", False))
 
 
-def queue_reply(session: Session, inbound: Inbound, member: Member, reply: Reply) -> None:
-    choices = [{"value": c.value, "label": c.label, "question": reply.question}
-               for c in reply.choices]
-    outbox.queue(session, channel=inbound.channel, address=inbound.reply_to or inbound.address,
-                 member_id=member.id, text=reply.text, choices=choices,
-                 kind="final" if reply.final else "reply")
+def queue_replies(session: Session, turn: Turn, public: bool) -> None:
+    """Queues the replies where the message came from; from a group (a Telegram group chat)
+    only `public` ones: the rest go to the member alone, and the group is told so."""
+    inbound, member = turn.inbound, turn.member
+    to = inbound.reply_to or inbound.address
+    if to != inbound.address and not public and turn.replies:
+        outbox.queue(session, channel=inbound.channel, address=to, member_id=member.id,
+                     text=answered_privately(turn))
+        to = inbound.address
+    for reply in turn.replies:
+        choices = [{"value": c.value, "label": c.label, "question": reply.question}
+                   for c in reply.choices]
+        outbox.queue(session, channel=inbound.channel, address=to, member_id=member.id,
+                     text=reply.text, choices=choices, kind="final" if reply.final else "reply")
+
+
+def answered_privately(turn: Turn) -> str:
+    """What a group is told when a member's answer is personal (a profile, a contact)."""
+    if turn.inbound.telegram_username:
+        return turn._("@{user}, I have answered you in a private chat. If nothing came, open a "
+                      "chat with me, press Start and send it again.",
+                      user=turn.inbound.telegram_username)
+    return turn._("I have answered you in a private chat. If nothing came, open a chat with me, "
+                  "press Start and send it again.")

@@ -370,7 +370,7 @@ def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
     values.update({"number": "999", "until": "31/12", "measure": "vipande", "typed": "x" * 12,
                    "listing": listing, "matches": line, "together": "1,000,000 vipande",
                    "cost": ", KES 40,000,000,000,000", "refuse": f"{keyword_word('no', lang)} K7Q2M9",
-                   "contact": f"+254722000001, Telegram @{'t' * 32}",
+                   "contact": f"+254722000001, Telegram @{'t' * 32}", "user": "t" * 32,
                    "listings": f"#999 {keyword_word('sell', lang)} {listing}, 31/12\n+5",
                    "recorded": "1,000,000 vipande, KES 10,000,000/vipande",
                    "dealcode": deal, "sample": f"{deal} 50kg 120",

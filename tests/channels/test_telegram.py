@@ -126,3 +126,61 @@ def test_polling_takes_updates_without_a_webhook(channel_settings, telegram_api,
         telegram_api.queue_update(command_update(500, TOMAS, "/start"))
         [reply] = wait_for(lambda: [m for m in telegram_api.sent if int(m.chat_id) == TOMAS])
     assert reply.text == translate("en", "What is your name?")
+
+
+def test_personal_answers_in_a_group_go_to_the_member_alone(telegram_api, twilio, app_url,
+                                                            factory):
+    """`/me` and `@bot YES code` in a group: the profile and the seller's number reach Tomás in
+    private; the group only reads that he was answered there."""
+    from live import sms_and_wait
+    from scenes import JUMA, add_member
+    from sqlalchemy import select
+
+    from storage.db import unit_of_work
+    from storage.market import MarketMatch
+    from storage.models import Cluster
+
+    group = -100123
+    with unit_of_work(factory) as session:
+        kisumu = session.scalar(select(Cluster).where(Cluster.slug == "kisumu-fish"))
+        add_member(session, JUMA, "fisher", kisumu, "sw", "Juma", place="Kisumu")
+        add_member(session, None, "trader", kisumu, "en", "Tomás", place="Kisumu",
+                   telegram_id=TOMAS)
+    tomas = chat(telegram_api, app_url)
+    sms_and_wait(twilio, app_url, JUMA, "UZA sato 100kg 120/kg Kisumu")
+    tomas.send("BUY tilapia 80kg max 130/kg Kisumu", replies=2)
+    with unit_of_work(factory) as session:
+        code = session.scalar(select(MarketMatch.code))
+    sms_and_wait(twilio, app_url, JUMA, f"NDIYO {code}")
+
+    in_group = lambda: [m.text for m in telegram_api.sent if int(m.chat_id) == group]  # noqa: E731
+    before = len(tomas.received())
+    assert tomas.post(group_message_update(20, TOMAS, group, f"YES {code}", mention=True,
+                                           username="tomas_k")).status_code == 200
+    wait_for(lambda: in_group())
+    assert tomas.post(group_message_update(21, TOMAS, group, "/me",
+                                           mention=True)).status_code == 200
+    private = wait_for(lambda: len(tomas.received()) >= before + 2 and tomas.texts(before))
+    told = wait_for(lambda: len(in_group()) == 2 and in_group())
+
+    assert private[0].startswith(f"Seller Juma: {JUMA}") and "Tomás" in private[1]
+    assert told == [translate("en", "@{user}, I have answered you in a private chat. If nothing "
+                                    "came, open a chat with me, press Start and send it again.",
+                              user="tomas_k"),
+                    translate("en", "I have answered you in a private chat. If nothing came, "
+                                    "open a chat with me, press Start and send it again.")]
+
+
+def test_member_who_could_not_be_reached_is_reachable_again_once_they_write(telegram_api, app_url,
+                                                                            factory):
+    """A private answer to someone who never opened a chat with the bot fails (403) and marks
+    them unreachable on Telegram; their first private message opens the chat again."""
+    from storage.db import unit_of_work
+    from storage.members import find
+
+    tomas = chat(telegram_api, app_url)
+    tomas.send("/help")
+    with unit_of_work(factory) as session:
+        find(session, telegram_id=TOMAS).telegram_blocked = True
+    tomas.send("/help")
+    assert not member(factory, telegram_id=TOMAS).telegram_blocked
