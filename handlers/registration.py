@@ -36,7 +36,13 @@ PART_LABELS = {
     "language": N_("Language"),
 }
 NAME = re.compile(r"^[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?$")
-SHOWN_PRODUCTS = 4
+SUMMARY = N_("{name}, {role}, {cluster}, {place}. Products: {products}. Language: {language}.")
+NO_PRODUCTS = N_("none")
+# What the member typed is saved whole but shown cut, to lengths that keep the summary, with
+# any question around it, in 2 SMS in every language (tests/test_locales.py proves the worst).
+SHOWN_LENGTH = 24  # a name, cluster or place
+SHOWN_PRODUCT = 20  # one product in the list
+SHOWN_PRODUCTS = 48  # the whole product list, "+N" included
 
 
 def start(turn: Turn) -> None:
@@ -44,7 +50,7 @@ def start(turn: Turn) -> None:
     if turn.member.registered:
         turn.end()
         return turn.say(turn._("You are already registered, {name}. Send {me} to see or change "
-                               "your profile.", name=turn.member.name,
+                               "your profile.", name=shown(turn.member.name),
                                me=keyword_word("me", turn.lang)))
     # A language read from the member's messages is taken; the summary shows it to confirm.
     turn.data = {"language": turn.member.language} if turn.member.language else {}
@@ -158,6 +164,23 @@ def shorten(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def shown(text: str) -> str:
+    """A name, cluster or place the member reads back: cut, never the question around it."""
+    return shorten(text, SHOWN_LENGTH)
+
+
+def listed(items: list[str]) -> str:
+    """`tilapia, omena +3`: the first items that fit in SHOWN_PRODUCTS characters, the rest
+    counted."""
+    items = [shorten(item, SHOWN_PRODUCT) for item in items]
+    for count in range(len(items), 0, -1):
+        hidden = len(items) - count
+        text = ", ".join(items[:count]) + (f" +{hidden}" if hidden else "")
+        if len(text) <= SHOWN_PRODUCTS:
+            return text
+    return ""
+
+
 def on_place_pick(turn: Turn) -> None:
     """Stores the place the member picked among the close matches."""
     typed = turn.data.pop("typed_place", turn.answer)
@@ -220,13 +243,18 @@ def summary(turn: Turn) -> str:
     """The answers in one short text, in the member's language."""
     data = turn.data
     cluster = turn.session.get(clusters.Cluster, data["cluster"])
-    names = [product_label(turn, pid, raw) for pid, raw in data["products"]]
-    hidden = len(names) - SHOWN_PRODUCTS
-    shown = ", ".join(names[:SHOWN_PRODUCTS]) + (f" +{hidden}" if hidden > 0 else "")
-    return turn._("{name}, {role}, {cluster}, {place}. Products: {products}. Language: {language}.",
-                  name=data["name"], role=turn._(ROLES[data["role"]]), cluster=cluster.name,
-                  place=data["place"]["name"], products=shown or turn._("none"),
-                  language=LANGUAGE_NAMES[data["language"]])
+    products = [product_label(turn, pid, raw) for pid, raw in data["products"]]
+    return summary_text(turn.lang, data["name"], data["role"], cluster.name,
+                        data["place"]["name"], products, data["language"])
+
+
+def summary_text(lang: str, name: str, role: str, cluster: str, place: str,
+                 products: list[str], language: str) -> str:
+    """The summary in `lang`, with what the member typed cut to fit."""
+    return translate(lang, SUMMARY, name=shown(name), role=translate(lang, ROLES[role]),
+                     cluster=shown(cluster), place=shown(place),
+                     products=listed(products) or translate(lang, NO_PRODUCTS),
+                     language=LANGUAGE_NAMES[language])
 
 
 def product_label(turn: Turn, product_id: int | None, raw: str) -> str:
@@ -287,7 +315,7 @@ def save(turn: Turn) -> None:
     was_registered, member.registered = member.registered, True
     cluster = turn.session.get(clusters.Cluster, data["cluster"])
     turn.say(turn._("Welcome, {name}! You are registered in {cluster}. Send {help} for what "
-                    "you can do.", name=member.name, cluster=cluster.name,
+                    "you can do.", name=shown(member.name), cluster=shown(cluster.name),
                     help=keyword_word("help", member.language))
              if not was_registered else
              turn._("Saved. Send {me} to see your profile.", me=keyword_word("me", member.language)))

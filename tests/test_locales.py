@@ -159,10 +159,11 @@ def test_english_catalog_is_the_source_text():
 # - name, cluster and place: 30 characters each, longer than nearly all real names of people,
 #   cluster networks and markets/beaches (the fields take up to 60-100, but a member who types
 #   a 100-character place gets it back in "Keep ..." and is not the case to design for).
-# - summary: the real summary template of the language (handlers/registration.summary), for a
-#   fish processor with a long name (24), a long cluster name (26), four products from the
-#   catalog in that language plus " +3" (three more not shown), and the member's language: 151
-#   characters in English, 143-178 in the other languages.
+#   Registration's own replies show them cut to 24 (registration.shown), so 30 is worse still.
+# - summary: the real summary (handlers/registration.summary_text) of the longest answers a
+#   member can give: a 60-letter name, a 100-character place, ten 100-character products, a
+#   200-character cluster name (the column's limit), the longest role and language name of
+#   that language. The code cuts them to fixed lengths; this checks those lengths fit.
 # - keywords ({join}, {help}, {menu}, {lang}, {me}, {delete}): the word the code puts in, in
 #   that language (keyword_word), e.g. SUPPRIMER, INSCREVER.
 # - count: 12 (two digits: a network with many clusters); language: "Kiswahili", the longest name.
@@ -177,9 +178,15 @@ CLUSTERS = [CLUSTER, "Lake Victoria Women Fish Trade", "Kisumu Jua Kali Artisans
 PLACES = [PLACE, "Kisumu Kibuye Municipal Market", "Homa Bay Municipal Fish Market"]
 MEETING_TITLE = "Cold chain and ice supply for the fish processors of Dunga 2"
 MEETING_STARTS = "Jumamosi 10 Jan 04:46 (saa 10 na dakika 46 asubuhi)"  # the longest shown
-SUMMARY_PRODUCTS = ("nile_perch", "omena", "tilapia", "cassava")
+LONG_NAME = "Christabel Wanjiku Achieng Otieno Nyambura Atieno Akinyi Oti"
+LONG_PLACE = ("Mbita Point Fish Landing Beach, behind the county fisheries office by the old "
+              "ferry jetty, Kendu Bay")
+LONG_CLUSTER = ("Homa Bay County Fish Processors, Traders and Boat Owners Cooperative Society "
+                * 3)[:200]
+LONG_PRODUCTS = [(f"smoked lake fish from the islands of Mfangano or Rusinga grade {g} " * 2)[:100]
+                 for g in "ABCDEFGHIJ"]
 
-SUMMARY = "{name}, {role}, {cluster}, {place}. Products: {products}. Language: {language}."
+SUMMARY = registration.SUMMARY
 PROFILE = "Your profile: {summary} Reply with a number to change a part."
 CONFIRM = "Is this right? {summary}"
 
@@ -320,13 +327,11 @@ def products_by_slug():
 
 
 def summary(lang: str) -> str:
-    """A realistic long registration summary in `lang` (see the comment above)."""
-    products = products_by_slug()
-    shown = ", ".join(products[slug].names[lang][0] for slug in SUMMARY_PRODUCTS) + " +3"
-    return translate(lang, SUMMARY, name="Margaret Akinyi Odhiambo",
-                     role=translate(lang, registration.ROLES["fish_processor"]),
-                     cluster="Lake Victoria Fish Cluster", place="Dunga Beach",
-                     products=shown, language=LANGUAGE_NAMES[lang])
+    """The longest registration summary in `lang` (see the comment above)."""
+    role = max(registration.ROLES, key=lambda slug: len(translate(lang, registration.ROLES[slug])))
+    language = max(LANGUAGE_NAMES, key=lambda code: len(LANGUAGE_NAMES[code]))
+    return registration.summary_text(lang, LONG_NAME, role, LONG_CLUSTER, LONG_PLACE,
+                                     LONG_PRODUCTS, language)
 
 
 def market_products(lang: str) -> list[str]:
@@ -402,7 +407,19 @@ def test_budget_tables_match_the_code():
     assert not gone, "update the tables in tests/test_locales.py, these are no longer in the " \
                      "code:\n" + listing(map(repr, gone))
     assert len(CLUSTERS[0]) == len(NAME) == len(PLACE) == 30
-    assert len(summary("en")) == 151
+    assert (len(LONG_NAME), len(LONG_PLACE), len(LONG_CLUSTER)) == (60, 100, 200)
+    assert len(LONG_PRODUCTS) == 10 and {len(p) for p in LONG_PRODUCTS} == {100}
+    assert registration.NAME.match(LONG_NAME)
+
+
+def test_registration_shows_what_was_typed_no_longer_than_the_worst_case():
+    """Welcome and "already registered" show the name and cluster cut: the 30-character worst
+    values above cover them. The summary still shows the start of each answer."""
+    assert all(len(registration.shown(text)) <= len(NAME)
+               for text in (LONG_NAME, LONG_CLUSTER, LONG_PLACE))
+    text = summary("en")
+    assert text.startswith(LONG_NAME[:20]) and LONG_PLACE[:20] in text and LONG_CLUSTER[:20] in text
+    assert LONG_PRODUCTS[0][:16] in text and " +" in text
 
 
 def rendered(lang: str, msgid: str, preface: str | None, choices) -> str:

@@ -3,11 +3,13 @@ import pytest
 from scenes import AMINA, JUMA, TOMAS, lamu_crafts
 from scenes import half_written, member, profile
 
+from bot.channels import SMS, fits_budget, numbered, to_gsm7
 from bot.channels.console import Console
 from bot.engine import Engine
-from bot.i18n import translate
+from bot.i18n import keyword_word, translate
 from storage import clusters
 from storage.db import session_factory, unit_of_work
+from storage.members import find
 
 
 def test_fisher_registers_in_swahili_by_numbers(chat, factory, kisumu):
@@ -200,3 +202,84 @@ def test_bad_role_number_names_the_range(chat, kisumu):
     for text in ("JIUNGE", "Juma"):
         juma.send(text)
     assert juma.send("9")[0].startswith(translate("sw", "Please answer with a number from 1 to {count}.", count=8))
+
+
+# --- Long answers: shown cut to fit 2 SMS, saved as typed ------------------------------------
+
+LANGUAGES = ("en", "sw", "fr", "pt")
+LONG_NAME = "Juma Otieno Ochieng Omondi Onyango Odhiambo Okoth Owino Ouma"
+LONG_PLACE = ("Dunga Beach landing site, behind the county fisheries office, next to the old ferry "
+              "pier, Kisumu Bay")
+LONG_PRODUCTS = [(f"smoked lake fish from the islands of Mfangano or Rusinga grade {grade} " * 2)
+                 [:100].strip() for grade in range(1, 11)]
+
+
+@pytest.fixture
+def homa_bay(factory):
+    """The only cluster network, with a long name."""
+    with unit_of_work(factory) as session:
+        return clusters.add(session, slug="homa-bay", currency="KES", country="KE",
+                            name="Homa Bay County Fish Processors, Traders and Boat Owners "
+                                 "Cooperative Society", languages=["sw", "en"],
+                            timezone="Africa/Nairobi")
+
+
+def register_at_length(juma, lang: str) -> str:
+    """Juma registers in `lang` with the longest answers he can give; returns the summary."""
+    juma.send(keyword_word("join", lang))
+    juma.send(LONG_NAME)
+    juma.send("1")  # fisher
+    juma.send(LONG_PLACE)
+    return juma.send(", ".join(LONG_PRODUCTS))[0]
+
+
+def asks_whole(reply: str, lang: str, question: str, labels: list[str]) -> bool:
+    """The reply holds all of `question` around the summary, and every choice after it."""
+    before, after = to_gsm7(translate(lang, question, summary="{summary}")).split("{summary}")
+    choices = to_gsm7(numbered("", [translate(lang, label) for label in labels]))
+    plain = to_gsm7(reply)
+    return plain.startswith(before) and plain.endswith(after + choices)
+
+
+def saved_answers(factory) -> tuple:
+    with unit_of_work(factory) as session:
+        juma = find(session, phone=JUMA)
+        return juma.name, juma.place_name, sorted(p.raw_name for p in juma.products)
+
+
+TYPED = (LONG_NAME, LONG_PLACE, sorted(LONG_PRODUCTS))
+CONFIRM_LABELS = ["Yes", "Change", "Do not save"]
+PROFILE_LABELS = ["Name", "Role", "Place", "Products", "Language", "Done"]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_summary_fits_two_sms_when_answers_are_long(chat, factory, homa_bay, lang):
+    juma = chat(JUMA)
+    summary = register_at_length(juma, lang)
+    assert fits_budget(SMS, summary, [])
+    assert asks_whole(summary, lang, "Is this right? {summary}", CONFIRM_LABELS)
+    assert LONG_NAME[:20] in summary and "Homa Bay County" in summary and " +" in summary
+    asked_again = juma.send("99")[0]  # the reason first, then the whole summary again
+    assert fits_budget(SMS, asked_again, [])
+    assert asks_whole(asked_again.split("\n", 1)[1], lang, "Is this right? {summary}",
+                      CONFIRM_LABELS)
+    welcome = juma.send("1")[0]
+    assert fits_budget(SMS, welcome, []) and LONG_NAME[:20] in welcome
+    assert saved_answers(factory) == TYPED
+    assert fits_budget(SMS, juma.send(keyword_word("join", lang))[0], [])  # already registered
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_profile_fits_two_sms_when_answers_are_long(chat, factory, homa_bay, lang):
+    juma = chat(JUMA)
+    register_at_length(juma, lang)
+    juma.send("1")
+    shown = juma.send(keyword_word("me", lang))[0]
+    assert fits_budget(SMS, shown, [])
+    assert asks_whole(shown, lang, "Your profile: {summary} Reply with a number to change a part.",
+                      PROFILE_LABELS)
+    assert LONG_NAME[:20] in shown and LONG_PLACE[:20] in shown
+    juma.send("2")  # role
+    juma.send("2")  # fish processor: saved from the full answers, not from what was shown
+    assert saved_answers(factory) == TYPED
+    assert profile(factory, JUMA)["roles"] == ["fish_processor"]
