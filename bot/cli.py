@@ -29,6 +29,7 @@ from bot.settings import get_settings
 from handlers.broadcasts import summary
 from handlers.products import catalog_names
 from handlers.products import read_one as read_product
+from handlers.quantities import whole_number
 from handlers.registration import ROLES
 from storage import audit, broadcasts, clusters, members, outbox
 from storage.db import unit_of_work
@@ -214,8 +215,8 @@ def typed_lines(interactive: bool) -> Iterator[str]:
 
 def chat_turn(console: Console, line: str, channel: Style) -> list[str]:
     """Sends a line, or presses a button for `#n` in Telegram style; returns the replies."""
-    if channel is Style.telegram and re.fullmatch(r"#\d+", line):
-        number = int(line[1:])
+    number = whole_number(line[1:]) if line.startswith("#") else None
+    if channel is Style.telegram and number is not None:
         if not 1 <= number <= len(console.buttons):
             return [f"(there is no button {number})"]
         return console.press(number)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime, get_day_names, get_month_names
 
 from bot.i18n import DEFAULT_LANGUAGE, SHIPPED, fold
+from handlers.quantities import whole_number
 
 DAY = 24 * 60
 HALF_DAY = 12 * 60
@@ -358,8 +359,8 @@ def swahili_number(keys: list[str], i: int, most: int) -> tuple[int, int] | None
     """(words used, value) of a number from 1 to `most` in digits or Swahili words."""
     if i >= len(keys):
         return None
-    if keys[i].isdigit():
-        value, used = int(keys[i]), 1
+    if (number := whole_number(keys[i])) is not None:
+        value, used = number, 1
     elif keys[i] in SW_TENS or keys[i] in SW_NUMBERS:
         value, used = SW_TENS.get(keys[i]) or SW_NUMBERS[keys[i]], 1
         if value % 10 == 0 and keys[i + 1:i + 2] == ["na"] and i + 2 < len(keys) \

@@ -755,8 +755,9 @@ def named_listing(turn: Turn, keyword: str) -> Listing | None:
     turn.end()
     words = turn.inbound.text.split()
     number = words[1].lstrip("#") if len(words) > 1 else ""
-    listing = (market.listing_by_number(turn.session, turn.member.id, int(number))
-               if number.isdigit() and len(number) < 7 else None)
+    found = quantities.whole_number(number, digits=6)
+    listing = (market.listing_by_number(turn.session, turn.member.id, found)
+               if found is not None else None)
     if listing is None:
         word = keyword_word(keyword, turn.lang)
         if number:

@@ -450,7 +450,8 @@ def on_report(turn: Turn) -> None:
 def check(turn: Turn, code: str, publish: bool) -> None:
     """Publishes or rejects held report `code` for a coordinator of its cluster (audited)."""
     session = turn.session
-    report = prices.held_report(session, int(code)) if code.isdigit() and len(code) < 10 else None
+    number = quantities.whole_number(code)
+    report = prices.held_report(session, number) if number is not None else None
     if report is None:
         return turn.say(turn._("No held price report has the code {code}.", code=shorten(code, 12)))
     cluster = session.get(Cluster, report.cluster_id)

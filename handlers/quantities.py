@@ -10,6 +10,7 @@ Units are brought to a base unit: weights to `kg`, volumes to `l`, counts to `pi
     read_quantity("2 tonnes") -> (2000.0, "kg")
     find_price("tilapia 120/kg Kisumu") -> Found(120.0, "kg", start=8, end=14)
     read_amounts(split_words("1 tonne maize 40000"))  # 1000 kg at 40 per kg
+    whole_number("3")         -> 3                  # a choice, a listing number, a code
 """
 import re
 from dataclasses import dataclass, field
@@ -112,6 +113,12 @@ def read_number(text: str) -> float | None:
     if len(decimals) == 3:  # 1,480,000
         return float(text.replace(",", "").replace(".", ""))
     return float(f"{whole.replace(',', '').replace('.', '')}.{decimals}")
+
+
+def whole_number(text: str, digits: int = 9) -> int | None:
+    """`42` -> 42: 1 to `digits` ASCII digits and nothing else (not `²`, `-1`, ` 4`); else None."""
+    # str.isdigit() alone takes `²`, which int() refuses, and int() refuses over 4,300 digits.
+    return int(text) if 0 < len(text) <= digits and text.isascii() and text.isdigit() else None
 
 
 def read_unit(word: str) -> tuple[str, float | None] | None:

@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels import CHANNELS, render
 from bot.engine import Engine
 from bot.messages import Inbound
+from handlers.quantities import whole_number
 from storage import outbox
 from storage.db import unit_of_work
 from storage.forget import scrub_sent_to_deleted
@@ -21,7 +22,8 @@ class Console:
     def __init__(self, engine: Engine, factory: sessionmaker[Session], address: str, style: str = "sms"):
         self.engine, self.factory = engine, factory
         self.style = CHANNELS[style]
-        is_telegram_id = style == "telegram" and address.removeprefix("tg:").isdigit()
+        is_telegram_id = (style == "telegram"
+                          and whole_number(address.removeprefix("tg:"), digits=18) is not None)
         self.address = f"tg:{address.removeprefix('tg:')}" if is_telegram_id else address
         self.buttons: list[dict] = []  # the choices of the last reply that had any
 

@@ -1,6 +1,8 @@
 """SMS through Twilio: checking webhook signatures, reading inbound forms, sending messages."""
 import asyncio
 import logging
+import re
+from urllib.parse import parse_qsl
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -13,6 +15,7 @@ from bot.channels.errors import RateLimited, Rejected, Transient
 from bot.messages import Inbound
 from bot.phones import to_e164
 from bot.settings import Settings
+from handlers.quantities import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,10 @@ STATUS_PATH = "/webhooks/sms/status"
 EFFECTS = {21610: "opted_out", 21211: "sms_unreachable", 21614: "sms_unreachable"}
 RATE_LIMIT_CODES = {20429, 21611, 30001}  # too many requests, queue full, queue overflow
 RATE_LIMIT_PAUSE = 5.0  # seconds; Twilio sends no Retry-After with these
+FORM = "application/x-www-form-urlencoded"  # what Twilio posts, and all that it signs
+SID = re.compile(r"[A-Za-z0-9]{1,64}")  # Twilio's are 34 characters; the column holds 64
+MAX_ADDRESS = 64  # characters the address column holds
+MAX_FORM = 1_000_000  # bytes; Twilio's forms are a few kB (a Body is at most 1,600 characters)
 
 
 def configured(settings: Settings) -> bool:
@@ -38,12 +45,31 @@ def signature_ok(settings: Settings, path: str, form: dict, signature: str | Non
     return RequestValidator(settings.twilio_auth_token).validate(url, form, signature)
 
 
+def form_encoded(content_type: str | None) -> bool:
+    """True for a form-encoded body, the only kind whose signature `signature_ok` checks."""
+    return (content_type or "").split(";")[0].strip().lower() == FORM
+
+
+def read_form(body: bytes) -> dict | None:
+    """The fields of a form-encoded body; None when it is not text."""
+    try:
+        return dict(parse_qsl(body.decode(), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return None
+
+
+def well_formed(form: dict) -> bool:
+    """True when MessageSid is shaped like Twilio's and From fits the address column."""
+    sid, sender = form.get("MessageSid", ""), form.get("From", "")
+    return bool(SID.fullmatch(sid)) and len(sender) <= MAX_ADDRESS
+
+
 def inbound(form: dict, region: str) -> Inbound:
     """An Inbound from Twilio's inbound-message form."""
     sender = form.get("From", "")
     return Inbound(channel="sms", address=to_e164(sender, region) or sender,
                    text=form.get("Body", ""), provider_id=form.get("MessageSid"),
-                   has_media=int(form.get("NumMedia") or 0) > 0)
+                   has_media=bool(whole_number(form.get("NumMedia", ""))))
 
 
 class SmsSender:
@@ -85,4 +111,4 @@ def classify(error: TwilioRestException):
 
 def status_effect(error_code: str | None) -> str | None:
     """What a status callback's ErrorCode tells about the recipient, if anything lasting."""
-    return EFFECTS.get(int(error_code)) if error_code and error_code.isdigit() else None
+    return EFFECTS.get(whole_number(error_code or ""))

@@ -1,5 +1,6 @@
 """Telegram through python-telegram-bot: the webhook secret, updates as Inbounds, sending."""
 import hmac
+import json
 import warnings
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from bot.settings import Settings
 
 WEBHOOK_PATH = "/webhooks/telegram"
 CALLBACK_LIMIT = 64  # bytes Telegram allows in callback_data
+MAX_UPDATE = 1_000_000  # bytes; an update is a few kB (a message is at most 4,096 characters)
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
@@ -26,6 +28,15 @@ def secret_ok(settings: Settings, header: str | None) -> bool:
     if not settings.telegram_secret or header is None:
         return False
     return hmac.compare_digest(header.encode(), settings.telegram_secret.encode())
+
+
+def read_update(body: bytes, bot) -> Update | None:
+    """The Update a webhook's body holds; None when it holds none."""
+    try:
+        data = json.loads(body)
+        return Update.de_json(data, bot) if isinstance(data, dict) else None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def build_application(settings: Settings, polling: bool = False) -> Application:

@@ -1,9 +1,9 @@
 """SMS end to end: signed Twilio webhooks in, the real twilio SDK out to the double."""
 from live import PUBLIC_URL, wait_for
-from scenes import JUMA, count, member, outbox
+from scenes import JUMA, add_member, as_sms, count, member, outbox
 from sqlalchemy import select
 
-from bot.i18n import translate
+from bot.i18n import keyword_word, translate
 from storage.db import unit_of_work
 from storage.models import InboundMessage
 
@@ -204,3 +204,106 @@ def test_database_errors_log_the_message_id_not_the_number_or_text(twilio, app_u
     assert params["MessageSid"] in caplog.text and "inbound message" in caplog.text
     for private in (JUMA, JUMA[1:], "my-secret-words", "my-other-words"):
         assert private not in caplog.text
+
+
+# Digits that are not ASCII: str.isdigit() takes `²`, int() refuses it.
+
+def test_superscript_answer_to_a_question_gets_the_question_again(twilio, app_url):
+    for number, text in enumerate(["JIUNGE", "Juma", "²"], 1):
+        say(twilio, app_url, text)
+        wait_for(lambda: len(replies_to(twilio, JUMA)) == number)
+    again = replies_to(twilio, JUMA)[-1]
+    assert again.startswith(translate("sw", "Please answer with a number from 1 to {count}.",
+                                      count=8))
+    assert again.endswith("7) Msafirishaji 8) Taasisi")
+
+
+def test_superscript_listing_number_gets_the_usual_answer(twilio, app_url, factory, kisumu):
+    with unit_of_work(factory) as session:
+        add_member(session, JUMA, "fisher", kisumu, "en", "Juma")
+    for number, text in enumerate(["CLOSE ¹", "RENEW ²"], 1):
+        say(twilio, app_url, text)
+        wait_for(lambda: len(replies_to(twilio, JUMA)) == number)
+    assert replies_to(twilio, JUMA) == [as_sms(translate(
+        "en", "You have no listing #{number}. Send {offers} to see yours.", number=number,
+        offers=keyword_word("offers", "en"))) for number in ("¹", "²")]
+
+
+def test_status_callback_with_a_superscript_error_code_is_taken(twilio, app_url, factory):
+    say(twilio, app_url, "JOIN")
+    [sms] = wait_for(lambda: twilio.sent)
+    wait_for(lambda: outbox(factory)[0].status == "sent")
+    response = twilio.post_status(app_url, PUBLIC_URL, sms.sid, "undelivered", error_code="²")
+    assert response.status_code == 200
+    assert outbox(factory)[0].status == "undelivered" and not member(factory, phone=JUMA).opted_out
+
+
+def test_media_count_that_is_no_number_is_read_as_no_media(twilio, app_url):
+    for num_media in ("abc", "9" * 5000):  # int() refuses more than 4,300 digits
+        params = twilio.inbound_params(JUMA, "HELP")
+        params["NumMedia"] = num_media
+        assert twilio.post_inbound(app_url, PUBLIC_URL, params).status_code == 200
+    replies = wait_for(lambda: len(replies_to(twilio, JUMA)) == 2 and replies_to(twilio, JUMA))
+    media_only = translate("en", "I can only read text messages. Please write your message.")
+    assert media_only not in replies
+
+
+# 4xx for what will never succeed (Twilio would send it again and again after a 5xx).
+
+def test_sid_or_sender_the_database_cannot_hold_is_refused_and_nothing_is_stored(
+        twilio, app_url, factory):
+    import httpx
+    sender = "+" + "2" * 64  # 65 characters: the address column holds 64
+    cases = [(sender, None), (JUMA, "SM" + "a" * 63), (JUMA, "SM1\x00"), (JUMA, "SM-1"), (JUMA, "")]
+    for from_, sid in cases:
+        params = twilio.inbound_params(from_, "JOIN")
+        params["MessageSid"] = params["MessageSid"] if sid is None else sid
+        assert twilio.post_inbound(app_url, PUBLIC_URL, params).status_code == 400, (from_, sid)
+    del params["MessageSid"]
+    assert twilio.post_inbound(app_url, PUBLIC_URL, params).status_code == 400
+    unsigned = httpx.post(app_url + "/webhooks/sms", data=twilio.inbound_params(sender, "JOIN"))
+    assert unsigned.status_code == 403  # who sent it is checked first
+    assert count(factory, InboundMessage) == 0 and twilio.sent == []
+
+
+def test_sender_of_64_characters_is_stored(twilio, app_url, factory):
+    say(twilio, app_url, "JOIN", sender="A" * 64)
+    wait_for(lambda: count(factory, InboundMessage) == 1)
+
+
+def test_body_that_is_not_a_form_is_refused_and_nothing_is_stored(twilio, app_url, factory):
+    """Twilio posts forms; anything else (multipart, JSON, none) is 415, never a 500."""
+    import httpx
+    params = twilio.inbound_params(JUMA, "JOIN")
+    signature = {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}
+    for path in ("/webhooks/sms", "/webhooks/sms/status"):
+        url = app_url + path
+        responses = [
+            httpx.post(url, data=params, files={"MediaUrl0": ("a.jpg", b"\xff\xd8")},
+                       headers=signature),
+            httpx.post(url, data=params, files={"x": ("x", b"")}),
+            httpx.post(url, json=params, headers=signature),
+            httpx.post(url, content="JOIN", headers={**signature, "Content-Type": "text/plain"}),
+            httpx.post(url, content=b"", headers=signature)]
+        assert [r.status_code for r in responses] == [415] * 5, path
+    assert count(factory, InboundMessage) == 0 and twilio.sent == []
+
+
+def test_form_that_cannot_be_read_is_refused(twilio, app_url, factory):
+    import httpx
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    not_text = httpx.post(app_url + "/webhooks/sms", content=b"Body=\xff\xfe", headers=form)
+    too_large = httpx.post(app_url + "/webhooks/sms", content=b"Body=" + b"a" * 1_000_001,
+                           headers=form)
+    assert [not_text.status_code, too_large.status_code] == [400, 413]
+    assert count(factory, InboundMessage) == 0
+
+
+def test_value_the_database_can_never_store_is_refused_for_good(twilio, app_url, factory):
+    """A NUL in the sender: PostgreSQL cannot store it (DataError), so no retry ever will: 400,
+    not 503. SQLite stores it and nobody answers it."""
+    postgres = factory.kw["bind"].dialect.name == "postgresql"
+    params = twilio.inbound_params("+2547\x0022000002", "JOIN")
+    response = twilio.post_inbound(app_url, PUBLIC_URL, params)
+    assert response.status_code == (400 if postgres else 200)
+    assert count(factory, InboundMessage) == (0 if postgres else 1)

@@ -1,8 +1,8 @@
 """Telegram end to end: webhook updates in, the real python-telegram-bot out to the double."""
 import json
 
-from doubles.telegram import command_update, group_message_update, message_update
-from live import PUBLIC_URL, SECRET, TelegramUser, labels, wait_for
+from doubles.telegram import callback_update, command_update, group_message_update, message_update
+from live import PUBLIC_URL, SECRET, TelegramUser, buttons, labels, wait_for
 from scenes import count, member, outbox
 
 from bot.i18n import translate
@@ -184,3 +184,38 @@ def test_member_who_could_not_be_reached_is_reachable_again_once_they_write(tele
         find(session, telegram_id=TOMAS).telegram_blocked = True
     tomas.send("/help")
     assert not member(factory, telegram_id=TOMAS).telegram_blocked
+
+
+def test_button_number_that_is_no_number_gets_the_question_again(telegram_api, app_url):
+    """A value too long for a button is sent as `#n`; in `#²` str.isdigit() sees a number,
+    int() none."""
+    tomas = chat(telegram_api, app_url)
+    tomas.send("/start")
+    [roles] = tomas.send("Tomás")
+    question = buttons([roles])[0][1].split("|")[0]
+    before = len(tomas.received())
+    assert tomas.post(callback_update(1, TOMAS, f"{question}#²")).status_code == 200
+    [again] = wait_for(lambda: tomas.received()[before:])
+    assert again.text.startswith(translate("en", "Please answer with a number from 1 to {count}.",
+                                           count=8))
+
+
+def test_update_over_a_megabyte_is_refused_and_nothing_is_stored(telegram_api, app_url, factory):
+    """With its length given or sent in chunks: read no further than 1 MB, then 413."""
+    import httpx
+    body = json.dumps(message_update(1, TOMAS, "a" * 1_000_000)).encode()
+    url, secret = app_url + "/webhooks/telegram", {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    sized = httpx.post(url, content=body, headers=secret)
+    chunked = httpx.post(url, content=(body[i:i + 65536] for i in range(0, len(body), 65536)),
+                         headers=secret)
+    assert [sized.status_code, chunked.status_code] == [413, 413]
+    assert count(factory, InboundMessage) == 0 and telegram_api.sent == []
+
+
+def test_update_the_database_can_never_store_is_refused_for_good(telegram_api, app_url, factory):
+    """Button data longer than its column (Telegram's are at most 64 bytes): PostgreSQL refuses
+    it (DataError) and always will, so 400, not 503. SQLite stores it."""
+    postgres = factory.kw["bind"].dialect.name == "postgresql"
+    response = chat(telegram_api, app_url).post(callback_update(1, TOMAS, "q|" + "a" * 300))
+    assert response.status_code == (400 if postgres else 200)
+    assert count(factory, InboundMessage) == (0 if postgres else 1)

@@ -2,7 +2,7 @@
 import pytest
 
 from handlers.quantities import (find_price, price_per_unit, read_amounts, read_number, read_price,
-                                 read_quantity, split_words)
+                                 read_quantity, split_words, whole_number)
 
 
 @pytest.mark.parametrize(("text", "price"), [
@@ -90,6 +90,22 @@ def test_unknown_quantity_is_refused(text):
     ("1.480,50", 1480.5), ("1,480.50", 1480.5), ("abc", None)])
 def test_numbers_are_read_with_either_separator(text, number):
     assert read_number(text) == number
+
+
+@pytest.mark.parametrize(("text", "number"), [("3", 3), ("007", 7), ("999999999", 999999999)])
+def test_whole_number_is_ascii_digits(text, number):
+    assert whole_number(text) == number
+
+
+@pytest.mark.parametrize("text", [
+    "²", "¹²", "٣", "፩", "３", "", " 3", "3 ", "-3", "+3", "3.0", "1_000", "1234567890", "9" * 5000])
+def test_anything_else_is_no_whole_number(text):
+    """Superscripts, other scripts' digits, signs, spaces, and more digits than asked for."""
+    assert whole_number(text) is None
+
+
+def test_whole_number_takes_as_many_digits_as_asked():
+    assert whole_number("1234567", digits=6) is None and whole_number("123456", digits=6) == 123456
 
 
 def read_message(text, product_unit="kg"):
