@@ -4,9 +4,10 @@ import logging
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -148,43 +149,67 @@ def create_app(settings: Settings | None = None, *, polling: bool = False) -> St
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    # A webhook answers 4xx to what would fail every time and 5xx only to what may succeed
+    # later: Twilio and Telegram send a request again after a 5xx.
+    async def read_body(request: Request, limit: int) -> bytes:
+        """The request's body; 413 as soon as it is over `limit` bytes, the rest left unread."""
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise HTTPException(413, "too large")
+        return body
+
+    async def twilio_form(request: Request, path: str) -> dict:
+        """The form Twilio signed for `path`, with a MessageSid and From the database can hold."""
+        if not sms.form_encoded(request.headers.get("content-type")):
+            raise HTTPException(415, "form-encoded only")
+        form = sms.read_form(await read_body(request, sms.MAX_FORM))
+        if form is None:
+            raise HTTPException(400, "not a form")
+        if not sms.signature_ok(settings, path, form, request.headers.get("X-Twilio-Signature")):
+            raise HTTPException(403, "forbidden")
+        if not sms.well_formed(form):
+            raise HTTPException(400, "not a Twilio message")
+        return form
+
+    def not_stored(error: SQLAlchemyError) -> Response:
+        """400 for what the database will never hold (too long, a NUL, a broken constraint);
+        503 for the rest: the database may come back."""
+        if isinstance(error, (DataError, IntegrityError)):
+            return Response("cannot be stored", status_code=400)
+        return Response("try again", status_code=503)
+
     async def sms_inbound(request: Request) -> Response:
-        form = dict(await request.form())
-        if not sms.signature_ok(settings, sms.INBOUND_PATH, form, request.headers.get("X-Twilio-Signature")):
-            return Response("forbidden", status_code=403)
+        form = await twilio_form(request, sms.INBOUND_PATH)
         try:
             await services.accept(sms.inbound(form, settings.default_country))
         except SQLAlchemyError as error:
-            log.error("could not store inbound SMS %s:\n%s", form.get("MessageSid"), loggable(error))
-            return Response("try again", status_code=503)
+            log.error("could not store inbound SMS %s:\n%s", form["MessageSid"], loggable(error))
+            return not_stored(error)
         return Response(EMPTY_TWIML, media_type="application/xml")
 
     async def sms_status(request: Request) -> Response:
-        form = dict(await request.form())
-        if not sms.signature_ok(settings, sms.STATUS_PATH, form, request.headers.get("X-Twilio-Signature")):
-            return Response("forbidden", status_code=403)
+        form = await twilio_form(request, sms.STATUS_PATH)
         try:
             await run_in_threadpool(record_sms_status, services, form)
-        except SQLAlchemyError:
-            return Response("try again", status_code=503)
+        except SQLAlchemyError as error:
+            return not_stored(error)
         return Response(EMPTY_TWIML, media_type="application/xml")
 
     async def telegram_update(request: Request) -> Response:
         if services.telegram is None or not telegram.secret_ok(
                 settings, request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
             return Response("forbidden", status_code=403)
-        try:
-            data = await request.json()
-            update = Update.de_json(data, services.telegram.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            update = None
+        update = telegram.read_update(await read_body(request, telegram.MAX_UPDATE),
+                                      services.telegram.bot)
         if update is None:
             return Response("not an update", status_code=400)
         try:
             await services.accept_update(update)
         except SQLAlchemyError as error:
             log.error("could not store Telegram update %s:\n%s", update.update_id, loggable(error))
-            return Response("try again", status_code=503)
+            return not_stored(error)
         return JSONResponse({})
 
     @asynccontextmanager

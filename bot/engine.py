@@ -14,6 +14,7 @@ from bot.messages import Choice, Inbound, Reply
 from bot.phones import to_e164
 from bot.settings import Settings
 from handlers import routes
+from handlers.quantities import whole_number
 from handlers.turn import Turn
 from storage import clusters, conversations, members, messages, outbox
 from storage.db import loggable, unit_of_work
@@ -203,8 +204,8 @@ def identity(inbound: Inbound, region: str) -> tuple[str | None, int | None]:
 
 def match_choice(text: str, choices: list[Choice]) -> tuple[str, bool]:
     """The value of the choice `text` names (by number, value or label), else the text itself."""
-    if text.isdigit() and 1 <= int(text) <= len(choices):
-        return choices[int(text) - 1].value, True
+    if 1 <= (number := whole_number(text) or 0) <= len(choices):
+        return choices[number - 1].value, True
     folded, keyword = fold(text), keyword_of(text)
     for choice in choices:
         if folded in (fold(choice.value), fold(choice.label)) or keyword == choice.value:
@@ -214,8 +215,9 @@ def match_choice(text: str, choices: list[Choice]) -> tuple[str, bool]:
 
 def pressed(value: str, choices: list[Choice]) -> str:
     """The value of a pressed button: sent as is, or as `#n` when it was too long for Telegram."""
-    if value.startswith("#") and value[1:].isdigit() and 1 <= int(value[1:]) <= len(choices):
-        return choices[int(value[1:]) - 1].value
+    number = whole_number(value[1:]) if value.startswith("#") else None
+    if 1 <= (number or 0) <= len(choices):
+        return choices[number - 1].value
     return value
 
 
