@@ -217,9 +217,11 @@ class TwilioProcess(Child):
     def __init__(self):
         super().__init__(["bench/common.py", "twilio"], health="/bench/stats")
 
-    def stats(self, times: bool = False) -> dict:
-        """accepted, rejected_429, requests, and with `times` the epoch second of each accepted."""
-        return httpx.get(self.url + "/bench/stats", params={"times": int(times)},
+    def stats(self, times: bool = False, recipients: bool = False) -> dict:
+        """accepted, rejected_429, requests; with `times` the epoch second of each accepted,
+        with `recipients` [to, epoch second] of each."""
+        return httpx.get(self.url + "/bench/stats",
+                         params={"times": int(times), "recipients": int(recipients)},
                          timeout=30, trust_env=False).json()
 
     def reset(self, limit_per_second: int | None = None) -> None:
@@ -242,6 +244,8 @@ def serve_twilio(port: int) -> None:
                 "requests": double.requests}
         if request.query_params.get("times") == "1":
             body["times"] = [m.at.timestamp() for m in sent]
+        if request.query_params.get("recipients") == "1":
+            body["recipients"] = [[m.to, m.at.timestamp()] for m in sent]
         return JSONResponse(body)
 
     async def reset(request):

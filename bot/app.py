@@ -22,10 +22,11 @@ from bot.messages import Inbound
 from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
 from storage import members, outbox
-from storage.db import engine_for, loggable, session_factory, unit_of_work
+from storage.db import engine_for, log_failure, session_factory, unit_of_work
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = str(MessagingResponse())
+SWEEP_SECONDS = 2.0  # between looks for accepted messages that nobody is handling
 
 
 class Services:
@@ -42,6 +43,8 @@ class Services:
         self.scheduler = Scheduler(settings)
         self.bot_username: str | None = None
         self.tasks: set[asyncio.Task] = set()
+        self.in_hand: set[int] = set()  # inbound messages this process has taken to handle
+        self.sweeper: asyncio.Task | None = None
         self.member_locks: dict[tuple[str, str], list] = {}  # key -> [lock, tasks using it]
         # Handling is Python under one GIL, writing to a database that takes one writer at a time
         # (SQLite) or a few: more messages handled at once only slow the webhooks that store them.
@@ -62,12 +65,14 @@ class Services:
                 m.address, m.text, m.choices)
         sqlite = self.settings.database_url.startswith("sqlite")
         await self.dispatcher.start(release_claims=sqlite)  # SQLite: this is the only dispatcher
-        self._background(self._process_pending())
+        self.sweeper = asyncio.create_task(self._sweep(), name="inbound-sweeper")
 
     async def stop(self) -> None:
         """Drains: finishes messages being handled and sent, then stops each service."""
         if self.telegram and self.polling:
             await self.telegram.updater.stop()
+        if self.sweeper:
+            self.sweeper.cancel()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.dispatcher.stop()
@@ -101,8 +106,14 @@ class Services:
         """Stores the message (raises when the database cannot) and handles it in the background."""
         inbound_id = await run_in_threadpool(self.engine.receive, inbound)
         if inbound_id is not None:
-            self._background(self._handle(inbound_id, (inbound.channel, inbound.address)))
+            self._take(inbound_id, (inbound.channel, inbound.address))
         return inbound_id is not None
+
+    def _take(self, inbound_id: int, key: tuple[str, str]) -> None:
+        """Handles the message in the background, unless this process already has it."""
+        if inbound_id not in self.in_hand:
+            self.in_hand.add(inbound_id)
+            self._background(self._handle(inbound_id, key))
 
     async def accept_update(self, update: Update) -> None:
         inbound = telegram.inbound(update, self.bot_username)
@@ -122,12 +133,23 @@ class Services:
             entry[1] -= 1
             if not entry[1]:
                 del self.member_locks[key]
+            self.in_hand.discard(inbound_id)
         self.dispatcher.wake()
 
-    async def _process_pending(self) -> None:
-        """Handles messages accepted before a stop but never handled."""
-        if await asyncio.to_thread(self.engine.process_pending):
-            self.dispatcher.wake()
+    async def _sweep(self) -> None:
+        """Every few seconds, takes the accepted messages nobody is handling: those whose
+        handling failed, once due again, and those of a process that stopped (or is far behind),
+        once their lease is over. So no accepted message waits for a restart."""
+        while True:
+            try:
+                due = await asyncio.to_thread(self.engine.unhandled,
+                                              self.settings.inbound_lease_seconds)
+            except SQLAlchemyError as error:
+                log_failure(log, "looking for unhandled messages", error)
+                due = []
+            for row in due:
+                self._take(row.id, (row.channel, row.address))
+            await asyncio.sleep(SWEEP_SECONDS)
 
     def _background(self, coroutine) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -185,7 +207,7 @@ def create_app(settings: Settings | None = None, *, polling: bool = False) -> St
         try:
             await services.accept(sms.inbound(form, settings.default_country))
         except SQLAlchemyError as error:
-            log.error("could not store inbound SMS %s:\n%s", form["MessageSid"], loggable(error))
+            log_failure(log, f"storing inbound SMS {form['MessageSid']}", error)
             return not_stored(error)
         return Response(EMPTY_TWIML, media_type="application/xml")
 
@@ -208,7 +230,7 @@ def create_app(settings: Settings | None = None, *, polling: bool = False) -> St
         try:
             await services.accept_update(update)
         except SQLAlchemyError as error:
-            log.error("could not store Telegram update %s:\n%s", update.update_id, loggable(error))
+            log_failure(log, f"storing Telegram update {update.update_id}", error)
             return not_stored(error)
         return JSONResponse({})
 

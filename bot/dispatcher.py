@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.errors import RateLimited, Rejected, SendError, Transient
 from bot.settings import Settings
 from storage import members, outbox
-from storage.db import loggable, unit_of_work
+from storage.db import log_failure, unit_of_work
 from storage.forget import scrub_sent_to_deleted
 from storage.outbox import Claimed
 
@@ -31,10 +31,13 @@ CHANNELS = ("sms", "telegram")
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = 300.0  # seconds
 IDLE_POLL = 0.25  # seconds between looks for due messages when nothing wakes the loop
+OUTAGE_PAUSE = 1.0  # seconds before trying the database again after it failed
 IN_FLIGHT = 50  # concurrent sends per channel: more only slows the HTTP clients down
 # A channel's limit counts 1.01 s as a second, so that jitter on the way never puts rate + 1
 # messages into one of the provider's seconds.
 PACING = 1.01
+# Processes sharing a pace cannot see when the others' messages really left: a wider margin.
+SHARED_PACING = 1.05
 TELEGRAM_PER_CHAT = (1, 1.0)  # messages per seconds, in a private chat
 TELEGRAM_PER_GROUP = (20, 60.0)
 
@@ -66,6 +69,21 @@ class Pace:
             self.sent.append(loop.time())
 
 
+class SharedPace:
+    """A channel's rate limit for every process on one PostgreSQL database: each message's
+    moment is reserved there, `SHARED_PACING / rate` s after the last one any process reserved."""
+
+    def __init__(self, factory: sessionmaker[Session], channel: str, rate: float):
+        self.factory, self.channel, self.gap = factory, channel, SHARED_PACING / rate
+
+    async def acquire(self) -> None:
+        await asyncio.sleep(await asyncio.to_thread(self._reserve))
+
+    def _reserve(self) -> float:
+        with unit_of_work(self.factory) as session:
+            return outbox.reserve_slot(session, self.channel, self.gap)
+
+
 class Dispatcher:
     def __init__(self, factory: sessionmaker[Session], settings: Settings, senders: dict[str, Send],
                  *, lease: float = 60.0, backoff_base: float = 1.0):
@@ -73,10 +91,13 @@ class Dispatcher:
         self.lease, self.backoff_base = timedelta(seconds=lease), backoff_base
         self.worker = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         rates = {"sms": settings.sms_mps, "telegram": settings.telegram_mps}
-        self.limiters = {name: Pace(rate) for name, rate in rates.items() if rate > 0}
-        # A batch is at most ten seconds of sending, and small: a crash re-sends at most one batch.
+        shared = not settings.database_url.startswith("sqlite")  # SQLite: one process
+        self.limiters = {name: SharedPace(factory, name, rate) if shared else Pace(rate)
+                         for name, rate in rates.items() if rate > 0}
+        # A batch is a fifth of a second of sending (or one message): an answer queued meanwhile
+        # waits for little more (claims take answers first); a crash re-sends one batch at most.
         self.batch = {name: 2 * IN_FLIGHT if rates[name] <= 0 else
-                      max(1, min(2 * IN_FLIGHT, int(rates[name] * 10))) for name in CHANNELS}
+                      max(1, min(2 * IN_FLIGHT, int(rates[name] / 5))) for name in CHANNELS}
         self.chat_limiters: dict[str, AsyncLimiter] = {}
         self.paused_until = {name: 0.0 for name in CHANNELS}
         self.wakeups = {name: asyncio.Event() for name in CHANNELS}
@@ -110,8 +131,9 @@ class Dispatcher:
             try:
                 sent = await self.dispatch_once(channel)
             except Exception as error:  # the database is away, say: keep the loop, try again
-                log.error("outbox %s: dispatch failed:\n%s", channel, loggable(error))
-                sent = 0
+                log_failure(log, f"outbox {channel}: dispatch", error)
+                await asyncio.sleep(OUTAGE_PAUSE)
+                continue
             if not sent:
                 await self._idle(channel)
 
@@ -157,10 +179,10 @@ class Dispatcher:
         if send is None:
             return ("end", message, "undeliverable", "channel not configured", None)
         await self._wait_for_pause(channel)
+        if channel == "telegram":  # before the channel's pace: a slot taken is a slot used
+            await self._chat_limiter(message.address).acquire()
         if channel in self.limiters:
             await self.limiters[channel].acquire()
-        if channel == "telegram":
-            await self._chat_limiter(message.address).acquire()
         try:
             async with self.in_flight[channel]:
                 return ("sent", message, await send(message))
@@ -177,8 +199,7 @@ class Dispatcher:
         except SendError as error:
             return ("end", message, "failed", str(error), None)
         except Exception as error:  # a bug in an adapter must not lose the message
-            log.error("outbox %s: unexpected error sending %s:\n%s", channel, message.id,
-                      loggable(error))
+            log_failure(log, f"outbox {channel}: sending {message.id}", error)
             return ("retry", message, self.backoff(message.attempts), repr(error), True)
 
     def backoff(self, attempts: int) -> float:

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import language
@@ -17,7 +18,7 @@ from handlers import routes
 from handlers.quantities import whole_number
 from handlers.turn import Turn
 from storage import clusters, conversations, members, messages, outbox
-from storage.db import loggable, unit_of_work
+from storage.db import log_failure, unit_of_work
 from storage.models import InboundMessage, Member
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
 START_WORDS = {"start", "unstop"}
 MAX_TEXT = 1600  # ten SMS; anything longer is cut before it reaches a handler
+RETRY_AFTER = (1, 2, 5, 15, 30)  # seconds before each new try of a handling the database failed
 # What the bot answers in a group chat for everyone to read: nothing personal is in these.
 ANSWERED_IN_GROUPS = {"help", "price"}
 
@@ -58,22 +60,32 @@ class Engine:
             self.process(inbound_id)
         return inbound_id is not None
 
-    def process_pending(self) -> int:
-        """Handles messages that were accepted but never handled, oldest first."""
+    def unhandled(self, lease: float) -> list:
+        """(id, channel, address) of accepted messages due to be handled (see
+        `messages.unhandled_inbound`)."""
         with self.factory() as session:
-            pending = messages.pending_inbound_ids(session)
-        for inbound_id in pending:
-            self.process(inbound_id)
-        return len(pending)
+            return messages.unhandled_inbound(session, lease)
 
     def process(self, inbound_id: int) -> None:
-        """Handles one stored message; its state change and its replies commit together."""
+        """Handles one stored message; its state change and its replies commit together.
+
+        When that fails on the database (it may come back) the message is tried again later, a
+        few times; on anything else (a bug) or after the last try, the member is told."""
         try:
             with unit_of_work(self.factory) as session:
                 self._process(session, inbound_id)
         except Exception as error:
-            log.error("inbound message %s failed:\n%s", inbound_id, loggable(error))
-            self._apologise(inbound_id)
+            log_failure(log, f"inbound message {inbound_id}", error)
+            self._after_failure(inbound_id, retry=isinstance(error, SQLAlchemyError))
+
+    def _after_failure(self, inbound_id: int, retry: bool) -> None:
+        try:
+            with unit_of_work(self.factory) as session:
+                again = messages.record_failure(session, inbound_id, RETRY_AFTER if retry else ())
+            if not again:
+                self._apologise(inbound_id)
+        except SQLAlchemyError as error:  # the database is away: the message waits for it
+            log_failure(log, f"inbound message {inbound_id}: recording the failure", error)
 
     def _process(self, session: Session, inbound_id: int) -> None:
         message = session.scalar(
@@ -165,7 +177,8 @@ class Engine:
         if inbound.choice is not None:
             if inbound.question != data.get("_q"):
                 return reask(turn, turn._("That button belongs to an earlier question."))
-            turn.answer, turn.chosen = pressed(inbound.choice, choices), True
+            turn.answer = pressed(inbound.choice, choices)
+            turn.chosen = any(turn.answer == c.value for c in choices)  # not a forged button
         else:
             turn.answer, turn.chosen = match_choice(inbound.text, choices)
         if not turn.answer:

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     simulator: bool = False
     # How long a dispatcher may hold a claimed message before another may send it (PostgreSQL).
     outbox_lease_seconds: float = 60
+    # How long a message accepted by one process is left to it before any process handles it.
+    inbound_lease_seconds: float = 10
 
 
 @lru_cache

@@ -1,4 +1,5 @@
 """Database engine, sessions (the unit of work) and migrations."""
+import logging
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,10 +73,27 @@ def upgrade(url: str) -> None:
 
 def loggable(error: BaseException) -> str:
     """A traceback for the log without the values a database quotes when it refuses a row
-    (PostgreSQL's DETAIL repeats the row: a phone number, what a member wrote): for database
-    errors, only the first line of the driver's message."""
-    where = "".join(traceback.format_tb(error.__traceback__))
+    (PostgreSQL's DETAIL repeats the row: a phone number, what a member wrote)."""
+    return "".join(traceback.format_tb(error.__traceback__)) + error_kind(error)
+
+
+def error_kind(error: BaseException) -> str:
+    """The error in one line: for database errors, only the first line of the driver's message."""
     if isinstance(error, DBAPIError):
-        first_line = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
-        return f"{where}{type(error).__name__} ({type(error.orig).__name__}): {first_line}"
-    return f"{where}{type(error).__name__}: {error}"
+        lines = str(error.orig).strip().splitlines()
+        return f"{type(error).__name__} ({type(error.orig).__name__}): {lines[0] if lines else ''}"
+    return f"{type(error).__name__}: {error}"
+
+
+SEEN_ERRORS: set[str] = set()
+
+
+def log_failure(log: logging.Logger, what: str, error: BaseException) -> None:
+    """Logs that `what` failed: with a traceback the first time this process sees the kind of
+    error, then in one line, so an outage writes a line per attempt, not a page."""
+    kind = error_kind(error)
+    if kind in SEEN_ERRORS or len(SEEN_ERRORS) > 1000:
+        log.error("%s failed: %s", what, kind)
+    else:
+        SEEN_ERRORS.add(kind)
+        log.error("%s failed:\n%s", what, loggable(error))

@@ -1,7 +1,7 @@
 """Inbound messages: stored first, de-duplicated by channel and provider id."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import Row, and_, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,10 +27,28 @@ def mark_inbound(message: InboundMessage, status: str, member_id: int | None) ->
     message.handled_at = datetime.now(timezone.utc)
 
 
-def pending_inbound_ids(session: Session) -> list[int]:
-    """Messages accepted but not yet handled (e.g. the process stopped in between)."""
-    return list(
-        session.scalars(
-            select(InboundMessage.id).where(InboundMessage.status == "received").order_by(InboundMessage.id)
-        )
-    )
+def unhandled_inbound(session: Session, lease: float, limit: int = 200) -> list[Row]:
+    """(id, channel, address) of messages accepted and not handled that are due: a handling that
+    failed at its retry time, any other once its lease is over (`lease` s after it came: the
+    process that took it has stopped, or is far behind). Oldest first."""
+    moment = datetime.now(timezone.utc)
+    m = InboundMessage
+    unhandled = m.status == literal_column("'received'")  # as the partial index says it
+    due = or_(and_(m.retry_at.is_(None), m.received_at <= moment - timedelta(seconds=lease)),
+              m.retry_at <= moment)
+    return list(session.execute(select(m.id, m.channel, m.address).where(unhandled, due)
+                                .order_by(m.id).limit(limit)))
+
+
+def record_failure(session: Session, inbound_id: int, retry_after: tuple[float, ...]) -> bool:
+    """Counts a failed handling of a message still unhandled; True when it is to be tried again
+    (after the next of `retry_after`, in seconds), False when the tries are used up."""
+    message = session.get(InboundMessage, inbound_id, with_for_update=True)
+    if message is None or message.status != "received":
+        return True  # another process handled it meanwhile: nothing to apologise for
+    message.attempts += 1
+    if message.attempts > len(retry_after):
+        return False
+    message.retry_at = datetime.now(timezone.utc) + timedelta(
+        seconds=retry_after[message.attempts - 1])
+    return True

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -175,9 +176,19 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+INBOUND_UNHANDLED = "status = 'received'"
+
+
 class InboundMessage(Base):
+    """A message in: stored first (`received`), then `handled`, or `ignored` (no one to answer),
+    or `failed` (the member was told). A handling that fails is tried again at `retry_at`."""
+
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "provider_id"),
+        Index("ix_inbound_unhandled", "received_at", sqlite_where=text(INBOUND_UNHANDLED),
+              postgresql_where=text(INBOUND_UNHANDLED)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -190,6 +201,8 @@ class InboundMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default="received")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_at: Mapped[datetime | None] = mapped_column()
 
 
 OUTBOX_PENDING_STATUSES = ("queued", "sending")  # still to send
@@ -207,7 +220,7 @@ class OutboundMessage(Base):
     # Only the messages still to send are indexed for the dispatcher (partial indexes), so a
     # claim costs the same however many sent messages the outbox has kept.
     __table_args__ = (
-        Index("ix_outbox_pending", "channel", "id",
+        Index("ix_outbox_pending", "channel", "priority", "id",
               sqlite_where=text(OUTBOX_PENDING), postgresql_where=text(OUTBOX_PENDING)),
         Index("ix_outbox_pending_recipient", "channel", "address", "id",
               sqlite_where=text(OUTBOX_PENDING), postgresql_where=text(OUTBOX_PENDING)),
@@ -220,6 +233,8 @@ class OutboundMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     choices: Mapped[list[Any]] = mapped_column(default=list)
     kind: Mapped[str] = mapped_column(String(16), default="reply")
+    # Sent first: 0 answers to what a member just wrote, 1 a notice to one member, 2 bulk.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(32), default="queued")
@@ -248,3 +263,13 @@ class AuditEntry(Base):
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="SET NULL"))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SendPace(Base):
+    """When a channel may send next, shared by every process on one database: providers count
+    their limit per sending number, not per process."""
+
+    __tablename__ = "send_pace"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column()

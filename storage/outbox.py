@@ -16,6 +16,8 @@ PROGRESS = {"queued": 0, "accepted": 0, "scheduled": 0, "sending": 1, "sent": 2,
             "delivered": 3, "undelivered": 3, "failed": 3, "read": 4}
 # Kinds that still go to a member who has just opted out: the confirmation itself.
 FINAL_KINDS = ("final",)
+# What is sent first: answers to a member who is waiting, then notices, then bulk.
+ANSWER, NOTICE, BULK = 0, 1, 2
 
 
 def now() -> datetime:
@@ -25,9 +27,11 @@ def now() -> datetime:
 def queue(session: Session, *, channel: str, address: str, member_id: int | None, text: str,
           choices: list[dict] | None = None, kind: str = "reply",
           not_before: datetime | None = None) -> OutboundMessage:
-    """Adds a message to the outbox, in the caller's transaction."""
+    """Adds a message to the outbox, in the caller's transaction; replies go before the rest."""
+    priority = ANSWER if kind in ("reply", *FINAL_KINDS) else NOTICE
     message = OutboundMessage(channel=channel, address=address, member_id=member_id, text=text,
-                              choices=choices or [], kind=kind, not_before=not_before or now())
+                              choices=choices or [], kind=kind, priority=priority,
+                              not_before=not_before or now())
     session.add(message)
     return message
 
@@ -78,13 +82,13 @@ def queue_to_members(session: Session, member_ids: Select, text: str, kind: str 
     channel, address = route_columns()
     moment = not_before or now()
     rows = (select(channel, address, m.id, literal(text), literal([], JSON), literal(kind),
-                   literal("queued"), literal(0), literal(moment, UTCDateTime()),
+                   literal(BULK), literal("queued"), literal(0), literal(moment, UTCDateTime()),
                    literal(now(), UTCDateTime()), literal(now(), UTCDateTime()),
                    literal(broadcast_id, Integer()))
             .where(m.id.in_(member_ids), ~m.opted_out, m.deleted_at.is_(None), channel.is_not(None))
             .order_by(m.id))
-    columns = ["channel", "address", "member_id", "text", "choices", "kind", "status", "attempts",
-               "not_before", "created_at", "updated_at", "broadcast_id"]
+    columns = ["channel", "address", "member_id", "text", "choices", "kind", "priority", "status",
+               "attempts", "not_before", "created_at", "updated_at", "broadcast_id"]
     inserted = session.execute(o.insert().from_select(columns, rows).returning(o.c.id))
     count = len(inserted.all())  # rowcount is not reliable for INSERT ... SELECT on every driver
     if count >= FRESH_STATISTICS_AFTER and session.get_bind().dialect.name == "postgresql":
@@ -111,7 +115,7 @@ def fall_back_to_sms(session: Session, failed: "Claimed") -> OutboundMessage | N
         return None
     message = queue(session, channel="sms", address=member.phone, member_id=member.id,
                     text=failed.text, kind=failed.kind)
-    message.broadcast_id = failed.broadcast_id
+    message.broadcast_id, message.priority = failed.broadcast_id, BULK
     return message
 
 
@@ -132,19 +136,20 @@ class Claimed:
 
 
 def claim(session: Session, channel: str, limit: int, worker: str, lease: timedelta) -> list[Claimed]:
-    """Takes up to `limit` due messages of a channel: only the oldest pending one per recipient,
-    so each recipient gets them in order. A message whose lease ran out (its dispatcher died) is
+    """Takes up to `limit` due messages of a channel, answers first, then notices, then bulk:
+    only the oldest pending one per recipient and priority, so each recipient gets them in order
+    (an answer may overtake a broadcast). A message whose lease ran out (its dispatcher died) is
     due again. PostgreSQL skips rows another dispatcher is claiming; SQLite runs one statement."""
     o, earlier = OutboundMessage, aliased(OutboundMessage)
     moment = now()
     not_first = (select(earlier.id)
                  .where(earlier.channel == o.channel, earlier.address == o.address,
-                        earlier.id < o.id, pending(earlier))
+                        earlier.id < o.id, earlier.priority <= o.priority, pending(earlier))
                  .exists())
     due = ((o.status == "queued") & (o.not_before <= moment)) | (
         (o.status == "sending") & (o.lease_until < moment))
     ids = (select(o.id).where(o.channel == channel, pending(o), due, ~not_first)
-           .order_by(o.id).limit(limit).with_for_update(skip_locked=True))
+           .order_by(o.priority, o.id).limit(limit).with_for_update(skip_locked=True))
     claimed = session.execute(
         update(o).where(o.id.in_(ids.scalar_subquery()))
         .values(status="sending", lease_until=moment + lease, claimed_by=worker)
@@ -216,3 +221,21 @@ def counts(session: Session) -> dict[str, int]:
     """How many messages are in each status (for progress and tests)."""
     rows = session.execute(select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status))
     return dict(rows.all())
+
+
+# PostgreSQL's own clock, so processes on several machines keep one pace.
+ADD_PACE = sql_text("INSERT INTO send_pace (channel, next_at) VALUES (:channel, now())"
+                    " ON CONFLICT DO NOTHING")
+RESERVE_SLOT = sql_text(
+    "UPDATE send_pace SET next_at = GREATEST(next_at, now()) + make_interval(secs => :gap)"
+    " WHERE channel = :channel RETURNING EXTRACT(EPOCH FROM next_at - now())::float8 - :gap")
+
+
+def reserve_slot(session: Session, channel: str, gap: float) -> float:
+    """Seconds to wait before sending the channel's next message: `gap` after the one any
+    process reserved last (PostgreSQL; the row is locked by the update until commit)."""
+    delay = session.execute(RESERVE_SLOT, {"channel": channel, "gap": gap}).scalar()
+    if delay is None:  # the channel's first message
+        session.execute(ADD_PACE, {"channel": channel})
+        delay = session.execute(RESERVE_SLOT, {"channel": channel, "gap": gap}).scalar_one()
+    return delay

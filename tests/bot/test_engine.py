@@ -173,11 +173,16 @@ def test_failing_handler_rolls_back_and_apologises(chat, factory, kisumu, monkey
         assert session.query(InboundMessage).order_by(InboundMessage.id.desc()).first().status == "failed"
 
 
-def test_messages_received_but_not_handled_are_handled_later(engine, factory, kisumu):
-    engine.receive(Inbound(channel="sms", address=JUMA, text="JOIN", provider_id="SM1"))
-    assert outbox(factory) == []
-    assert engine.process_pending() == 1
+def test_messages_received_but_not_handled_are_found_once_their_lease_is_over(engine, factory,
+                                                                             kisumu):
+    inbound_id = engine.receive(Inbound(channel="sms", address=JUMA, text="JOIN",
+                                        provider_id="SM1"))
+    assert outbox(factory) == [] and engine.unhandled(lease=60) == []
+    [(found, channel, address)] = engine.unhandled(lease=0)
+    assert (found, channel, address) == (inbound_id, "sms", JUMA)
+    engine.process(inbound_id)
     assert [m.text for m in outbox(factory)] == [translate("en", "What is your name?")]
+    assert engine.unhandled(lease=0) == []
 
 
 def test_two_workers_on_one_member_keep_the_conversation_whole(database_url, settings, kisumu):

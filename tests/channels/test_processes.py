@@ -11,10 +11,10 @@ import httpx
 import pytest
 from live import PUBLIC_URL, SMS_NUMBER, wait_for
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from storage import outbox
-from storage.db import unit_of_work
+from storage.db import engine_for, unit_of_work
 from storage.models import Member
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -30,14 +30,16 @@ def free_port() -> int:
 class Bot:
     """One `clusterbot run` process on the test database, sending SMS to the Twilio double."""
 
-    def __init__(self, database_url, twilio):
+    def __init__(self, database_url, twilio, **settings):
         self.port = free_port()
         self.env = {**os.environ, "PYTHONPATH": str(ROOT),
                     "CLUSTERBOT_DATABASE_URL": database_url, "CLUSTERBOT_PUBLIC_URL": PUBLIC_URL,
                     "CLUSTERBOT_TWILIO_ACCOUNT_SID": twilio.account_sid,
                     "CLUSTERBOT_TWILIO_AUTH_TOKEN": twilio.auth_token,
                     "CLUSTERBOT_TWILIO_FROM": SMS_NUMBER, "CLUSTERBOT_TWILIO_API_URL": twilio.url,
-                    "CLUSTERBOT_SMS_MPS": "0", "CLUSTERBOT_OUTBOX_LEASE_SECONDS": "2"}
+                    "CLUSTERBOT_SMS_MPS": "0", "CLUSTERBOT_OUTBOX_LEASE_SECONDS": "2",
+                    "CLUSTERBOT_INBOUND_LEASE_SECONDS": "2",
+                    **{f"CLUSTERBOT_{name.upper()}": str(value) for name, value in settings.items()}}
         self.env.pop("CLUSTERBOT_TELEGRAM_TOKEN", None)
         self.process = None
 
@@ -79,8 +81,8 @@ def bots(database_url, twilio, factory):
     twilio.reset()
     started = []
 
-    def start():
-        bot = Bot(database_url, twilio).start()
+    def start(**settings):
+        bot = Bot(database_url, twilio, **settings).start()
         started.append(bot)
         return bot
     yield start
@@ -131,3 +133,61 @@ def test_two_processes_on_postgresql_send_each_message_once(bots, twilio, factor
     wait_for(lambda: statuses(factory)["sent"] == BROADCAST, timeout=120)
     received = Counter(m.to for m in twilio.sent)
     assert len(received) == BROADCAST and max(received.values()) == 1
+
+
+def on_postgresql(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several processes share one database only on PostgreSQL")
+
+
+def test_messages_a_killed_process_accepted_are_answered_by_the_other(bots, twilio, factory,
+                                                                     database_url):
+    """The first process answers 200 to ten SMS and cannot handle them yet (the database fails
+    it); it is killed. The second, running all along, answers them once their lease is over."""
+    on_postgresql(database_url)
+    first, _second = bots(), bots()
+    senders = [f"+2547200{i:05d}" for i in range(10)]
+    rename(database_url, "conversations", "conversations_away")
+    try:
+        for sender in senders:
+            response = twilio.post_inbound(f"http://127.0.0.1:{first.port}", PUBLIC_URL,
+                                           twilio.inbound_params(sender, "JOIN"))
+            assert response.status_code == 200
+        first.stop(signal.SIGKILL)
+    finally:
+        rename(database_url, "conversations_away", "conversations")
+    wait_for(lambda: {m.to for m in twilio.sent} == set(senders), timeout=30)
+    assert len(twilio.sent) == len(senders)
+
+
+def test_messages_accepted_before_a_kill_are_answered_after_the_restart(bots, twilio, factory,
+                                                                       database_url):
+    """One process (SQLite): killed after accepting, answered by the next start."""
+    bot = bots()
+    rename(database_url, "conversations", "conversations_away")
+    try:
+        response = twilio.post_inbound(f"http://127.0.0.1:{bot.port}", PUBLIC_URL,
+                                       twilio.inbound_params("+254720000001", "JOIN"))
+        assert response.status_code == 200
+        bot.stop(signal.SIGKILL)
+    finally:
+        rename(database_url, "conversations_away", "conversations")
+    bots()
+    wait_for(lambda: [m.to for m in twilio.sent] == ["+254720000001"], timeout=30)
+
+
+def test_two_processes_keep_one_rate_limit_for_the_sending_number(bots, twilio, factory,
+                                                                  database_url):
+    """Two processes at 5 SMS a second to a provider that refuses the sixth in any second: the
+    limit holds for the deployment, and nothing is refused."""
+    on_postgresql(database_url)
+    queue_broadcast(factory, 40)
+    twilio.limit_per_second(5)
+    bots(sms_mps=5), bots(sms_mps=5)
+    wait_for(lambda: statuses(factory)["sent"] == 40, timeout=60)
+    assert twilio.rejected_429 == 0 and len({m.to for m in twilio.sent}) == 40
+
+
+def rename(database_url, table, to):
+    with engine_for(database_url).begin() as conn:
+        conn.execute(text(f"ALTER TABLE {table} RENAME TO {to}"))

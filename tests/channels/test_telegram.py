@@ -200,6 +200,20 @@ def test_button_number_that_is_no_number_gets_the_question_again(telegram_api, a
                                            count=8))
 
 
+def test_forged_button_value_gets_the_question_again(telegram_api, app_url, factory):
+    """Callback data is written by the client: a value that was never one of the buttons (the
+    granted role `coordinator`) is not an answer."""
+    tomas = chat(telegram_api, app_url)
+    tomas.send("/start")
+    [roles] = tomas.send("Tomás")
+    question = buttons([roles])[0][1].split("|")[0]
+    before = len(tomas.received())
+    assert tomas.post(callback_update(2, TOMAS, f"{question}|coordinator")).status_code == 200
+    [again] = wait_for(lambda: tomas.received()[before:])
+    assert again.text.startswith(translate("en", "Please answer with a number from 1 to {count}.",
+                                           count=8))
+
+
 def test_update_over_a_megabyte_is_refused_and_nothing_is_stored(telegram_api, app_url, factory):
     """With its length given or sent in chunks: read no further than 1 MB, then 413."""
     import httpx
