@@ -37,7 +37,7 @@ IN_FLIGHT = 50  # concurrent sends per channel: more only slows the HTTP clients
 # messages into one of the provider's seconds.
 PACING = 1.01
 # Processes sharing a pace cannot see when the others' messages really left: a wider margin.
-SHARED_PACING = 1.05
+SHARED_PACING = 1.02
 TELEGRAM_PER_CHAT = (1, 1.0)  # messages per seconds, in a private chat
 TELEGRAM_PER_GROUP = (20, 60.0)
 
