@@ -15,6 +15,7 @@ from telegram import Update
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import simulator
+from bot.bodies import read_body
 from bot.channels import sms, telegram
 from bot.dispatcher import Dispatcher
 from bot.engine import Engine
@@ -173,15 +174,6 @@ def create_app(settings: Settings | None = None, *, polling: bool = False) -> St
 
     # A webhook answers 4xx to what would fail every time and 5xx only to what may succeed
     # later: Twilio and Telegram send a request again after a 5xx.
-    async def read_body(request: Request, limit: int) -> bytes:
-        """The request's body; 413 as soon as it is over `limit` bytes, the rest left unread."""
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                raise HTTPException(413, "too large")
-        return body
-
     async def twilio_form(request: Request, path: str) -> dict:
         """The form Twilio signed for `path`, with a MessageSid and From the database can hold."""
         if not sms.form_encoded(request.headers.get("content-type")):

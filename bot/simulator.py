@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.bodies import read_body
 from bot.channels import CHANNELS, sms, telegram
 from bot.channels.console import Console
 from bot.phones import read_address
@@ -22,10 +23,6 @@ from bot.settings import Settings
 MAX_BODY = 4096  # bytes: an address, a style and a message of at most ten SMS
 PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
 NOT_FOUND = Response("Not Found", status_code=404)
-
-
-class BodyTooLarge(ValueError):
-    pass
 
 
 PAGE = """<!doctype html>
@@ -83,8 +80,6 @@ def routes(services) -> list[Route]:
         try:
             body = await read_json(request)
             address, style, text = str(body["address"]), body.get("style", "sms"), str(body["text"])
-        except BodyTooLarge:
-            return JSONResponse({"error": f"at most {MAX_BODY} bytes"}, status_code=413)
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"error": "send JSON with address and text"}, status_code=400)
         if style not in CHANNELS:
@@ -126,15 +121,8 @@ def is_loopback(host: str) -> bool:
 
 
 async def read_json(request: Request) -> dict:
-    """The request's JSON object, read no further than MAX_BODY bytes."""
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise BodyTooLarge
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise BodyTooLarge
-    data = json.loads(body)
+    """The request's JSON object, read no further than MAX_BODY bytes (else 413)."""
+    data = json.loads(await read_body(request, MAX_BODY))
     if not isinstance(data, dict):
         raise TypeError("not an object")
     return data
