@@ -2,7 +2,6 @@
 emptied before each test, an engine, and a terminal chat per member of the cast."""
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -84,11 +83,3 @@ def chat(engine, factory):
     def open_chat(address: str, style: str = "sms") -> Console:
         return Console(engine, factory, address, style)
     return open_chat
-
-
-@pytest.fixture
-def shared_data() -> Path:
-    path = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-    if not path.exists():
-        pytest.skip("shared data not present")
-    return path

@@ -7,7 +7,8 @@ import pytest
 from storage.catalog import LANGUAGES, alias_index, fold, load_places, load_products
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-WFP_CSV = REPO_ROOT.parent / "shared" / "data" / "market-prices" / "wfp_kenya_food_prices.csv"
+# Every commodity and market of the full WFP file, in a few of its rows: tests/data/SOURCES.md.
+WFP_CSV = REPO_ROOT / "tests" / "data" / "wfp_kenya_food_prices.csv"
 
 # WFP commodities deliberately not in the catalog because members do not trade them.
 NOT_TRADED: frozenset[str] = frozenset()
@@ -99,8 +100,6 @@ def test_unknown_unit_is_rejected(tmp_path):
 
 
 def test_every_wfp_commodity_is_mapped_or_not_traded(products):
-    if not WFP_CSV.exists():
-        pytest.skip(f"{WFP_CSV} is not available")
     with WFP_CSV.open(newline="", encoding="utf-8") as f:
         commodities = {row["commodity"] for row in csv.DictReader(f)}
     mapped = {c for p in products for c in p.wfp}
@@ -119,8 +118,6 @@ def test_places_are_the_62_wfp_markets_in_kenya():
 
 
 def test_places_match_the_wfp_markets():
-    if not WFP_CSV.exists():
-        pytest.skip(f"{WFP_CSV} is not available")
     with WFP_CSV.open(newline="", encoding="utf-8") as f:
         markets = {row["market"] for row in csv.DictReader(f)}
     assert {p.name for p in load_places()} == markets

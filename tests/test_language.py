@@ -1,6 +1,5 @@
 """Tests of the language detector for new members' first messages."""
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
@@ -8,7 +7,8 @@ import pytest
 from bot import language
 from bot.language import SHIPPED, Guess, detect, detect_code
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "lang-testdata"
+# The first 200 lines of each lingua test file (tests/data/SOURCES.md).
+DATA = Path(__file__).resolve().parent / "data" / "lang-testdata"
 
 
 @pytest.mark.parametrize(
@@ -73,12 +73,10 @@ def test_no_evidence_is_unsure(text):
     assert detect_code(text) == "und"
 
 
-def test_long_text_is_fast_and_detected():
+def test_long_text_is_detected():
+    # How fast it is on such a text is measured by bench/lang_speed.py (docs/LANGUAGE.md).
     text = "Wavuvi wa ziwa wanauza samaki sokoni kila siku. " * 210  # about 10 kB
-    detect(text)
-    start = time.perf_counter()
     assert detect_code(text) == "sw"
-    assert time.perf_counter() - start < 0.5
 
 
 def test_none_text_is_unsure():
@@ -198,8 +196,6 @@ def held_out(kind, lang, count=100):
     [("single-words", 0.85, 0.78), ("word-pairs", 0.95, 0.92), ("sentences", 0.98, 0.95)],
 )
 def test_held_out_accuracy(kind, overall, per_language):
-    if not DATA.is_dir():
-        pytest.skip(f"no test data at {DATA}")
     right = {lang: sum(detect_code(line) == lang for line in held_out(kind, lang)) / 100 for lang in SHIPPED}
     assert min(right.values()) >= per_language, right
     assert sum(right.values()) / len(right) >= overall, right

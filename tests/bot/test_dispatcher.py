@@ -16,6 +16,7 @@ class Recorder:
     """A sender that records what it is given and fails as scripted (by address)."""
 
     def __init__(self, delay: float = 0.0):
+        self.calls: list[tuple[str, float]] = []  # every attempt, failed or not: (address, time)
         self.sent: list[tuple[str, str, float]] = []
         self.failures: dict[str, list[Exception]] = {}
         self.delay = delay
@@ -23,6 +24,7 @@ class Recorder:
     async def __call__(self, message) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
+        self.calls.append((message.address, time.monotonic()))
         script = self.failures.get(message.address)
         if script:
             raise script.pop(0)
@@ -94,6 +96,7 @@ def test_message_fails_after_the_last_attempt_with_the_reason(factory, settings)
     for _ in range(10):
         drain(dispatcher)
         time.sleep(0.3)
+    assert [address for address, _ in sms.calls] == [JUMA] * 8
     [row] = outbox_rows(factory)
     assert row.status == "failed" and "gave up after 8 attempts" in row.error and "503" in row.error
 
@@ -103,9 +106,9 @@ def test_rate_limit_pauses_the_channel_and_does_not_count_as_attempt(factory, se
     telegram.failures["100"] = [RateLimited("telegram 429", 0.3)]
     queue(factory, "100", "first", channel="telegram")
     dispatcher = make(factory, settings, {"telegram": telegram})
-    started = time.monotonic()
     run_until(dispatcher, ["telegram"], lambda: telegram.sent)
-    assert telegram.sent[0][2] - started >= 0.3
+    [(_, refused_at), (_, sent_at)] = telegram.calls
+    assert sent_at - refused_at >= 0.3
     [row] = outbox_rows(factory)
     assert row.status == "sent" and row.attempts == 1
 
@@ -225,8 +228,9 @@ def test_channel_rate_limit_is_kept_in_every_second(factory, settings):
     dispatcher = Dispatcher(factory, settings.model_copy(update={"sms_mps": mps}), {"sms": sms})
     run_until(dispatcher, ["sms"], lambda: len(sms.sent) == 12)
     times = [at for _, _, at in sms.sent]
+    assert len(times) == 12
     assert min(later - earlier for earlier, later in zip(times, times[mps:])) >= 1.0
-    assert times[-1] - times[0] < (12 - 1) / mps * 1.05  # and not much slower than the limit
+    # How close to the limit it sends is measured by bench/outbound.py (docs/PERFORMANCE.md).
 
 
 def test_bulk_queue_routes_like_one_by_one(factory):
