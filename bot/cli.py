@@ -1,6 +1,5 @@
 """The `clusterbot` command: serve, migrate, set up clusters, chat in the terminal, load members."""
 import io
-import re
 import sys
 import time
 import zoneinfo
@@ -9,22 +8,21 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Iterator
 
-import phonenumbers
 import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.exc import IntegrityError
 
 from bot import language, phones, roster
 from bot.app import create_app
-from bot.channels.console import Console
+from bot.channels.console import Console, nothing_leaves, session_start
+from bot.commands import clusters as clusters_commands
 from bot.commands import places as places_commands
 from bot.commands import prices as prices_commands
 from bot.commands import skills as skills_commands
-from bot.commands.common import USAGE, err, fail, open_database, out, prepare_database, reported
+from bot.commands.common import (USAGE, err, fail, open_database, out, prepare_database,
+                                 read_languages, reported)
 from bot.engine import Engine
 from bot.i18n import SHIPPED
-from bot.locality import currency_of, languages_of, timezone_of
 from bot.settings import get_settings
 from handlers.broadcasts import summary
 from handlers.products import catalog_names
@@ -37,12 +35,11 @@ from storage.db import unit_of_work
 app = typer.Typer(help="Chat and SMS bot for business cluster networks.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
-cluster_app = typer.Typer(help="Cluster networks.", no_args_is_help=True)
 coordinator_app = typer.Typer(help="Coordinators of cluster networks.", no_args_is_help=True)
 members_app = typer.Typer(help="Members as CSV.", no_args_is_help=True)
 lang_app = typer.Typer(help="Language detection.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(cluster_app, name="cluster")
+app.add_typer(clusters_commands.app, name="cluster")
 app.add_typer(coordinator_app, name="coordinator")
 app.add_typer(members_app, name="members")
 app.add_typer(lang_app, name="lang")
@@ -50,22 +47,13 @@ app.add_typer(places_commands.app, name="places")
 app.add_typer(prices_commands.app, name="prices")
 app.add_typer(skills_commands.app, name="skills")
 
-SLUG = re.compile(r"[a-z0-9-]{2,64}")
-CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+STALL_HINT = 15  # seconds with nothing sent before the broadcast command asks about the server
 
 
 class Style(str, Enum):
     sms = "sms"
     telegram = "telegram"
-
-
-def read_languages(text: str) -> list[str]:
-    """`en, SW` -> [`en`, `sw`]; exits 2 when one is not shipped."""
-    codes = list(dict.fromkeys(code.strip().lower() for code in text.split(",") if code.strip()))
-    unknown = [code for code in codes if code not in SHIPPED]
-    if not codes or unknown:
-        raise fail(f"languages must be among {','.join(SHIPPED)}: {text}", USAGE)
-    return codes
 
 
 def read_address(text: str, region: str) -> tuple[str | None, int | None]:
@@ -89,7 +77,10 @@ def run(
 ):
     """Serve the bot: webhooks, scheduler and outbox, in one process."""
     settings = get_settings()
-    open_database(settings)
+    factory = open_database(settings)
+    note = clusters_commands.quick_start_note(factory)
+    if note:
+        err.print(note)
     if not settings.telegram_token:
         err.print("Telegram is off: CLUSTERBOT_TELEGRAM_TOKEN is not set.")
     if not settings.twilio_account_sid:
@@ -104,48 +95,6 @@ def db_upgrade():
     """Migrate the database to the newest schema and load the shipped catalog and places."""
     prepare_database(get_settings().database_url)
     out.print("Database is up to date.")
-
-
-@cluster_app.command("add")
-@reported
-def cluster_add(
-    slug: Annotated[str, typer.Argument(help="Short name: lower-case letters, digits and -.")],
-    name: Annotated[str, typer.Option(help="The network's name, as members see it.")],
-    currency: Annotated[str | None, typer.Option(help="ISO code; default: the country's.")] = None,
-    country: Annotated[str | None, typer.Option(
-        help="ISO code; default: CLUSTERBOT_DEFAULT_COUNTRY.")] = None,
-    languages: Annotated[str | None, typer.Option(
-        help="Comma-separated, among en,sw,fr,pt; default: the country's.")] = None,
-    timezone: Annotated[str | None, typer.Option(help="IANA name; default: the country's.")] = None,
-):
-    """Create a cluster network."""
-    settings = get_settings()
-    country = (country or settings.default_country).strip().upper()
-    if not SLUG.fullmatch(slug):
-        raise fail(f"the slug must be 2-64 of a-z, 0-9 and -: {slug}", USAGE)
-    if not name.strip() or len(name.strip()) > 200:
-        raise fail("the name must be 1-200 characters", USAGE)
-    if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise fail(f"unknown country code: {country}", USAGE)
-    if currency is not None and not CURRENCY.fullmatch(currency):
-        raise fail(f"the currency must be 3 letters: {currency}", USAGE)
-    if timezone is not None and timezone not in zoneinfo.available_timezones():
-        raise fail(f"unknown time zone: {timezone}", USAGE)
-    codes = read_languages(languages) if languages is not None else languages_of(country)
-    factory = open_database(settings)
-    try:
-        with unit_of_work(factory) as session:
-            if clusters.by_slug(session, slug):
-                raise fail(f"cluster {slug} already exists")
-            cluster = clusters.add(session, slug=slug, name=name.strip(), country=country,
-                                   currency=(currency or currency_of(country)).upper(),
-                                   languages=codes, timezone=timezone or timezone_of(country))
-            audit.record(session, action="cluster.add", actor="cli", cluster_id=cluster.id,
-                         slug=slug, name=cluster.name)
-    except IntegrityError:  # created by someone else since we looked
-        raise fail(f"cluster {slug} already exists") from None
-    out.print(f"Cluster {slug} added: {cluster.name}, {cluster.country}, {cluster.currency}, "
-              f"{','.join(cluster.languages)}, {cluster.timezone}.")
 
 
 @coordinator_app.command("add")
@@ -173,6 +122,32 @@ def coordinator_add(
     out.print(f"{who} is {'now' if granted else 'already'} a coordinator of {cluster}.")
 
 
+@coordinator_app.command("remove")
+@reported
+def coordinator_remove(
+    phone_or_tg: Annotated[str, typer.Argument(
+        metavar="PHONE_OR_TG", help="A phone number (local or +E.164) or a Telegram id "
+                                    "written tg:123456, as for `coordinator add`.")],
+    cluster: Annotated[str, typer.Option(help="Slug of the cluster network.")],
+):
+    """Take the coordinator role in a cluster network from a member (their other roles stay);
+    a question about that cluster they had open (a broadcast to confirm, say) is dropped."""
+    settings = get_settings()
+    phone, telegram_id = read_address(phone_or_tg, settings.default_country)
+    who = describe(phone, telegram_id)
+    with unit_of_work(open_database(settings)) as session:
+        network = clusters.by_slug(session, cluster)
+        if network is None:
+            raise fail(f"no cluster {cluster}")
+        member = members.find(session, phone=phone, telegram_id=telegram_id)
+        if member is None or not clusters.remove_role(session, member, network.id, "coordinator"):
+            raise fail(f"{who} is not a coordinator of {cluster}")
+        clusters.drop_conversations(session, network.id, member.id)
+        audit.record(session, action="coordinator.remove", actor="cli", cluster_id=network.id,
+                     member_id=member.id, member=who)
+    out.print(f"{who} is no longer a coordinator of {cluster}.")
+
+
 @app.command()
 @reported
 def chat(
@@ -181,19 +156,33 @@ def chat(
     channel: Annotated[Style, typer.Option(help="How replies are drawn: numbered (sms) or "
                                                 "as [buttons] (telegram).")] = Style.sms,
 ):
-    """Talk to the bot as a member, in the terminal; on Telegram, #2 presses button 2."""
+    """Talk to the bot as a member, in the terminal; on Telegram, #2 presses button 2.
+
+    While no channel is configured, what the bot sends other phones meanwhile (a match, an
+    invitation, a broadcast) is shown too, marked [to PHONE], and recorded as shown: nothing
+    can send it. With a channel configured it stays queued for `clusterbot run` to send.
+    """
     settings = get_settings()
     phone, telegram_id = read_address(address, settings.default_country)
     factory = open_database(settings)
-    console = Console(Engine(factory, settings), factory, phone or f"tg:{telegram_id}", channel.value)
+    local = nothing_leaves(settings)
+    console = Console(Engine(factory, settings), factory, phone or f"tg:{telegram_id}",
+                      channel.value, others_after=session_start(factory) if local else None)
     interactive = sys.stdin.isatty()
     if interactive:
         out.print(f"Chatting as {describe(phone, telegram_id)} ({channel.value}). Ctrl-D ends.",
                   style="dim")
+        if local:
+            out.print("No channel is configured: what the bot sends to phones is shown here, "
+                      "marked [to PHONE].", style="dim")
+        note = clusters_commands.quick_start_note(factory)
+        if note:
+            err.print(note, style="dim")
     for line in typed_lines(interactive):
         replies = chat_turn(console, line, channel)
         for reply in replies:
-            out.print(reply, style="cyan" if interactive else None)
+            other = reply.startswith("[to ")  # to another phone (see Console)
+            out.print(reply, style=("yellow" if other else "cyan") if interactive else None)
             out.print()
         if interactive and not replies:
             out.print("(no reply)", style="dim")
@@ -226,7 +215,8 @@ def chat_turn(console: Console, line: str, channel: Style) -> list[str]:
 @app.command()
 @reported
 def broadcast(
-    text: Annotated[str, typer.Argument(help="The message (in the cluster's first language).")],
+    text: Annotated[str, typer.Argument(help="The message, in the cluster's first language "
+                                              "(unless a --translation gives that one).")],
     cluster: Annotated[str, typer.Option(help="Slug of the cluster network.")],
     role: Annotated[str | None, typer.Option(help="Only members with this role (a slug).")] = None,
     place: Annotated[str | None, typer.Option(help="Only members in this place.")] = None,
@@ -234,34 +224,55 @@ def broadcast(
     product: Annotated[str | None, typer.Option(help="Only members dealing in this product.")] = None,
     translation: Annotated[list[str] | None, typer.Option(
         help="The text in another language, as xx=TEXT (repeatable): each member gets theirs.")] = None,
+    fallback: Annotated[str | None, typer.Option(
+        metavar="xx", help="The language members get when there is no text in theirs; default: "
+                           "English when the broadcast has it, else TEXT.")] = None,
     at: Annotated[str | None, typer.Option(
         help="When to send, ISO 8601 (no offset: the cluster's time zone); default now.")] = None,
     grace: Annotated[int, typer.Option(
         help="Minutes a scheduled broadcast may still go out late (after downtime).")] = 60,
-    wait: Annotated[int, typer.Option(help="Seconds to wait for sending progress.")] = 600,
+    wait: Annotated[int, typer.Option(
+        min=0, help="Seconds to watch the sending before giving up watching (the messages stay "
+                    "queued); 0: queue and return at once.")] = 600,
 ):
-    """Queue a broadcast to a cluster's members and show its progress while it is sent."""
+    """Queue a broadcast to a cluster's members; the running server (`clusterbot run`) sends it.
+
+    Until every message is sent or failed, or --wait seconds have passed, a progress bar shows
+    the sending. Exit status 1 when a message failed or is still queued when the wait ends
+    (is `clusterbot run` running?); 0 when all were sent, when it is scheduled (--at) or with
+    --wait 0.
+    """
     settings = get_settings()
     factory = open_database(settings)
+    if not text.strip():
+        raise fail("the message is empty", USAGE)
     with unit_of_work(factory) as session:
         network = clusters.by_slug(session, cluster)
         if network is None:
             raise fail(f"no cluster {cluster}")
         filters = broadcast_filters(session, role, place, language, product)
-        texts = {"": text, **read_translations(translation or [])}
+        translations = read_translations(translation or [])
+        first = network.languages[0] if network.languages else "en"
+        texts = {"": text, first: translations.get(first, text), **translations}
+        if fallback is not None and (not fallback or fallback not in texts):
+            raise fail(f"--fallback must be a language the broadcast has: "
+                       f"{','.join(code for code in texts if code)}", USAGE)
         send_at = read_time(at, network.timezone)
         sent = broadcasts.create(session, coordinator_id=None, cluster_ids=[network.id],
                                  filters=filters, texts=texts, send_at=send_at,
-                                 grace_seconds=grace * 60)
+                                 grace_seconds=grace * 60, fallback=fallback)
         audit.record(session, action="broadcast.send", actor="cli", cluster_id=network.id,
                      broadcast_id=sent.id, scheduled=send_at.isoformat() if send_at else None)
         if send_at and send_at > datetime.now(timezone.utc):
-            out.print(f"Broadcast {sent.id} scheduled for {send_at.isoformat()}.")
+            out.print(f"Broadcast {sent.id} scheduled for {send_at.isoformat()}: the running "
+                      f"server (clusterbot run) sends it then.")
             return
-        count = broadcasts.queue(session, sent, network.languages[0] if network.languages else "en")
+        count = broadcasts.queue(session, sent)
         broadcast_id = sent.id
-    out.print(f"Broadcast {broadcast_id}: {count} members.")
-    show_progress(factory, broadcast_id, count, wait)
+    out.print(f"Broadcast {broadcast_id}: {count} members. The running server (clusterbot run) "
+              f"sends it" + (f"; watching for up to {wait} s." if wait and count else "."))
+    if wait and count:
+        show_progress(factory, broadcast_id, count, wait)
 
 
 def broadcast_filters(session, role, place, language, product) -> dict:
@@ -305,8 +316,10 @@ def read_time(text: str | None, zone: str) -> datetime | None:
 
 
 def show_progress(factory, broadcast_id: int, total: int, wait: int) -> None:
-    """A progress bar until every message is sent or failed; then the counts."""
+    """A progress bar until every message is sent or failed, or `wait` seconds; then the
+    counts, and exit 1 when any failed or is still queued."""
     deadline = time.monotonic() + wait
+    hint_at = time.monotonic() + STALL_HINT if err.is_terminal else None  # for who watches
     with Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err) as bar:
         task = bar.add_task("sending", total=total)
@@ -317,10 +330,18 @@ def show_progress(factory, broadcast_id: int, total: int, wait: int) -> None:
             bar.update(task, completed=total - pending)
             if not pending or time.monotonic() > deadline:
                 break
+            if hint_at and pending == total and time.monotonic() > hint_at:
+                bar.console.print("Nothing sent yet: is clusterbot run running?")
+                hint_at = None
             time.sleep(0.5)
     done = summary(counts)
     out.print(f"sent {done['sent']}, delivered {done['delivered']}, failed {done['failed']}"
-              + (f", still queued {pending} (is `clusterbot run` running?)" if pending else ""))
+              + (f", still queued {pending}" if pending else ""))
+    if pending:
+        raise fail(f"{pending} of {total} messages still queued after {wait} s: the running "
+                   f"server (clusterbot run) sends them")
+    if done["failed"]:
+        raise fail(f"{done['failed']} of {total} messages failed")
 
 
 @members_app.command("import")

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from bot.bodies import read_body
 from bot.channels import CHANNELS, sms, telegram
-from bot.channels.console import Console
+from bot.channels.console import Console, nothing_leaves, session_start
 from bot.phones import read_address
 from bot.settings import Settings
 
@@ -32,9 +32,11 @@ PAGE = """<!doctype html>
  body{font-family:sans-serif;max-width:36em;margin:1em auto;padding:0 1em}
  #log div{white-space:pre-wrap;margin:.4em 0;padding:.4em .6em;border-radius:.5em}
  .me{background:#dcf8c6;margin-left:4em!important}.bot{background:#eee;margin-right:4em!important}
+ .other{background:#fff3cd;margin:0 2em!important}
  button.choice{margin:.2em}
 </style>
 <h1>clusterbot simulator</h1>
+<!--about-->
 <p><label>Phone <input id="address" value="+254722000002"></label>
 <label><select id="style"><option>sms</option><option>telegram</option></select></label></p>
 <div id="log"></div>
@@ -58,19 +60,34 @@ async function send(text) {
       b.onclick = () => send(String(i + 1)); div.appendChild(document.createElement("br")); div.appendChild(b);
     });
   }
+  for (const other of data.others) {
+    const labels = other.buttons.map((label) => "[" + label + "]").join("  ");
+    show("[to " + other.to + "] " + other.text + (labels ? "\\n" + labels : ""), "other");
+  }
 }
 document.getElementById("form").onsubmit = (e) => { e.preventDefault(); const t = text.value; text.value = ""; send(t); };
 </script>
 </html>"""
 
 
+ABOUT = """<p>What the bot sends to phones (a match, an invitation, a broadcast) is shown too, in
+yellow, marked with the phone: nothing can send it while no channel is configured. Change the
+phone to answer as that member.</p>"""
+
+
 def routes(services) -> list[Route]:
     settings = services.settings
+    # While nothing can leave the machine, what the bot queues for phones from the moment the
+    # page is opened (or first used) is shown on it too.
+    local = nothing_leaves(settings)
+    started: list[int] = []
 
     async def page(request: Request) -> Response:
         if not is_open(settings, request):
             return NOT_FOUND
-        return HTMLResponse(PAGE)
+        if local:
+            started[:] = [await run_in_threadpool(session_start, services.factory)]
+        return HTMLResponse(PAGE.replace("<!--about-->", ABOUT if local else ""))
 
     async def send(request: Request) -> Response:
         if not is_open(settings, request):
@@ -88,9 +105,11 @@ def routes(services) -> list[Route]:
         if who is None:
             return JSONResponse({"error": "address is a phone number or tg:123456"}, status_code=400)
         phone, telegram_id = who
-        console = Console(services.engine, services.factory, phone or f"tg:{telegram_id}", style)
-        shown = await run_in_threadpool(console.send_for_web, text)
-        return JSONResponse({"replies": shown})
+        if local and not started:
+            started.append(await run_in_threadpool(session_start, services.factory))
+        console = Console(services.engine, services.factory, phone or f"tg:{telegram_id}", style,
+                          others_after=started[0] if local else None)
+        return JSONResponse(await run_in_threadpool(console.send_for_web, text))
 
     return [Route("/simulator", page), Route("/simulator", send, methods=["POST"])]
 

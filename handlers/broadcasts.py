@@ -126,7 +126,7 @@ def on_confirm(turn: Turn) -> None:
     texts = with_coordinator_language(data["texts"], turn.lang)
     broadcast = broadcasts.create(turn.session, coordinator_id=turn.member.id,
                                   cluster_ids=data["clusters"], filters=data["filters"], texts=texts)
-    count = broadcasts.queue(turn.session, broadcast, first_language(turn.session, data["clusters"]))
+    count = broadcasts.queue(turn.session, broadcast)
     for cluster_id in data["clusters"]:
         coordinators.record(turn, "broadcast.send", turn.session.get(Cluster, cluster_id),
                             broadcast_id=broadcast.id, members=count)
@@ -136,12 +136,6 @@ def on_confirm(turn: Turn) -> None:
 def with_coordinator_language(texts: dict[str, str], language: str) -> dict[str, str]:
     """The default text is in the coordinator's language unless they gave that one too."""
     return {language: texts[""], **texts} if language not in texts else texts
-
-
-def first_language(session, cluster_ids: list[int]) -> str:
-    """The first language of the first cluster: what members with no text of theirs get."""
-    cluster = session.get(Cluster, cluster_ids[0])
-    return cluster.languages[0] if cluster and cluster.languages else "en"
 
 
 def send_due(session, now: datetime) -> None:
@@ -154,7 +148,7 @@ def send_due(session, now: datetime) -> None:
                 "Broadcast {id} was due at {time} UTC but the bot was not running then. It was "
                 "not sent; send it again if it still matters."), time=broadcast.send_at.strftime("%Y-%m-%d %H:%M"))
         else:
-            broadcasts.queue(session, broadcast, first_language(session, broadcast.cluster_ids))
+            broadcasts.queue(session, broadcast)
 
 
 def report_done(session, now: datetime) -> None:

@@ -4,16 +4,20 @@ Answers are kept in the conversation until the member confirms, so nothing half-
 reaches the member's profile. The flow always asks the first missing answer; "change"
 drops one answer and asks it again. `ME` reuses the same steps to edit one part.
 """
+import logging
 import re
 
 from bot.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word, translate
+from bot.locality import currency_of, languages_of, timezone_of
 from bot.messages import Choice
 from handlers import products as product_names
 from handlers.matching import best, sure
 from handlers.places import names as place_names
 from handlers.turn import Turn
-from storage import clusters, members
+from storage import audit, clusters, members
 from storage import products as catalog
+
+log = logging.getLogger(__name__)
 
 FLOW = "registration"
 ROLES = {
@@ -77,8 +81,24 @@ def single_cluster(turn: Turn) -> int | None:
     """The cluster to join without asking: the only one (created on a fresh install)."""
     known = clusters.all_clusters(turn.session)
     if not known:
-        known = [clusters.ensure_default(turn.session, turn.region)]
+        known = [add_default_cluster(turn)]
     return known[0].id if len(known) == 1 else None
+
+
+def add_default_cluster(turn: Turn) -> clusters.Cluster:
+    """Creates the quick start's cluster, as no operator has added one, and tells the operator
+    (the log, the audit log): members see its name until it is renamed or replaced."""
+    country = turn.region
+    cluster = clusters.add(turn.session, slug=clusters.DEFAULT_SLUG, name=clusters.DEFAULT_NAME,
+                           country=country, currency=currency_of(country),
+                           languages=languages_of(country), timezone=timezone_of(country))
+    audit.record(turn.session, action="cluster.add", actor="quick start", cluster_id=cluster.id,
+                 slug=cluster.slug, name=cluster.name)
+    log.warning("No cluster network existed, so cluster %s (%s) was created for the member who "
+                "just joined. Rename it: clusterbot cluster rename %s --name NAME; or add "
+                "yours (clusterbot cluster add) and remove it (clusterbot cluster remove %s).",
+                cluster.slug, cluster.name, cluster.slug, cluster.slug)
+    return cluster
 
 
 def ask_name(turn: Turn, preface: str | None = None) -> None:

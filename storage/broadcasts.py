@@ -23,7 +23,8 @@ class Broadcast(Base):
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     cluster_ids: Mapped[list[Any]] = mapped_column()
     filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    texts: Mapped[dict[str, Any]] = mapped_column()  # language -> text; "" is the default text
+    # language -> text; "" is the default text: for members with no text in their language
+    texts: Mapped[dict[str, Any]] = mapped_column()
     send_at: Mapped[datetime] = mapped_column(default=utcnow)
     grace_seconds: Mapped[int] = mapped_column(Integer, default=3600)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
@@ -62,7 +63,11 @@ def reach(session: Session, cluster_ids: list[int], filters: dict) -> dict[str, 
 
 
 def create(session: Session, *, coordinator_id: int | None, cluster_ids: list[int], filters: dict,
-           texts: dict[str, str], send_at: datetime | None = None, grace_seconds: int = 3600) -> Broadcast:
+           texts: dict[str, str], send_at: datetime | None = None, grace_seconds: int = 3600,
+           fallback: str | None = None) -> Broadcast:
+    """A broadcast of `texts` (language -> text, "" the first text written); members with no
+    text in their language get the `fallback` language's (see `default_text`)."""
+    texts = {**texts, "": default_text(texts, fallback)}
     broadcast = Broadcast(coordinator_id=coordinator_id, cluster_ids=cluster_ids, filters=filters,
                           texts=texts, send_at=send_at or utcnow(), grace_seconds=grace_seconds)
     session.add(broadcast)
@@ -70,11 +75,21 @@ def create(session: Session, *, coordinator_id: int | None, cluster_ids: list[in
     return broadcast
 
 
-def queue(session: Session, broadcast: Broadcast, default_language: str) -> int:
-    """Writes the broadcast's outbox rows: each member gets the text in their language, else in
-    the cluster's first language (`default_language`), else the default text."""
+def default_text(texts: dict[str, str], fallback: str | None = None) -> str:
+    """The text for members with none in their language: in the language the coordinator chose,
+    else in English when the broadcast has it (after their own, the language members are
+    likeliest to read; not the cluster's first language, which may be no more theirs), else the
+    first text written."""
+    if fallback in texts:
+        return texts[fallback]
+    return texts.get("en") or texts.get("") or next(iter(texts.values()))
+
+
+def queue(session: Session, broadcast: Broadcast) -> int:
+    """Writes the broadcast's outbox rows: each member gets the text in their language, else the
+    default text."""
     texts = broadcast.texts
-    fallback = texts.get(default_language) or texts[""]
+    fallback = texts[""]
     members = audience(broadcast.cluster_ids, broadcast.filters)
     count = 0
     for language, text in texts.items():

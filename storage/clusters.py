@@ -1,10 +1,13 @@
 """Queries and changes on cluster networks and their places."""
-from sqlalchemy import or_, select
+from sqlalchemy import column, delete, distinct, func, inspect, or_, select, table
 from sqlalchemy.orm import Session
 
-from storage.models import Cluster, Member, Place
+from storage.broadcasts import Broadcast
+from storage.models import Cluster, Conversation, Member, Membership, Place
 
+# The quick start's cluster: made when a first member joins before an operator added one.
 DEFAULT_SLUG = "main"
+DEFAULT_NAME = "Cluster network"
 
 
 def by_slug(session: Session, slug: str) -> Cluster | None:
@@ -61,10 +64,89 @@ def gazetteer_size(session: Session, country: str) -> int:
                                                       Place.country == country)).all())
 
 
-def ensure_default(session: Session, country: str) -> Cluster:
-    """The cluster a fresh install registers members into until an operator adds its own."""
-    from bot.locality import currency_of, languages_of, timezone_of
+def is_default(cluster: Cluster) -> bool:
+    """The quick start made it and no operator has renamed it."""
+    return cluster.slug == DEFAULT_SLUG and cluster.name == DEFAULT_NAME
 
-    return by_slug(session, DEFAULT_SLUG) or add(
-        session, slug=DEFAULT_SLUG, name="Cluster network", currency=currency_of(country),
-        country=country, languages=languages_of(country), timezone=timezone_of(country))
+
+def member_counts(session: Session) -> dict[int, int]:
+    """Cluster id -> how many members (not deleted) it has, each counted once whatever their
+    roles; a cluster with none is missing."""
+    rows = session.execute(
+        select(Membership.cluster_id, func.count(distinct(Membership.member_id)))
+        .join(Member, Member.id == Membership.member_id)
+        .where(Member.deleted_at.is_(None))
+        .group_by(Membership.cluster_id))
+    return dict(rows.all())
+
+
+def rename(session: Session, cluster: Cluster, *, name: str | None = None,
+           slug: str | None = None) -> dict[str, list[str]]:
+    """Changes the name members see and/or the slug operators type; returns {field: [old, new]}
+    for what changed (a slug taken by another cluster fails on flush)."""
+    changes = {field: [getattr(cluster, field), value]
+               for field, value in (("name", name), ("slug", slug))
+               if value is not None and value != getattr(cluster, field)}
+    for field, (_, value) in changes.items():
+        setattr(cluster, field, value)
+    session.flush()
+    return changes
+
+
+def owned_rows(session: Session, cluster: Cluster) -> dict[str, int]:
+    """Table -> how many of its rows belong to the cluster and go with it (the database's
+    ON DELETE CASCADE, read from the database itself so no table is forgotten)."""
+    found = {}
+    schema = inspect(session.connection())
+    for name in sorted(schema.get_table_names()):
+        for key in schema.get_foreign_keys(name):
+            cascades = (key.get("options") or {}).get("ondelete", "").upper() == "CASCADE"
+            if key["referred_table"] == Cluster.__tablename__ and cascades:
+                [own] = key["constrained_columns"]
+                found[name] = session.scalar(select(func.count()).select_from(table(name)).where(
+                    column(own) == cluster.id))
+    return found
+
+
+def remove(session: Session, cluster: Cluster) -> dict[str, int]:
+    """Deletes the cluster with what is its own (memberships, places, meetings, listings,
+    prices, skills needs: the cascades); scheduled broadcasts to it alone are cancelled and
+    conversations that were using it dropped. Members stay, without this cluster. Returns how
+    many rows of each kind went."""
+    gone = {name: count for name, count in owned_rows(session, cluster).items() if count}
+    for broadcast in session.scalars(select(Broadcast).where(Broadcast.status == "scheduled")):
+        if cluster.id in broadcast.cluster_ids:
+            broadcast.cluster_ids = [i for i in broadcast.cluster_ids if i != cluster.id]
+            if not broadcast.cluster_ids:
+                broadcast.status = "cancelled"
+                gone["scheduled broadcasts"] = gone.get("scheduled broadcasts", 0) + 1
+    dropped = drop_conversations(session, cluster.id)
+    if dropped:
+        gone["conversations"] = dropped
+    session.execute(delete(Cluster).where(Cluster.id == cluster.id))
+    session.expunge(cluster)
+    return gone
+
+
+def drop_conversations(session: Session, cluster_id: int, member_id: int | None = None) -> int:
+    """Ends the open conversations (of one member, or all) whose answers so far name the
+    cluster, so no question about it is answered once it or the member's role there is gone;
+    returns how many."""
+    query = select(Conversation)
+    if member_id is not None:
+        query = query.where(Conversation.member_id == member_id)
+    using = [c.member_id for c in session.scalars(query)
+             if cluster_id in (c.data.get("cluster"), *(c.data.get("clusters") or ()),
+                               *(c.data.get("cluster_ids") or ()))]
+    if using:
+        session.execute(delete(Conversation).where(Conversation.member_id.in_(using)))
+    return len(using)
+
+
+def remove_role(session: Session, member: Member, cluster_id: int, role: str) -> bool:
+    """Takes `role` in the cluster from the member; False when they did not have it."""
+    held = [m for m in member.memberships if m.cluster_id == cluster_id and m.role == role]
+    for membership in held:
+        member.memberships.remove(membership)
+    session.flush()
+    return bool(held)

@@ -4,15 +4,19 @@ import io
 from pathlib import Path
 
 import pytest
+from doubles.server import serve
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot import cli
+from bot.app import create_app
+from bot.i18n import translate
 from bot.settings import get_settings
 from storage import clusters, members, products
+from storage.console import SHOWN
 from storage.db import unit_of_work
-from storage.models import AuditEntry
+from storage.models import AuditEntry, OutboundMessage
 
 DATA = Path(__file__).resolve().parent / "data"
 HEADER = "phone,telegram_id,name,roles,clusters,language,location,products,opted_out\n"
@@ -476,3 +480,285 @@ def test_places_add_twice_says_it_exists(clusterbot, kisumu):
     again = clusterbot("places", "add", "kisumu-fish", "Dunga Beach")
     assert again.exit_code == 1
     assert again.output.strip() == "error: kisumu-fish already has a place named Dunga Beach"
+
+
+# The quick start's cluster, and clusters as operators keep them.
+
+@pytest.fixture
+def network(factory, kisumu):
+    """Grace coordinates Kisumu Fish; Juma fishes there (Swahili); Tomás trades (Portuguese);
+    Kisumu Fish has a beach of its own."""
+    with unit_of_work(factory) as session:
+        kisumu = session.merge(kisumu)
+        add_member(session, GRACE, "trader", kisumu, "en", "Grace", coordinator=True)
+        add_member(session, JUMA, "fisher", kisumu, "sw", "Juma")
+        add_member(session, TOMAS, "trader", kisumu, "pt", "Tomás")
+        clusters.add_place(session, country="KE", name="Dunga Beach", cluster_id=kisumu.id)
+    return factory
+
+
+def test_first_join_before_any_cluster_makes_main_and_tells_the_operator(clusterbot, factory,
+                                                                        caplog):
+    result = clusterbot("chat", "--as", JUMA, input="JIUNGE\n")
+
+    assert result.exit_code == 0, result.output
+    assert (cluster(factory, "main").name, cluster(factory, "main").country) == (
+        "Cluster network", "KE")
+    assert audit_actions(factory) == [
+        ("quick start", "cluster.add", {"slug": "main", "name": "Cluster network"})]
+    assert "clusterbot cluster rename main --name" in caplog.text
+
+
+def test_run_says_the_first_member_to_join_makes_cluster_main(clusterbot, factory, monkeypatch):
+    monkeypatch.setattr(cli.uvicorn, "run", lambda app, host, port, **options: None)
+
+    before = clusterbot("run")
+    clusterbot("chat", "--as", JUMA, input="JIUNGE\n")
+    after = clusterbot("run")
+
+    assert "No cluster network yet: the first member to join creates cluster main" in before.stderr
+    assert "Cluster main (Cluster network) was created when a first member joined" in after.stderr
+    assert "clusterbot cluster rename main --name NAME" in after.stderr
+
+
+def test_cluster_list_shows_each_cluster_with_its_members(clusterbot, network):
+    clusterbot("cluster", "add", "lamu-crafts", "--name", "Lamu Crafts", "--languages", "en")
+
+    result = clusterbot("cluster", "list")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "slug         name         country  currency  languages  members",
+        "kisumu-fish  Kisumu Fish  KE       KES       sw,en            3",
+        "lamu-crafts  Lamu Crafts  KE       KES       en               0",
+    ]
+
+
+def test_cluster_list_says_how_to_start_when_there_is_none(clusterbot):
+    result = clusterbot("cluster", "list")
+
+    assert result.exit_code == 0
+    assert result.stdout.startswith("No cluster network yet")
+
+
+def test_cluster_rename_changes_what_joining_members_see(clusterbot, factory, chat):
+    chat(JUMA).send("JIUNGE")  # the quick start makes `main`
+
+    result = clusterbot("cluster", "rename", "main", "--name", "Kisumu Fish", "--slug",
+                        "kisumu-fish")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ("Cluster main renamed: name Cluster network -> Kisumu Fish; "
+                             "slug main -> kisumu-fish.\n")
+    assert cluster(factory, "main") is None
+    assert cluster(factory, "kisumu-fish").name == "Kisumu Fish"
+    assert audit_actions(factory)[-1] == ("cli", "cluster.rename", {
+        "name": ["Cluster network", "Kisumu Fish"], "slug": ["main", "kisumu-fish"]})
+    for answer in ["Juma", "1", "Kisumu", "dagaa"]:
+        chat(JUMA).send(answer)
+    assert "Kisumu Fish" in chat(JUMA).send("1")[0]  # the summary to confirm
+    assert "No cluster network yet" not in clusterbot("cluster", "list").stdout
+
+
+@pytest.mark.parametrize("args, code, reason", [
+    (["nowhere", "--name", "X"], 1, "error: no cluster nowhere"),
+    (["kisumu-fish", "--slug", "lamu-crafts"], 1, "error: cluster lamu-crafts already exists"),
+    (["kisumu-fish"], 2, "error: give --name, --slug or both"),
+    (["kisumu-fish", "--slug", "Kisumu Fish"], 2,
+     "error: the slug must be 2-64 of a-z, 0-9 and -: Kisumu Fish"),
+    (["kisumu-fish", "--name", " "], 2, "error: the name must be 1-200 characters"),
+])
+def test_cluster_rename_refuses_and_changes_nothing(clusterbot, factory, kisumu, args, code,
+                                                    reason):
+    clusterbot("cluster", "add", "lamu-crafts", "--name", "Lamu Crafts")
+
+    result = clusterbot("cluster", "rename", *args)
+
+    assert (result.exit_code, result.stderr) == (code, reason + "\n")
+    assert cluster(factory, "kisumu-fish").name == "Kisumu Fish"
+    assert [action for _, action, _ in audit_actions(factory)] == ["cluster.add"]
+
+
+def test_cluster_remove_refuses_cluster_with_members_unless_forced(clusterbot, network):
+    refused = clusterbot("cluster", "remove", "kisumu-fish")
+
+    assert refused.exit_code == 1
+    assert refused.stderr == ("error: cluster kisumu-fish has 3 member(s); --force removes it "
+                              "with their memberships (the members stay, without it)\n")
+    assert cluster(network, "kisumu-fish") is not None
+
+    forced = clusterbot("cluster", "remove", "kisumu-fish", "--force")
+
+    assert forced.exit_code == 0, forced.output
+    assert forced.stdout.splitlines()[0] == (
+        "Cluster kisumu-fish (Kisumu Fish) removed, with memberships 4, places 1; its 3 "
+        "member(s) stay, without it.")
+    assert "No cluster network yet" in forced.stdout
+    assert cluster(network, "kisumu-fish") is None
+    juma = find(network, phone=JUMA)
+    assert (juma.name, roles_of(juma)) == ("Juma", set())
+    assert audit_actions(network)[-1] == ("cli", "cluster.remove", {
+        "slug": "kisumu-fish", "name": "Kisumu Fish", "members": 3,
+        "removed": {"memberships": 4, "places": 1}})
+
+
+def test_cluster_remove_drops_questions_about_it_and_cancels_its_broadcasts(clusterbot, network,
+                                                                           chat):
+    clusterbot("cluster", "add", "lamu-crafts", "--name", "Lamu Crafts")
+    clusterbot("broadcast", "--cluster", "kisumu-fish", "--at", "2099-01-01T08:00", "Later")
+    chat(GRACE).send("BROADCAST Boats out at dawn")  # asks to confirm
+
+    result = clusterbot("cluster", "remove", "kisumu-fish", "--force")
+
+    assert "scheduled broadcasts 1, conversations 1" in result.stdout
+    assert "No cluster network yet" not in result.stdout
+    assert "Boats out" not in " ".join(chat(GRACE).send("1"))
+    assert [m.text for m in outbox_rows(network) if m.kind == "broadcast"] == []
+
+
+def test_cluster_remove_fails_when_cluster_is_unknown(clusterbot):
+    result = clusterbot("cluster", "remove", "nowhere")
+
+    assert (result.exit_code, result.stderr) == (1, "error: no cluster nowhere\n")
+
+
+def test_coordinator_remove_takes_the_role_and_audits_it(clusterbot, network, chat):
+    chat(GRACE).send("BROADCAST Boats out at dawn")  # asks to confirm
+
+    result = clusterbot("coordinator", "remove", "0722000003", "--cluster", "kisumu-fish")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "+254722000003 is no longer a coordinator of kisumu-fish.\n"
+    grace = find(network, phone=GRACE)
+    assert roles_of(grace) == {("kisumu-fish", "trader")}
+    assert audit_actions(network)[-1] == ("cli", "coordinator.remove",
+                                          {"member_id": grace.id, "member": GRACE})
+    chat(GRACE).send("1")  # the question was dropped: no broadcast is confirmed
+    assert [m for m in outbox_rows(network) if m.kind == "broadcast"] == []
+    assert chat(GRACE).send("BROADCAST Free fuel") == [
+        translate("en", "Sorry, only a coordinator of that cluster can do this.")]
+
+
+@pytest.mark.parametrize("address, cluster_slug, code, reason", [
+    (JUMA, "kisumu-fish", 1, "error: +254722000002 is not a coordinator of kisumu-fish"),
+    ("0722000009", "kisumu-fish", 1, "error: +254722000009 is not a coordinator of kisumu-fish"),
+    (GRACE, "nowhere", 1, "error: no cluster nowhere"),
+    ("grace", "kisumu-fish", 2,
+     "error: not a phone number or a Telegram id (tg:123456): grace"),
+])
+def test_coordinator_remove_refuses_and_changes_nothing(clusterbot, network, address,
+                                                        cluster_slug, code, reason):
+    result = clusterbot("coordinator", "remove", address, "--cluster", cluster_slug)
+
+    assert (result.exit_code, result.stderr) == (code, reason + "\n")
+    assert ("kisumu-fish", "coordinator") in roles_of(find(network, phone=GRACE))
+    assert find(network, phone="+254722000009") is None
+    assert audit_actions(network) == []
+
+
+# Broadcasts from the command line: who sends them, and how the command ends.
+
+def test_broadcast_help_says_the_running_server_sends_it_and_documents_wait(clusterbot):
+    result = clusterbot("broadcast", "--help")
+
+    assert "clusterbot run" in result.stdout
+    assert "--wait" in result.stdout and "--fallback" in result.stdout
+
+
+def test_broadcast_exits_1_when_messages_are_still_queued_after_the_wait(clusterbot, network):
+    result = clusterbot("broadcast", "--cluster", "kisumu-fish", "--wait", "1", "Boats out")
+
+    assert result.exit_code == 1
+    assert "The running server (clusterbot run) sends it" in result.stdout
+    assert result.stdout.endswith("sent 0, delivered 0, failed 0, still queued 3\n")
+    assert result.stderr.splitlines()[-1] == (
+        "error: 3 of 3 messages still queued after 1 s: the running server (clusterbot run) "
+        "sends them")
+    assert {m.status for m in outbox_rows(network)} == {"queued"}
+
+
+def test_broadcast_with_wait_0_queues_and_returns(clusterbot, network):
+    result = clusterbot("broadcast", "--cluster", "kisumu-fish", "--wait", "0", "Boats out")
+
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.endswith(": 3 members. The running server (clusterbot run) sends it.\n")
+    assert len(outbox_rows(network)) == 3
+
+
+def test_broadcast_exits_1_when_messages_failed(clusterbot, network, settings):
+    """The server runs but no channel is configured: its dispatcher can deliver nothing."""
+    with serve(create_app(settings)):
+        result = clusterbot("broadcast", "--cluster", "kisumu-fish", "--wait", "20", "Boats out")
+
+    assert result.exit_code == 1
+    assert result.stdout.endswith("sent 0, delivered 0, failed 3\n")
+    assert result.stderr.splitlines()[-1] == "error: 3 of 3 messages failed"
+
+
+def test_broadcast_gives_members_with_no_text_of_theirs_english(clusterbot, network):
+    """Tomás reads Portuguese: English is likelier to reach him than the cluster's Swahili."""
+    result = clusterbot("broadcast", "--cluster", "kisumu-fish", "--wait", "0",
+                        "--translation", "en=Boats out at dawn", "Boti zinaondoka alfajiri")
+
+    assert result.exit_code == 0, result.output
+    assert texts_by_address(network) == {JUMA: "Boti zinaondoka alfajiri",
+                                         GRACE: "Boats out at dawn", TOMAS: "Boats out at dawn"}
+
+
+def test_broadcast_fallback_gives_members_with_no_text_of_theirs_the_one_chosen(clusterbot,
+                                                                                network):
+    result = clusterbot("broadcast", "--cluster", "kisumu-fish", "--wait", "0", "--fallback",
+                        "sw", "--translation", "en=Boats out at dawn", "Boti zinaondoka alfajiri")
+
+    assert result.exit_code == 0, result.output
+    assert texts_by_address(network)[TOMAS] == "Boti zinaondoka alfajiri"
+
+
+@pytest.mark.parametrize("fallback", ["fr", "de", ""])
+def test_broadcast_fallback_must_be_a_language_the_broadcast_has(clusterbot, network, fallback):
+    result = clusterbot("broadcast", "--cluster", "kisumu-fish", "--wait", "0", "--fallback",
+                        fallback, "--translation", "en=Boats out at dawn", "Boti zinaondoka")
+
+    assert result.exit_code == 2
+    assert result.stderr == "error: --fallback must be a language the broadcast has: sw,en\n"
+    assert outbox_rows(network) == []
+
+
+# The terminal shows what other phones received while nothing can leave the machine.
+
+def test_chat_shows_what_other_phones_received_when_no_channel_is_configured(clusterbot,
+                                                                             network):
+    result = clusterbot("chat", "--as", GRACE, input="BROADCAST Boats out at dawn\n1\n")
+
+    assert result.exit_code == 0, result.output
+    replies = result.stdout.split("\n\n")
+    assert replies[1].startswith("Sending to 3 members.")
+    assert set(replies[2:5]) == {f"[to {JUMA}] Boats out at dawn",
+                                 f"[to {TOMAS}] Boats out at dawn",
+                                 f"[to {GRACE}] Boats out at dawn"}
+    shown = [m for m in outbox_rows(network) if m.kind == "broadcast"]
+    assert {(m.channel, m.status, m.error) for m in shown} == {("sms", "delivered", SHOWN)}
+
+
+def test_chat_leaves_messages_to_phones_queued_when_a_channel_is_configured(clusterbot,
+                                                                            network,
+                                                                            monkeypatch):
+    monkeypatch.setenv("CLUSTERBOT_TELEGRAM_TOKEN", "123:abc")
+    get_settings.cache_clear()
+
+    result = clusterbot("chat", "--as", GRACE, input="BROADCAST Boats out at dawn\n1\n")
+
+    assert result.exit_code == 0, result.output
+    assert "[to " not in result.stdout
+    assert {m.status for m in outbox_rows(network) if m.kind == "broadcast"} == {"queued"}
+
+
+def outbox_rows(factory):
+    with unit_of_work(factory) as session:
+        rows = list(session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
+        session.expunge_all()
+        return rows
+
+
+def texts_by_address(factory) -> dict[str, str]:
+    return {m.address: m.text for m in outbox_rows(factory) if m.kind == "broadcast"}

@@ -5,6 +5,7 @@ import typer
 from rich.console import Console as Terminal
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.i18n import SHIPPED
 from bot.settings import Settings
 from storage.db import session_factory, unit_of_work, upgrade
 from storage.seed import seed
@@ -19,6 +20,15 @@ def fail(reason: str, code: int = FAILURE) -> typer.Exit:
     """Prints the one-line reason on stderr and returns the exit to raise."""
     err.print(f"error: {reason}")
     return typer.Exit(code)
+
+
+def read_languages(text: str) -> list[str]:
+    """`en, SW` -> [`en`, `sw`]; exits 2 when one is not shipped."""
+    codes = list(dict.fromkeys(code.strip().lower() for code in text.split(",") if code.strip()))
+    unknown = [code for code in codes if code not in SHIPPED]
+    if not codes or unknown:
+        raise fail(f"languages must be among {','.join(SHIPPED)}: {text}", USAGE)
+    return codes
 
 
 def reported(command):

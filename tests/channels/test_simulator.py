@@ -6,9 +6,12 @@ import httpx
 import pytest
 from doubles.server import serve
 from scenes import GRACE, JUMA, add_member, count
+from sqlalchemy import select
 
 from bot.app import create_app
 from bot.i18n import translate
+from storage import outbox
+from storage.console import SHOWN
 from storage.db import unit_of_work
 from storage.models import InboundMessage, Member, OutboundMessage
 
@@ -21,6 +24,13 @@ def network(factory, kisumu):
         add_member(session, JUMA, "fisher", kisumu, "sw", "Juma")
 
 
+def rows_of(factory) -> list[OutboundMessage]:
+    with unit_of_work(factory) as session:
+        rows = list(session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
+        session.expunge_all()
+        return rows
+
+
 def nothing_stored(factory) -> bool:
     return count(factory, InboundMessage) == 0 and count(factory, OutboundMessage) == 0
 
@@ -31,8 +41,28 @@ def test_simulator_talks_without_any_credentials(settings, factory, kisumu):
         assert "clusterbot simulator" in httpx.get(url + "/simulator").text
         reply = httpx.post(url + "/simulator", json={"address": "0722000002", "text": "JIUNGE"})
     assert reply.json() == {"replies": [{"text": translate("sw", "What is your name?"),
-                                         "buttons": []}]}
+                                         "buttons": []}], "others": []}
     assert count(factory, Member) == 1  # 0722000002 read as Juma's +254722000002
+
+
+def test_simulator_shows_what_other_phones_received_while_no_channel_is_configured(
+        settings, network, factory):
+    """Grace broadcasts from the page; what Juma's phone got is on the page too, as the running
+    app's dispatcher cannot send it anywhere: the page says so, and so does the outbox."""
+    with unit_of_work(factory) as session:  # from before the page was opened: not shown
+        outbox.queue(session, channel="sms", address=JUMA, member_id=None, text="Old news")
+    with serve(create_app(settings)) as url:
+        page = httpx.get(url + "/simulator").text
+        httpx.post(url + "/simulator", json={"address": GRACE, "text": "BROADCAST Boats out"})
+        sent = httpx.post(url + "/simulator", json={"address": GRACE, "text": "1"}).json()
+    assert "marked with the phone" in page
+    assert sent["replies"][0]["text"].startswith("Sending to 2 members.")
+    assert sorted(sent["others"], key=lambda other: other["to"]) == [
+        {"to": JUMA, "text": "Boats out", "buttons": []},
+        {"to": GRACE, "text": "Boats out", "buttons": []}]
+    rows = {m.text: (m.status, m.error) for m in rows_of(factory)}
+    assert rows["Boats out"] == ("delivered", SHOWN)
+    assert rows["Old news"][1] != SHOWN  # left to the dispatcher: undeliverable
 
 
 def test_simulator_refuses_what_is_not_a_json_message(settings, factory, kisumu):
@@ -74,8 +104,11 @@ def opened(channel_settings):
 
 def test_opened_simulator_answers_this_machine(opened, network, factory, twilio):
     with serve(create_app(opened)) as url:
+        page = httpx.get(url + "/simulator").text
         reply = httpx.post(url + "/simulator", json={"address": JUMA, "text": "MSAADA"})
     assert reply.status_code == 200 and reply.json()["replies"]
+    assert reply.json()["others"] == []  # with a channel, what phones get is sent to them
+    assert "marked with the phone" not in page
     assert twilio.sent == []  # the simulator's replies are shown on the page, not sent
 
 

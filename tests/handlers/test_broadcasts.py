@@ -172,3 +172,39 @@ def test_coordinator_gets_a_summary_when_sending_is_done(chat, network):
                                  delivered=3, failed=1)]
     run_jobs(network)
     assert len([m for m in outbox(network) if m.kind == "notice"]) == 1
+
+
+PEDRO = "+254722000011"  # a trader who reads Portuguese
+
+
+def add_reader_of(factory, language):
+    with unit_of_work(factory) as session:
+        add_member(session, PEDRO, "trader", clusters.by_slug(session, "kisumu-fish"), language,
+                   name="Pedro")
+
+
+def test_member_with_no_text_of_theirs_gets_english_not_the_clusters_first_language(chat,
+                                                                                    network):
+    """Kisumu Fish speaks Swahili first; Pedro reads Portuguese: English is likelier to reach him."""
+    add_reader_of(network, "pt")
+    confirm(chat, "BROADCAST Meeting Friday || sw: Mkutano Ijumaa || fr: Réunion vendredi")
+    assert (PEDRO, "Meeting Friday") in broadcast_rows(network)
+    assert (JUMA, "Mkutano Ijumaa") in broadcast_rows(network)
+
+
+@pytest.mark.parametrize("texts, fallback, pedro_reads", [
+    ({"": "Mkutano Ijumaa", "sw": "Mkutano Ijumaa", "en": "Meeting Friday"}, None, "Meeting Friday"),
+    ({"": "Mkutano Ijumaa", "sw": "Mkutano Ijumaa", "fr": "Réunion vendredi"}, None, "Mkutano Ijumaa"),
+    ({"": "Mkutano Ijumaa", "en": "Meeting Friday", "fr": "Réunion vendredi"}, "fr", "Réunion vendredi"),
+])
+def test_member_with_no_text_of_theirs_gets_the_fallback(network, texts, fallback, pedro_reads):
+    """English when the broadcast has it, else the first text written, unless the coordinator
+    chose the fallback language."""
+    add_reader_of(network, "pt")
+    with unit_of_work(network) as session:
+        cluster = clusters.by_slug(session, "kisumu-fish")
+        sent = broadcasts.create(session, coordinator_id=None, cluster_ids=[cluster.id],
+                                 filters={}, texts=texts, fallback=fallback)
+        broadcasts.queue(session, sent)
+    assert (PEDRO, pedro_reads) in broadcast_rows(network)
+    assert (AMINA, texts.get("fr", pedro_reads)) in broadcast_rows(network)
