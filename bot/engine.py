@@ -140,8 +140,9 @@ class Engine:
             member.language = guess.language
 
     def _route(self, turn: Turn) -> str | None:
-        """Carrier words, then HELP, MENU and LANG, then the open question, then keywords;
-        returns the keyword the message was handled as (None for an answer or a hint)."""
+        """Carrier words, then HELP, MENU and LANG, then the open question (unless the message
+        leaves a menu), then keywords; returns the keyword the message was handled as (None for
+        an answer or a hint)."""
         text, member = turn.inbound.text, turn.member
         whole = fold(text)
         if turn.inbound.has_media and not member.opted_out:
@@ -158,6 +159,8 @@ class Engine:
         keyword = keyword_of(text.split(" ", 1)[0]) if text else None
         if turn.inbound.choice is not None and keyword is None:
             keyword = keyword_of(turn.inbound.choice)
+        if turn.flow and leaves_menu(turn, keyword):
+            turn.end()  # no trap: a command or a sentence sent to a menu is a message of its own
         if keyword in routes.BEFORE_CONVERSATION or (keyword in routes.KEYWORDS and not turn.flow):
             routes.KEYWORDS[keyword](turn)
             return keyword
@@ -215,6 +218,23 @@ def identity(inbound: Inbound, region: str) -> tuple[str | None, int | None]:
     return to_e164(inbound.address, region), None
 
 
+def leaves_menu(turn: Turn, keyword: str | None) -> bool:
+    """Whether a typed message leaves the open menu (`Turn.ask(menu=True)`) rather than answer
+    it: not one of its choices, and a command, or plainly not an answer (more than two words,
+    or no number and no choice's label in it)."""
+    text, data = turn.inbound.text, turn.data
+    if not data.get("_menu") or turn.inbound.choice is not None or not text:
+        return False
+    choices = [Choice(v, label) for v, label in data.get("_choices", [])]
+    if match_choice(text, choices)[1]:
+        return False
+    folded = fold(text)
+    if keyword is not None or len(folded.split()) > 2:
+        return True
+    labelled = any(re.search(rf"(?<!\w){re.escape(fold(c.label))}(?!\w)", folded) for c in choices)
+    return not labelled and not any(c.isdigit() for c in text)
+
+
 def match_choice(text: str, choices: list[Choice]) -> tuple[str, bool]:
     """The value of the choice `text` names (by number, value or label), else the text itself."""
     if 1 <= (number := whole_number(text) or 0) <= len(choices):
@@ -239,7 +259,8 @@ def reask(turn: Turn, why: str) -> None:
     data = turn.data
     choices = [Choice(v, label) for v, label in data.get("_choices", [])]
     turn.ask(turn.flow, turn.step, data.get("_text", ""), choices,
-             free_text=data.get("_free", True), preface=why, literal=data.get("_literal", False))
+             free_text=data.get("_free", True), preface=why, literal=data.get("_literal", False),
+             menu=data.get("_menu", False))
 
 
 def queue_replies(session: Session, turn: Turn, public: bool) -> None:

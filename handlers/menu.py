@@ -1,31 +1,40 @@
 """MENU: leaves the open question and offers what the member can do next."""
-from bot.i18n import N_
+from dataclasses import replace
+
+from bot.i18n import N_, keyword_word
 from bot.messages import Choice
 from handlers.turn import Turn
 
 FLOW = "menu"
 ITEMS = {
     "join": N_("Register"),
+    "sell": N_("Sell"),
+    "buy": N_("Buy"),
+    "price": N_("Market prices"),
     "me": N_("My profile"),
     "lang": N_("Language"),
     "help": N_("Help"),
     "delete": N_("Delete my data"),
 }
+MEMBER_ITEMS = ["sell", "buy", "price", "me", "lang", "help", "delete"]
+NEWCOMER_ITEMS = ["join", "lang", "help"]
 
 
 def show(turn: Turn) -> None:
-    """Drops any open question and shows the menu."""
+    """Drops any open question and shows the menu (a command sent to it leaves it)."""
     turn.end()
-    keys = ["me", "lang", "help", "delete"] if turn.member.registered else ["join", "lang", "help"]
+    keys = MEMBER_ITEMS if turn.member.registered else NEWCOMER_ITEMS
     turn.ask(FLOW, "choose", turn._("Menu: reply with a number."),
-             [Choice(k, turn._(ITEMS[k])) for k in keys], free_text=False)
+             [Choice(k, turn._(ITEMS[k])) for k in keys], free_text=False, menu=True)
 
 
 def on_choice(turn: Turn) -> None:
-    """Runs the chosen item as if its keyword had been sent."""
+    """Runs the chosen item as if its keyword alone had been sent."""
     from handlers.routes import KEYWORDS
 
     turn.end()
+    # The label typed ("Prix du marché") is no part of the command: PRICE would read "du marché".
+    turn.inbound = replace(turn.inbound, text=keyword_word(turn.answer, turn.lang))
     KEYWORDS[turn.answer](turn)
 
 

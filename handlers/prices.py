@@ -437,7 +437,8 @@ def start_check(turn: Turn, word: str, rest: list[str]) -> None:
     turn.data = {"publish": publish}
     choices = [Choice(str(r.id), f"{r.id}: {shorten(product_label(turn, r.product_id), 14)} "
                                  f"{money(r.amount, turn.lang)}") for r in waiting]
-    turn.ask(FLOW, "pick_report", turn._("Which price report?"), choices, free_text=False)
+    turn.ask(FLOW, "pick_report", turn._("Which price report?"), choices, free_text=False,
+             menu=True)
 
 
 def on_report(turn: Turn) -> None:

@@ -18,7 +18,7 @@ def show(turn: Turn) -> None:
     text = turn._("Your profile: {summary} Reply with a number to change a part.",
                   summary=registration.summary(turn))
     choices = registration.part_choices(turn) + [Choice("done", turn._("Done"))]
-    turn.ask(FLOW, "pick_part", text, choices, free_text=False,
+    turn.ask(FLOW, "pick_part", text, choices, free_text=False, menu=True,
              repeat=turn._("What do you want to change?"))
 
 
@@ -56,7 +56,7 @@ def change_language(turn: Turn) -> None:
     code = read_language(words[1]) if len(words) > 1 else None
     if code is None:
         return turn.ask(FLOW, "pick_language", turn._("Which language do you prefer?"),
-                        registration.language_choices(), free_text=False)
+                        registration.language_choices(), free_text=False, menu=True)
     set_language(turn, code)
 
 

@@ -38,11 +38,13 @@ class Turn:
 
     def ask(self, flow: str, step: str, text: str, choices: list[Choice] = (), *,
             free_text: bool = True, preface: str | None = None, repeat: str | None = None,
-            literal: bool = False) -> None:
+            literal: bool = False, menu: bool = False) -> None:
         """Asks a question and waits for its answer in `flow`.`step`.
 
         With `free_text=False` only one of the choices is an answer; anything else is
-        answered by the engine with the range of numbers and the question again.
+        answered by the engine with the range of numbers and the question again. A `menu` (a
+        choice among actions: MENU, ME, LANG) is left instead by a message that is a command or
+        plainly no answer, which is then handled as a message of its own.
         `preface` goes before the question in the same message (why it is asked again);
         `repeat` is a shorter question to ask again with (default: `text`). A `literal`
         answer may start with a keyword ("Bei ya samaki" as a meeting title); otherwise such an
@@ -56,6 +58,7 @@ class Turn:
             _choices=[[c.value, c.label] for c in choices],
             _free=free_text,
             _literal=literal,
+            _menu=menu,
         )
         conversations.save(self.session, self.member.id, flow, step, self.data)
         shown = f"{preface}\n{text}" if preface else text

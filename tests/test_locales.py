@@ -244,7 +244,7 @@ QUESTIONS = {
     # Asked again as "What do you want to change?" (with the same choices), not with the summary.
     PROFILE: (lambda lang: parts(lang) + [translate(lang, "Done")], []),
     "Menu: reply with a number.": (
-        lambda lang: [translate(lang, menu.ITEMS[k]) for k in ("me", "lang", "help", "delete")],
+        lambda lang: [translate(lang, menu.ITEMS[k]) for k in menu.MEMBER_ITEMS],
         CHOICE_REASK),
     "Delete all your data? You will get no more messages from us.": (
         labels("Yes, delete", "No, keep"), CHOICE_REASK),
