@@ -97,7 +97,8 @@ class Member(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(
-        back_populates="member", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="member", cascade="all, delete-orphan", lazy="selectin",
+        order_by="Membership.id",  # the order they were joined in, on every database
     )
     products: Mapped[list["MemberProduct"]] = relationship(
         back_populates="member", cascade="all, delete-orphan", lazy="selectin"
