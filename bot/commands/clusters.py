@@ -67,8 +67,10 @@ def add(
 @app.command("list")
 @reported
 def list_clusters():
-    """Print every cluster network, one a line: slug, name, country, currency, languages and
-    how many members it has (each counted once)."""
+    """Print every cluster network: slug, name, country, currency, languages, members.
+
+    Members are counted once each, whatever their roles.
+    """
     factory = open_database(get_settings())
     with unit_of_work(factory) as session:
         found = clusters.all_clusters(session)
@@ -96,8 +98,10 @@ def rename(
         "--slug", help=f"The new slug (coordinators type it in BROADCAST; the public page is "
                        f"/c/SLUG). {SLUG_HELP}")] = None,
 ):
-    """Change the name members see (in the registration's choices, welcome and profile) and/or
-    the slug."""
+    """Change the name members see and/or the slug.
+
+    Members see the name in the registration's choices, the welcome and their profile.
+    """
     if name is None and new_slug is None:
         raise fail("give --name, --slug or both", USAGE)
     if new_slug is not None:
@@ -129,9 +133,12 @@ def remove(
     force: Annotated[bool, typer.Option(
         help="Remove it even though it has members (they stay, without this cluster).")] = False,
 ):
-    """Delete a cluster network with what is its own: memberships (the members themselves
-    stay), places, meetings, market listings, prices, skills needs; scheduled broadcasts to it
-    alone are cancelled. Refused while it has members, unless --force."""
+    """Delete a cluster network and what is its own; refused while it has members, unless --force.
+
+    What goes: the memberships (the members themselves stay), its places, meetings, market
+    listings, prices and skills needs; scheduled broadcasts to it alone are cancelled, and
+    questions about it that members had open are dropped.
+    """
     factory = open_database(get_settings())
     with unit_of_work(factory) as session:
         cluster = clusters.by_slug(session, slug)
