@@ -197,7 +197,7 @@ def test_database_errors_log_the_message_id_not_the_number_or_text(twilio, app_u
     rename("conversations", "conversations_away")
     try:
         say(twilio, app_url, "NUNUA dagaa my-other-words")
-        wait_for(lambda: "failed" in caplog.text)
+        wait_for(lambda: "inbound message" in caplog.text)
     finally:
         rename("conversations_away", "conversations")
     assert refused.status_code == 503
