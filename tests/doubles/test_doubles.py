@@ -154,6 +154,37 @@ def test_segments_follow_gsm7_and_ucs2():
     assert (gsm7, ucs2) == ([1, 2, 2, 2], [1, 2, 1, 2])
 
 
+@pytest.mark.parametrize(("body", "parts"), [
+    ("a" * 158 + "€", 1),  # 160 septets: one SMS
+    ("a" * 159 + "€", 2),
+    ("a" * 151 + "€" + "a" * 153, 2),  # 306 septets, the € on septets 152-153 of the first part
+    ("a" * 152 + "€" + "a" * 152, 3),  # on 153-154: ESC may not end a part, so a third one
+    ("a" * 153 + "€" + "a" * 151, 2),
+    ("^" * 153, 3),
+    ("ő" * 70, 1),  # 70 UTF-16 units: one SMS
+    ("🐟" * 35 + "a", 2),
+    ("a" * 65 + "🐟" + "a" * 67, 2),  # 134 units, the emoji on units 66-67 of the first part
+    ("a" * 66 + "🐟" + "a" * 66, 3),  # on 67-68: a surrogate pair may not be split
+    ("a" * 67 + "🐟" + "a" * 65, 2),
+    ("🐟" * 67, 3),
+])
+def test_segments_never_split_an_escape_or_a_surrogate_pair(body, parts):
+    assert segments(body) == parts
+
+
+def test_segments_agree_with_the_bots_own_count():
+    """bot.segments counts what the double (written apart) counts, on texts of every mix."""
+    from random import Random
+
+    from bot.segments import count_segments
+
+    rng = Random(7)
+    for alphabet in ("ab", "a€", "a^{", "aã", "a🐟", "ã🐟€"):
+        for length in range(60, 330, 7):
+            body = "".join(rng.choice(alphabet) for _ in range(length))
+            assert count_segments(body) == segments(body), body
+
+
 def test_scripted_500_raises_and_is_not_recorded(twilio):
     client = twilio.client()
     twilio.fail_next(1, status=500)

@@ -2,7 +2,6 @@
 import asyncio
 import base64
 import hmac
-import math
 import random
 import re
 import threading
@@ -58,12 +57,25 @@ def new_sid(prefix: str = "SM") -> str:
 
 
 def segments(body: str) -> int:
-    """SMS segments for `body`: GSM-7 (160, or 153 per part) or UCS-2 (70, or 67 per part)."""
+    """SMS segments for `body`, as a carrier splits it: GSM-7 septets (an extended character is
+    ESC and itself) into 160, or parts of 153; else UTF-16 code units into 70, or parts of 67. A
+    part never ends on an ESC or on the high half of a surrogate pair: that unit opens the next."""
     if set(body) <= GSM7_ALL:
-        units, single, multi = sum(2 if c in GSM7_EXTENDED else 1 for c in body), 160, 153
+        units = [u for c in body for u in (("ESC", c) if c in GSM7_EXTENDED else (c,))]
+        single, multi, opens_pair = 160, 153, lambda unit: unit == "ESC"
     else:
-        units, single, multi = len(body.encode("utf-16-le")) // 2, 70, 67
-    return 1 if units <= single else math.ceil(units / multi)
+        encoded = body.encode("utf-16-be")
+        units = [int.from_bytes(encoded[i:i + 2], "big") for i in range(0, len(encoded), 2)]
+        single, multi, opens_pair = 70, 67, lambda unit: 0xD800 <= unit <= 0xDBFF
+    if len(units) <= single:
+        return 1
+    parts, start = 0, 0
+    while start < len(units):
+        end = min(start + multi, len(units))
+        if end < len(units) and opens_pair(units[end - 1]):
+            end -= 1
+        parts, start = parts + 1, end
+    return parts
 
 
 def twilio_error(status: int, code: int, message: str | None = None) -> JSONResponse:
