@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import language
-from bot.i18n import command_word, fold, keyword_of, keyword_word, translate
+from bot.i18n import N_, command_word, fold, keyword_of, keyword_word, translate
 from bot.messages import Choice, Inbound, Reply
 from bot.phones import to_e164
 from bot.settings import Settings
@@ -196,15 +196,20 @@ class Engine:
         routes.FLOWS[turn.flow][turn.step](turn)
 
     def _apologise(self, inbound_id: int) -> None:
-        """Marks a message whose handling failed and tells the member, in a fresh transaction."""
+        """Marks a message whose handling failed and tells the member, in their language, in a
+        fresh transaction. The failed handling rolled back the message's member_id (and a new
+        member), so the member is found by address; a newcomer's language is guessed."""
         with unit_of_work(self.factory) as session:
             message = session.get(InboundMessage, inbound_id)
-            member = session.get(Member, message.member_id) if message.member_id else None
-            messages.mark_inbound(message, "failed", message.member_id)
-            lang = member.language if member else None
-            text = translate(lang, "Sorry, something went wrong. Please try again.")
+            phone, telegram_id = identity(message, self.settings.default_country)
+            member = members.find(session, phone=phone, telegram_id=telegram_id)
+            member_id = member.id if member else message.member_id
+            messages.mark_inbound(message, "failed", member_id)
+            lang = member.language if member and member.language else language.detect(
+                clean(message.text or ""), phone=phone).language
+            text = translate(lang, N_("Sorry, something went wrong. Please try again."))
             outbox.queue(session, channel=message.channel, address=message.address,
-                           member_id=message.member_id, text=text)
+                         member_id=member_id, text=text)
 
 
 def identity(inbound: Inbound, region: str) -> tuple[str | None, int | None]:

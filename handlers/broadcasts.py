@@ -6,7 +6,7 @@ The coordinator sees the reach (members per channel, SMS segments) and confirms 
 """
 from datetime import datetime
 
-from bot.i18n import N_, SHIPPED, fold, translate
+from bot.i18n import N_, SHIPPED, Plural, fold, number, translate
 from bot.messages import Choice
 from bot.segments import count_segments
 from handlers import coordinators, registration
@@ -18,6 +18,12 @@ from storage.models import Cluster, Member
 
 FLOW = "broadcasts"
 FILTERS = {"place": "place", "lang": "language", "product": "product"}
+REACH = Plural("This goes to {count} member: {telegram} on Telegram, {sms} by SMS ({segments} SMS "
+               "each, {total} in all). Send it?",
+               "This goes to {count} members: {telegram} on Telegram, {sms} by SMS ({segments} SMS "
+               "each, {total} in all). Send it?")
+SENDING = Plural("Sending to {count} member. You will get a summary when it is done.",
+                 "Sending to {count} members. You will get a summary when it is done.")
 
 
 def start(turn: Turn) -> None:
@@ -96,10 +102,10 @@ def take_text(turn: Turn, text: str) -> None:
         turn.end()
         return turn.say(turn._("No member matches this broadcast. Nothing was sent."))
     segments = max(count_segments(t) for t in texts.values())
+    sms, telegram = reach.get("sms", 0), reach.get("telegram", 0)
     turn.ask(FLOW, "confirm", turn._(
-        "This goes to {count} members: {telegram} on Telegram, {sms} by SMS ({segments} SMS each, "
-        "{total} in all). Send it?", count=sum(reach.values()), telegram=reach.get("telegram", 0),
-        sms=reach.get("sms", 0), segments=segments, total=segments * reach.get("sms", 0)),
+        REACH, count=sum(reach.values()), telegram=number(telegram, turn.lang),
+        sms=number(sms, turn.lang), segments=segments, total=number(segments * sms, turn.lang)),
         [Choice("yes", turn._("Send")), Choice("no", turn._("Do not send"))], free_text=False)
 
 
@@ -130,7 +136,7 @@ def on_confirm(turn: Turn) -> None:
     for cluster_id in data["clusters"]:
         coordinators.record(turn, "broadcast.send", turn.session.get(Cluster, cluster_id),
                             broadcast_id=broadcast.id, members=count)
-    turn.say(turn._("Sending to {count} members. You will get a summary when it is done.", count=count))
+    turn.say(turn._(SENDING, count=count))
 
 
 def with_coordinator_language(texts: dict[str, str], language: str) -> dict[str, str]:

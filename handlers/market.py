@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 
 from bot.channels import SMS, fits_budget
-from bot.i18n import N_, fold, keyword_word, translate
+from bot.i18n import N_, Plural, fold, keyword_word, number, translate
 from bot.messages import Choice
 from handlers import coordinators, places, quantities
 from handlers.matching import Match, best, sure
@@ -50,14 +50,20 @@ PRODUCT_FLOOR, PLACE_FLOOR = 85, 80  # fuzzy scores taken when well ahead of the
 
 CHOOSE_NEGOTIABLE = N_("Negotiable")
 CHOOSE_ANYWHERE = N_("Anywhere")
-UNIT_LABELS = {"piece": N_("pcs")}
+# A quantity of a unit one counts (`30 pcs`, `vipande 30`), and the unit after a price
+# (`KES 50/piece`, `KES 50/kipande`); kg and l are written as they are.
+COUNTED = {"piece": Plural("{count} pc", "{count} pcs"),
+           "bag": Plural("{count} bag", "{count} bags"),
+           "crate": Plural("{count} crate", "{count} crates")}
+PER_UNIT = {"piece": N_("piece"), "bag": N_("bag"), "crate": N_("crate")}
 NEGOTIABLE = N_("price negotiable")
 GROUP_FOUND = N_("No single offer has it all; these {count} together have {together}{cost}:\n"
                  "{matches}\nReply {yes} and a code for each.")
 GROUP_COMPLETED = N_("A new offer completes your request #{number}: these {count} together have "
                      "{together}{cost}:\n{matches}\nReply {yes} and a code for each.")
 AT_MOST = N_("max {amount}")
-FRAGMENTS = {CHOOSE_NEGOTIABLE, CHOOSE_ANYWHERE, *UNIT_LABELS.values(), NEGOTIABLE}
+FRAGMENTS = {CHOOSE_NEGOTIABLE, CHOOSE_ANYWHERE, *COUNTED.values(), *PER_UNIT.values(),
+             NEGOTIABLE}
 HINTS = {  # why a part of a listing is asked again
     "product": N_("Please write the product name in letters, e.g. tilapia."),
     "quantity": N_("Please send a quantity above 0 and up to 1,000,000, e.g. 50kg."),
@@ -620,24 +626,25 @@ def group_text(lang: str | None, request: Listing, group: list[Candidate], codes
     offers = [c.listing for c in group]
     return translate(lang, msgid, number=request.number, count=len(offers),
                      together=amount_label(sum(o.quantity for o in offers), request.unit, lang),
-                     cost=total_value(offers),
+                     cost=total_value(offers, lang),
                      matches="\n".join(match_line(c, code, lang) for c, code in zip(group, codes)),
                      yes=keyword_word("yes", lang))
 
 
-def total_value(offers: list[Listing]) -> str:
-    """`, KES 24,000 in all` when every offer has a comparable price, else nothing."""
+def total_value(offers: list[Listing], lang: str | None) -> str:
+    """`, KES 24,000` (what the offers cost together) when every offer has a comparable price,
+    else nothing."""
     if not offers or any(o.price is None or o.price_unit != o.unit for o in offers):
         return ""
     value = sum(o.price * o.quantity for o in offers)
-    return f", {offers[0].currency} {number_label(value)}"
+    return f", {offers[0].currency} {number(value, lang)}"
 
 
 def match_line(candidate: Candidate, code: str, lang: str) -> str:
-    """`K7Q2M9 80kg KES 120/kg Kibuye 3km`: the counterpart listing, compact."""
+    """`K7Q2M9 80kg KES 120/kg Kibuye 3km`: the counterpart listing, compact (a request's price
+    as its maximum: `max KES 45/kg`)."""
     other = candidate.listing
-    parts = [code, amount_label(other.quantity, other.unit, lang),
-             price_label(other, lang, prefix=False),
+    parts = [code, amount_label(other.quantity, other.unit, lang), price_label(other, lang),
              shorten(place_label(other) or "-", SHORT_PLACE)]
     if candidate.distance_km:
         parts.append(f"{round(candidate.distance_km)}km")
@@ -670,31 +677,25 @@ def product_label(session: Session, product: dict, lang: str | None) -> str:
 
 
 def amount_label(amount: float, unit: str, lang: str | None) -> str:
-    label = unit_label(unit, lang)
-    space = "" if len(label) <= 2 else " "  # 50kg, 20l, 30 pcs
-    return f"{number_label(amount)}{space}{label}"
+    """`50kg`, `1.5l`, `30 pcs` (`1,5l` in French, `vipande 30` in Swahili)."""
+    if unit in COUNTED:
+        return translate(lang, COUNTED[unit], count=amount)
+    space = "" if len(unit) <= 2 else " "
+    return f"{number(amount, lang)}{space}{unit}"
 
 
 def unit_label(unit: str, lang: str | None) -> str:
-    return translate(lang, UNIT_LABELS[unit]) if unit in UNIT_LABELS else unit
+    """The unit a price is per, in the singular: `kg`, `piece` (`kipande`)."""
+    return translate(lang, PER_UNIT[unit]) if unit in PER_UNIT else unit
 
 
-def price_label(listing: Listing, lang: str | None, prefix: bool = True) -> str:
+def price_label(listing: Listing, lang: str | None) -> str:
     """`KES 120/kg`, or `max KES 45/kg` on a request; empty when negotiable."""
     if listing.price is None:
         return ""
     unit = unit_label(listing.price_unit, lang)
-    text = f"{listing.currency} {number_label(listing.price)}/{unit}"
-    if prefix and listing.kind == "buy":
-        return translate(lang, AT_MOST, amount=text)
-    return text
-
-
-def number_label(value: float) -> str:
-    """120, 1.5, 24,000: no needless decimals."""
-    if abs(value - round(value)) < 1e-9:
-        return f"{int(round(value)):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    text = f"{listing.currency} {number(listing.price, lang)}/{unit}"
+    return translate(lang, AT_MOST, amount=text) if listing.kind == "buy" else text
 
 
 def short_date(moment: datetime) -> str:
@@ -854,7 +855,7 @@ def deal(turn: Turn) -> None:
     market.record_deal(turn.session, match, turn.member.id, True, quantity, price)
     text = amount_label(quantity, match.offer.unit, turn.lang)
     if price is not None:
-        text += f", {match.offer.currency} {number_label(price)}/" \
+        text += f", {match.offer.currency} {number(price, turn.lang)}/" \
                 f"{unit_label(match.offer.unit, turn.lang)}"
     turn.say(turn._("Thanks! Deal recorded: {recorded}.", recorded=text))
 
@@ -882,7 +883,7 @@ def trade_report(turn: Turn) -> None:
 def figure_line(turn: Turn, figure: market.TradeFigure) -> str:
     """`tilapia 3x 240kg KES 28,800`: deals, quantity and value of one product."""
     name = product_label(turn.session, {"id": figure.product_id, "name": figure.product}, turn.lang)
-    value = f" {figure.currency} {number_label(figure.value)}" if figure.value else ""
+    value = f" {figure.currency} {number(figure.value, turn.lang)}" if figure.value else ""
     return (f"{shorten(name, SHORT_PLACE)} {figure.deals}x "
             f"{amount_label(figure.quantity, figure.unit, turn.lang)}{value}")
 

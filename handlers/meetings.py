@@ -13,7 +13,7 @@ questions, answered, reminded, moved, cancelled and listed the same way, in its 
 from datetime import datetime
 
 from bot.channels import CHANNELS, SMS, render
-from bot.i18n import N_, SHIPPED, command_word, fold, keyword_word, translate
+from bot.i18n import N_, SHIPPED, Plural, command_word, fold, keyword_word, translate
 from bot.messages import Choice
 from bot.segments import count_segments
 from handlers import coordinators, dates
@@ -53,8 +53,10 @@ TEXTS = {
         "not_coming": N_("Thank you, noted: you will not come to {title}. If that changes, reply "
                          "{accept}."),
         # What the coordinator is told.
-        "is_moved": N_("Meeting {code} now starts {starts}. {count} members will be told."),
-        "is_cancelled": N_("Meeting {code} is cancelled. {count} members will be told."),
+        "is_moved": Plural("Meeting {code} now starts {starts}. {count} member will be told.",
+                           "Meeting {code} now starts {starts}. {count} members will be told."),
+        "is_cancelled": Plural("Meeting {code} is cancelled. {count} member will be told.",
+                               "Meeting {code} is cancelled. {count} members will be told."),
         "is_over": N_("Meeting {code} is over or cancelled."),
         "unchanged": N_("OK, the meeting stays as it was."),
     },
@@ -68,8 +70,10 @@ TEXTS = {
         "coming": N_("Thank you! See you at the {title} training, {starts}, {place}."),
         "not_coming": N_("Thank you for telling us. You are not coming to the {title} training, "
                          "{starts}."),
-        "is_moved": N_("Training {code} now starts {starts}. {count} members will be told."),
-        "is_cancelled": N_("Training {code} is cancelled. {count} members will be told."),
+        "is_moved": Plural("Training {code} now starts {starts}. {count} member will be told.",
+                           "Training {code} now starts {starts}. {count} members will be told."),
+        "is_cancelled": Plural("Training {code} is cancelled. {count} member will be told.",
+                               "Training {code} is cancelled. {count} members will be told."),
         "is_over": N_("Training {code} is over or cancelled."),
         "unchanged": N_("OK, the training stays as it was."),
     },
@@ -77,6 +81,22 @@ TEXTS = {
 # Attendance lines: SMS shows who comes; Telegram, with room, every group.
 GROUPS = ((N_("Coming: {people}"), "yes"), (N_("Not coming: {people}"), "no"),
           (N_("No answer yet: {people}"), None))
+MORE_PEOPLE = Plural("and {count} more", "and {count} more")
+TOO_LONG = Plural("That is too long: at most {count} character.",
+                  "That is too long: at most {count} characters.")
+CONFIRM = Plural("{title}, {starts}, {place}. Send the invitation to {count} member?",
+                 "{title}, {starts}, {place}. Send the invitation to {count} members?")
+SENT = Plural("Invitation sent to {count} member. Its code is {code}. For the answers, send "
+              "{command}.",
+              "Invitation sent to {count} members. Its code is {code}. For the answers, send "
+              "{command}.")
+CONFIRM_MOVE = Plural("Move {title} ({code}) to {starts}? The {count} member invited will be told.",
+                      "Move {title} ({code}) to {starts}? The {count} members invited will be "
+                      "told.")
+CONFIRM_CANCEL = Plural("Cancel {title} ({code}), {starts}? The {count} member invited will be "
+                        "told.",
+                        "Cancel {title} ({code}), {starts}? The {count} members invited will be "
+                        "told.")
 
 
 def start(turn: Turn) -> None:
@@ -164,7 +184,7 @@ def check(turn: Turn, part: str, text: str) -> str | None:
     if not any(c.isalpha() for c in text):
         return turn._("Please send a short title in words.")
     if len(text) > most:
-        return turn._("That is too long: at most {count} characters.", count=most)
+        return turn._(TOO_LONG, count=most)
     return None
 
 
@@ -327,8 +347,7 @@ def ask_confirm(turn: Turn) -> None:
         return turn.say(turn._("Nobody in {cluster} can get an invitation yet.",
                                cluster=cluster.name))
     when = dates.format_when(datetime.fromisoformat(data["at"]), cluster.timezone, turn.lang)
-    turn.ask(FLOW, "confirm", turn._("{title}, {starts}, {place}. Send the invitation to {count} "
-                                     "members?", title=data["title"], starts=when,
+    turn.ask(FLOW, "confirm", turn._(CONFIRM, title=data["title"], starts=when,
                                      place=data["place"], count=reach),
              # Not "Cancel": typed alone, carriers read it as STOP.
              [Choice("yes", turn._("Yes")), Choice("no", turn._("Do not send"))], free_text=False)
@@ -352,8 +371,7 @@ def on_confirm(turn: Turn) -> None:
     tell(turn.session, meeting, text_of(meeting, "invitation"))
     coordinators.record(turn, "meeting.create", cluster, meeting_id=meeting.id, code=meeting.code,
                         starts_at=starts_at.isoformat(), invited=invited)
-    turn.say(turn._("Invitation sent to {count} members. Its code is {code}. For the answers, "
-                    "send {command}.", count=invited, code=meeting.code,
+    turn.say(turn._(SENT, count=invited, code=meeting.code,
                     command=command(turn, "list", meeting.code)))
 
 
@@ -382,7 +400,7 @@ def tell(session, meeting: Meeting, msgid: str,
     return queued
 
 
-def text_of(meeting: Meeting, what: str) -> str:
+def text_of(meeting: Meeting, what: str) -> str | Plural:
     """The msgid of what the invited (`invitation`, `moved`...) or the coordinator (`is_moved`...)
     are told for this kind."""
     return TEXTS[meeting.kind][what]
@@ -549,8 +567,7 @@ def ask_confirm_move(turn: Turn) -> None:
     meeting = turn.session.get(Meeting, turn.data["meeting"])
     when = dates.format_when(datetime.fromisoformat(turn.data["at"]), meeting.cluster.timezone,
                              turn.lang)
-    turn.ask(FLOW, "confirm_move", turn._("Move {title} ({code}) to {starts}? The {count} members "
-                                          "invited will be told.",
+    turn.ask(FLOW, "confirm_move", turn._(CONFIRM_MOVE,
                                           title=title_in(meeting, turn.lang), code=meeting.code,
                                           starts=when,
                                           count=meetings.invitee_count(turn.session, meeting.id)),
@@ -584,8 +601,7 @@ def ask_confirm_cancel(turn: Turn, meeting: Meeting) -> None:
     """Shows the meeting and how many will be told, and asks to cancel it."""
     turn.data = {"mode": "cancel", "meeting": meeting.id}
     when = dates.format_when(meeting.starts_at, meeting.cluster.timezone, turn.lang)
-    turn.ask(FLOW, "confirm_cancel", turn._("Cancel {title} ({code}), {starts}? The {count} "
-                                            "members invited will be told.",
+    turn.ask(FLOW, "confirm_cancel", turn._(CONFIRM_CANCEL,
                                             title=title_in(meeting, turn.lang), code=meeting.code,
                                             starts=when,
                                             count=meetings.invitee_count(turn.session, meeting.id)),
@@ -638,7 +654,7 @@ def longest_line(turn: Turn, msgid: str, meeting_id: int, answer_given: str | No
     for shown in range(1, len(found) + 1):
         line = turn._(msgid, people=", ".join(found[:shown]))
         if total > shown:
-            line += " " + turn._("and {count} more", count=total - shown)
+            line += " " + turn._(MORE_PEOPLE, count=total - shown)
         if not room(line):
             break
         best = line

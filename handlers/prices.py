@@ -14,10 +14,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 
 from bot.channels import SMS, fits_budget
-from bot.i18n import N_, fold, keyword_of, keyword_word, translate
+from bot.i18n import N_, Plural, fold, keyword_of, keyword_word, number, translate
 from bot.jobs import transaction
 from bot.locality import currency_of, timezone_of
 from bot.messages import Choice
@@ -49,8 +48,10 @@ MARKET_WORDS = {"at", "in", "from", "market", "soko", "sokoni", "kwa", "a", "au"
 UNIT_LABELS = {"kg": "kg", "l": "l", "piece": N_("piece")}
 WHOLESALE = N_("wholesale")
 CHANGE = N_("{change} since last week")
-MEMBERS = N_("Members: {amount}, median of {count} reports in 7 days")
-MORE_MARKETS = N_("+{count} more. Ask for one market, e.g. {example}")
+MEMBERS = Plural("Members: {amount}, median of {count} report in 7 days",
+                 "Members: {amount}, median of {count} reports in 7 days")
+MORE_MARKETS = Plural("+{count} more. Ask for one market, e.g. {example}",
+                      "+{count} more. Ask for one market, e.g. {example}")
 DIGEST = N_("Weekly prices, {cluster} ({currency}):\n{prices}")
 DIGEST_MEMBERS = N_("members {amount}")
 ALERT_OFFICIAL = N_("Price alert: {product} at {place} is now {amount} {currency}/{unit}, "
@@ -521,7 +522,7 @@ def answer_prices(turn: Turn, data: dict) -> None:
 
 def members_line(lang: str | None, recent: list[float], earlier: list[float]) -> str:
     line = translate(lang, MEMBERS, amount=money(statistics.median(recent), lang),
-                     count=str(len(recent)))
+                     count=len(recent))
     if earlier:
         line += ", " + translate(lang, CHANGE, change=percent(statistics.median(recent),
                                                               statistics.median(earlier)))
@@ -748,9 +749,8 @@ def unit_label(lang: str | None, unit: str) -> str:
 
 
 def money(amount: float, lang: str | None) -> str:
-    """`1480`, `16.44` (`16,44` in French): whole numbers from 100 up, cents below."""
-    pattern = "0" if amount >= 100 else "0.##"
-    return format_decimal(amount, format=pattern, locale=lang or "en")
+    """`1,480`, `16.44` (`1 480`, `16,44` in French): whole numbers from 100 up, cents below."""
+    return number(round(amount) if amount >= 100 else amount, lang)
 
 
 def percent(now: float, before: float) -> str:

@@ -13,7 +13,8 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
 from bot.channels import SMS, fits_budget
-from bot.i18n import DEFAULT_LANGUAGE, LOCALES, N_, SHIPPED, command_word, fold, keyword_word
+from bot.i18n import (DEFAULT_LANGUAGE, LOCALES, N_, SHIPPED, Plural, command_word, fold,
+                      keyword_word)
 from bot.messages import Choice
 from handlers import coordinators, dates, registration
 from handlers import meetings as meeting_handlers
@@ -36,8 +37,16 @@ SIMILAR = CLOSE  # rapidfuzz score at which two needs in members' own words are 
 EXAMPLES = 5  # wordings shown per need in the CLI report
 DATE_WORDS = 10  # words a date and a time take at most (`kesho saa kumi na moja na nusu jioni`)
 
-THRESHOLD_REACHED = N_("{count} members of {cluster} now need {skill}. Send {skills} to see "
-                       "all their needs.")
+THRESHOLD_REACHED = Plural("{count} member of {cluster} now needs {skill}. Send {skills} to see "
+                           "all their needs.",
+                           "{count} members of {cluster} now need {skill}. Send {skills} to see "
+                           "all their needs.")
+AT_MOST_NEEDS = Plural("Please send at most {count} need at a time.",
+                       "Please send at most {count} needs at a time.")
+PLANNED = Plural("Training planned: {skill}, {when}, {place}. {count} member who asked for it is "
+                 "invited. To see who comes, send {skills} {code}.",
+                 "Training planned: {skill}, {when}, {place}. {count} members who asked for it "
+                 "are invited. To see who comes, send {skills} {code}.")
 
 # Words that only frame a need ("training in", "mafunzo ya"): a part of a message made of
 # these alone is no need of its own.
@@ -251,8 +260,7 @@ def take_needs(turn: Turn, text: str, asked: bool) -> None:
         return ask_need(turn, turn._("Please write the skill you need, e.g. bookkeeping.")
                         if asked else None)
     if len(needs) > MAX_NEEDS:
-        return ask_need(turn, turn._("Please send at most {count} needs at a time.",
-                                     count=MAX_NEEDS))
+        return ask_need(turn, turn._(AT_MOST_NEEDS, count=MAX_NEEDS))
     if any(len(n.wording) > MAX_WORDING for n in needs if n.skill is None):
         return ask_need(turn, turn._("Please describe each need in a few words."))
     save_needs(turn, needs)
@@ -493,9 +501,7 @@ def announce(turn: Turn) -> None:
     coordinators.record(turn, "skills.training", cluster, code=training.code,
                         skill=training.skill, topic=data["topic"], place=training.place,
                         starts_at=starts_at.astimezone(timezone.utc).isoformat(), invited=invited)
-    turn.say(turn._("Training planned: {skill}, {when}, {place}. {count} members who asked for "
-                    "it are invited. To see who comes, send {skills} {code}.",
-                    skill=meeting_handlers.title_in(training, turn.lang),
+    turn.say(turn._(PLANNED, skill=meeting_handlers.title_in(training, turn.lang),
                     when=dates.format_when(starts_at, cluster.timezone, turn.lang),
                     place=training.place, count=invited,
                     skills=keyword_word("skills", turn.lang), code=training.code))

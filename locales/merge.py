@@ -3,9 +3,13 @@
     python -m locales.merge [TRANSLATIONS.json]
 
 The JSON maps English msgids to their translations: {"Hello {name}.": {"sw": "...", "fr": "...",
-"pt": "..."}}. The template is extracted again, English msgstr = msgid, entries no longer in the
-code are dropped, and messages still untranslated are listed. Safe to run from several shells at
-once (it holds a lock while it rewrites the files).
+"pt": "..."}}. A plural message (`Plural("{count} member", "{count} members")` in the code) is
+keyed by its singular and has a list of forms per language, in the order of the catalog's
+Plural-Forms (fr and pt: 0 and 1, 1,000,000 and the like ("de"), the rest; sw: 1, the rest):
+{"{count} member": {"sw": ["mwanachama {count}", "wanachama {count}"], ...}}. The template is
+extracted again, English msgstr = msgid, entries no longer in the code are dropped, and messages
+still untranslated are listed. Safe to run from several shells at once (it holds a lock while it
+rewrites the files).
 """
 import fcntl
 import json
@@ -20,39 +24,66 @@ LOCALES = Path(__file__).resolve().parent
 ROOT = LOCALES.parent
 LANGUAGES = ("en", "sw", "fr", "pt")
 METHOD_MAP = [("bot/**.py", "python"), ("handlers/**.py", "python"), ("storage/**.py", "python")]
+KEYWORDS = {"_": None, "N_": None, "Plural": (1, 2)}
 
 
-def code_messages() -> list[str]:
-    """Every msgid marked with _() or N_() in the code, sorted."""
+def code_messages() -> list[str | tuple[str, str]]:
+    """Every message marked with _(), N_() or Plural() in the code: a msgid, or (singular,
+    plural) for a plural one; sorted by msgid."""
     found = {message for _file, _line, message, _comments, _context in extract_from_dir(
-        ROOT, METHOD_MAP, keywords={"_": None, "N_": None}) if message}
-    return sorted(found)
+        ROOT, METHOD_MAP, keywords=KEYWORDS) if message and key(message)}
+    return sorted(found, key=key)
 
 
-def merge(translations: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+def key(message: str | tuple[str, ...]) -> str:
+    """The msgid a message is found by in a catalog: a plural one's singular."""
+    return message[0] if isinstance(message, tuple) else message
+
+
+def merge(translations: dict[str, dict[str, str | list[str]]]) -> dict[str, list[str]]:
     """Rewrites the template and the four catalogs; returns the untranslated msgids per language."""
-    msgids = code_messages()
+    messages = code_messages()
     template = Catalog(project="clusterbot")
-    for msgid in msgids:
-        template.add(msgid)
+    for message in messages:
+        template.add(message)
     write(LOCALES / "clusterbot.pot", template, omit_header=True)
-    missing = {}
-    for lang in LANGUAGES:
-        path = LOCALES / lang / "LC_MESSAGES" / "clusterbot.po"
-        with path.open("rb") as f:
-            catalog = read_po(f, locale=lang)
-        for message in list(catalog):
-            if message.id and message.id not in msgids:
-                del catalog[message.id]
-        for msgid in msgids:
+    wanted = {key(m): m for m in messages}
+    catalogs, missing = {}, {}
+    for lang in LANGUAGES:  # every catalog is checked before any is written
+        with (LOCALES / lang / "LC_MESSAGES" / "clusterbot.po").open("rb") as f:
+            catalogs[lang] = catalog = read_po(f, locale=lang)
+        for entry in list(catalog):
+            if entry.id and wanted.get(key(entry.id)) != entry.id:  # gone, or now (not) plural
+                del catalog[entry.id]
+        for msgid, message in wanted.items():
             given = translations.get(msgid, {}).get(lang)
+            plural = isinstance(message, tuple)
             if msgid not in catalog:
-                catalog.add(msgid, "")
-            if lang == "en" or given:
-                catalog[msgid].string = msgid if lang == "en" else given
-        write(path, catalog)
-        missing[lang] = [m for m in msgids if not catalog[m].string]
+                catalog.add(message, ("",) * catalog.num_plurals if plural else "")
+            if lang == "en":
+                catalog[msgid].string = message
+            elif given:
+                catalog[msgid].string = checked(catalog, msgid, plural, given)
+        missing[lang] = [msgid for msgid in wanted if not all(string_forms(catalog[msgid]))]
+    for lang, catalog in catalogs.items():
+        write(LOCALES / lang / "LC_MESSAGES" / "clusterbot.po", catalog)
     return missing
+
+
+def checked(catalog: Catalog, msgid: str, plural: bool,
+            given: str | list[str]) -> str | tuple[str, ...]:
+    """A translation as the catalog keeps it; stops at one of the wrong shape."""
+    if not plural and isinstance(given, str):
+        return given
+    if plural and isinstance(given, list) and len(given) == catalog.num_plurals:
+        return tuple(given)
+    shape = (f"a list of {catalog.num_plurals} forms ({catalog.plural_forms})" if plural
+             else "one text")
+    raise SystemExit(f"{catalog.locale}: {msgid!r} needs {shape}, not {given!r}")
+
+
+def string_forms(entry) -> tuple[str, ...]:
+    return entry.string if isinstance(entry.string, tuple) else (entry.string,)
 
 
 def write(path: Path, catalog: Catalog, omit_header: bool = False) -> None:

@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from bot.channels import to_gsm7
 from bot.i18n import SHIPPED, keyword_word, translate
+from handlers import broadcasts as broadcast_handlers
+from handlers import meetings as meeting_handlers
 from handlers.meetings import action_word
 from handlers.skills import skill_name
 from storage import meetings as meeting_store
@@ -69,8 +71,7 @@ def test_broadcast_is_confirmed_by_number_and_reaches_both_channels(
     assert to_gsm7(question).endswith(to_gsm7(f"1) {translate(lang, 'Send')} "
                                               f"2) {translate(lang, 'Do not send')}"))
     replies = send(phone(lang, 0), "1", replies=2)  # she is a member too
-    assert as_sms(translate(lang, "Sending to {count} members. You will get a summary when it "
-                                  "is done.", count=3)) in replies
+    assert as_sms(translate(lang, broadcast_handlers.SENDING, count=3)) in replies
     assert wait_for(lambda: sms_to(twilio, phone(lang, 1))) == [text]
     assert wait_for(lambda: telegram_texts(telegram_api, tomas(lang))) == [text]
 
@@ -87,7 +88,7 @@ def test_meeting_called_then_cancelled_by_sms_tells_everyone_invited(
     assert code in question
     assert to_gsm7(question).endswith(f"2) {to_gsm7(translate(lang, 'No, leave it'))}")
     assert send(grace, "1") == [as_sms(translate(
-        lang, "Meeting {code} is cancelled. {count} members will be told.", code=code, count=2))]
+        lang, meeting_handlers.TEXTS["meeting"]["is_cancelled"], code=code, count=2))]
     cancelled = wait_for(lambda: sms_to(twilio, juma)[1:])
     assert len(cancelled) == 1 and code in cancelled[0]
     on_telegram = wait_for(lambda: telegram_texts(telegram_api, tomas(lang))[1:])  # 0: invitation

@@ -16,6 +16,7 @@ from scenes import add_member, clusters_by_language, count, next_language
 from sqlalchemy import select
 
 from bot.i18n import SHIPPED, keyword_word, translate
+from handlers import broadcasts as broadcast_handlers
 from handlers import meetings as meeting_handlers
 from handlers.skills import skill_name
 from storage import members
@@ -89,8 +90,7 @@ def test_broadcast_is_confirmed_with_a_button_and_reaches_every_member(
         question = grace.send(f"/broadcast {text}")[0]
         assert labels([question]) == [translate(lang, "Send"), translate(lang, "Do not send")]
         grace.press(translate(lang, "Send"))
-        sending = translate(lang, "Sending to {count} members. You will get a summary when it "
-                                  "is done.", count=3)
+        sending = translate(lang, broadcast_handlers.SENDING, count=3)
         assert sorted(wait_for(lambda: len(grace.texts(1)) == 2 and grace.texts(1))) == sorted(
             [sending, text])  # she is a member too; the summary comes later
         assert wait_for(lambda: juma.texts()) == [text]
@@ -122,8 +122,7 @@ def test_meeting_is_called_answered_listed_moved_and_cancelled_with_buttons(
             opening(lang, meeting_handlers.MOVED, code=code, title=title))
         grace.send(f"/meeting {meeting_handlers.action_word('cancel', lang)} {code}")[0]
         assert grace.press(yes)[0].text == translate(
-            lang, "Meeting {code} is cancelled. {count} members will be told.", code=code,
-            count=2)
+            lang, meeting_handlers.TEXTS["meeting"]["is_cancelled"], code=code, count=2)
         assert juma.next_text(3).startswith(
             opening(lang, meeting_handlers.CANCELLED, code=code, title=title))
 

@@ -66,7 +66,7 @@ def test_training_planned_on_telegram_is_answered_by_sms(twilio, telegram_api, a
     grace = TelegramUser(telegram_api, app_url, GRACE_TELEGRAM)
     [planned] = grace.send(f"/skills TRAINING bookkeeping {day.isoformat()} 10:00 Dunga Beach")
     code = re.search(r"SKILLS (\w{4})\.$", planned.text)[1]
-    assert "1 members who asked for it are invited" in planned.text
+    assert "1 member who asked for it is invited" in planned.text
     invitation = wait_for(lambda: sms_to(twilio, JUMA)[1:])[0]
     assert invitation.endswith(f"Jibu NDIYO {code} au HAPANA {code}.")
     sms(twilio, app_url, JUMA, f"ndiyo {code}")

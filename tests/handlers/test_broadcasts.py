@@ -73,6 +73,26 @@ def test_broadcast_filters_by_place_language_and_product(chat, network, command,
     assert {address for address, _ in broadcast_rows(network)} == expected
 
 
+@pytest.mark.parametrize(("lang", "to_one", "sending", "to_four"), [
+    ("en", "This goes to 1 member: 0 on Telegram, 1 by SMS", "Sending to 1 member.",
+     "This goes to 4 members: 1 on Telegram, 3 by SMS"),
+    ("sw", "Litamfikia mwanachama 1: 0 kwa Telegram, 1 kwa SMS", "Inatumwa kwa mwanachama 1.",
+     "Litawafikia wanachama 4: 1 kwa Telegram, 3 kwa SMS"),
+    ("fr", "Pour 1 membre : 0 sur Telegram, 1 par SMS", "Envoi à 1 membre.",
+     "Pour 4 membres : 1 sur Telegram, 3 par SMS"),
+    ("pt", "Vai para 1 membro: 0 no Telegram, 1 por SMS", "A enviar para 1 membro.",
+     "Vai para 4 membros: 1 no Telegram, 3 por SMS"),
+])
+def test_reach_is_told_in_the_singular_or_plural_of_the_coordinators_language(
+        chat, network, lang, to_one, sending, to_four):
+    with unit_of_work(network) as session:
+        members.find(session, phone=GRACE).language = lang
+    grace = chat(GRACE, style="telegram")
+    assert grace.send("BROADCAST fishers Check your boats")[0].startswith(to_one)  # Juma
+    assert grace.send("1")[0].startswith(sending)
+    assert grace.send("BROADCAST Market day moved to Saturday")[0].startswith(to_four)
+
+
 @pytest.mark.parametrize("word", ["BROADCAST", "TANGAZA", "DIFFUSER", "DIFUNDIR", "/broadcast"])
 def test_broadcast_keyword_works_in_every_language(chat, network, word):
     confirm(chat, f"{word} Market day moved to Saturday")

@@ -215,7 +215,7 @@ def test_request_is_matched_and_both_sides_hear_in_their_language(chat, network)
     chat(JUMA).send("UZA tilapia kilo 100 bei 120 Kisumu")
     posted, found = chat(AMINA).send("ACHETER tilapa 80kg max 130/kg Kibuye")
     [match] = matches(network)
-    assert posted.startswith("Publié #1 : tilapia 80kg, max KES 130/kg, Kibuye")
+    assert posted.startswith("Publié #1 : tilapia 80kg, max. KES 130/kg, Kibuye")
     assert found.startswith("Correspondances pour #1 :\n")
     assert f"{match.code} 100kg KES 120/kg Kisumu 2km" in found
     [notice] = notices(network, JUMA)
@@ -320,6 +320,54 @@ def test_closed_or_expired_listing_is_not_matched(chat, network):
     assert matches(network) == []
 
 
+def speak(factory, phone, lang):
+    with unit_of_work(factory) as session:
+        members.find(session, phone=phone).language = lang
+
+
+@pytest.mark.parametrize(("lang", "at_most"), [
+    ("en", "max KES 130/kg"), ("sw", "hadi KES 130/kg"), ("fr", "max. KES 130/kg"),
+    ("pt", "máx. KES 130/kg"),
+])
+def test_seller_sees_a_buyers_price_as_the_most_they_pay(chat, network, lang, at_most):
+    chat(AMINA).send("ACHETER tilapia 80kg max 130/kg Kibuye")
+    speak(network, JUMA, lang)
+    _, found = chat(JUMA, style="telegram").send("SELL tilapia 100kg 120/kg Kisumu")
+    [match] = matches(network)
+    assert f"{match.code} 80kg {at_most} Kibuye 2km" in found
+
+
+@pytest.mark.parametrize(("lang", "written"), [
+    ("en", "1,500.5kg, KES 150.75/kg"), ("sw", "1,500.5kg, KES 150.75/kg"),
+    ("fr", "1 500,5kg, KES 150,75/kg"), ("pt", "1.500,5kg, KES 150,75/kg"),
+])
+def test_quantities_and_prices_are_written_as_the_members_language_does(chat, network, lang,
+                                                                        written):
+    """Decimal commas in French and Portuguese, points in English and Swahili."""
+    speak(network, JUMA, lang)
+    [posted] = chat(JUMA).send("SELL tilapia 1500.5kg 150.75/kg Kisumu")
+    assert written in posted
+    chat(GRACE).send("BUY tilapia 2000kg Kisumu")
+    [match] = matches(network)
+    chat(GRACE).send(f"YES {match.code}")
+    chat(JUMA).send(f"YES {match.code}")
+    [thanks] = chat(JUMA).send(f"DEAL {match.code} 1500.5kg 150.75")
+    assert written in thanks
+
+
+@pytest.mark.parametrize(("lang", "one", "thirty"), [
+    ("en", "1 pc, KES 500/piece", "30 pcs, KES 50/piece"),
+    ("sw", "kipande 1, KES 500/kipande", "vipande 30, KES 50/kipande"),
+    ("fr", "1 pièce, KES 500/pièce", "30 pièces, KES 50/pièce"),
+    ("pt", "1 peça, KES 500/peça", "30 peças, KES 50/peça"),
+])
+def test_pieces_are_counted_and_priced_per_piece(chat, network, lang, one, thirty):
+    speak(network, JUMA, lang)
+    juma = chat(JUMA, style="telegram")
+    assert one in juma.send("SELL clay pot 1 pcs 500 each Kisumu")[0]
+    assert thirty in juma.send("SELL clay whistles 30 pcs 50 each Kisumu")[0]
+
+
 # --- Bulking ----------------------------------------------------------------------------------
 
 def test_big_request_gets_a_group_of_offers_and_the_total(chat, network):
@@ -328,7 +376,7 @@ def test_big_request_gets_a_group_of_offers_and_the_total(chat, network):
     chat(FAR).send("SELL tilapia 60kg 100/kg Kibuye")
     reply = chat(AMINA).send("ACHETER tilapia 200kg max 130/kg Kisumu")[1]
     assert len(matches(network)) == 3
-    assert "210kg" in reply and "KES 23,300" in reply  # 80*120 + 70*110 + 60*100
+    assert "210kg" in reply and "KES 23 300" in reply  # 80*120 + 70*110 + 60*100, in French
     assert len(notices(network, JUMA)) == 1 and len(notices(network, telegram_id=4242)) == 1
 
 
@@ -360,7 +408,8 @@ def test_offer_that_completes_a_group_tells_the_buyer_the_total(chat, network, b
     chat(third).send("SELL tilapia 60kg 100/kg Kibuye")
     [group] = group_notices(network, lang, buyer)
     assert group.startswith(translate(lang, market_handlers.GROUP_COMPLETED).split("{")[0] + "1")
-    assert "210kg" in group and "KES 23,300" in group  # 80*120 + 70*110 + 60*100
+    total = {"fr": "KES 23 300"}.get(lang, "KES 23,300")  # 80*120 + 70*110 + 60*100
+    assert "210kg" in group and total in group
     assert all(match.code in group for match in matches(network)) and len(matches(network)) == 3
     assert len(notices(network, buyer)) == 3  # the first two offers alone, then the group
 

@@ -154,9 +154,8 @@ def test_coordinator_calls_meeting_in_each_language(chat, network, lang, command
     [done] = grace.send(yes)
     code = code_in(done)
     command = f"{keyword_word('meeting', lang)} {meeting_handlers.action_word('list', lang)} {code}"
-    assert done == as_sms(translate(lang, "Invitation sent to {count} members. Its code is {code}. "
-                                       "For the answers, send {command}.",
-                                 count=3, code=code, command=command))
+    assert done == as_sms(translate(lang, meeting_handlers.SENT, count=3, code=code,
+                                    command=command))
     [meeting] = all_meetings(network)
     day, hour, minute = starts
     assert in_nairobi(meeting.starts_at) == datetime(2026, 11, day, hour, minute, tzinfo=NAIROBI)
@@ -479,6 +478,34 @@ def test_reminder_job_runs_on_the_configured_database(chat, network, settings, c
 
 # --- Cancel and move -------------------------------------------------------------------------
 
+@pytest.mark.parametrize(("lang", "word", "yes", "stopped", "told"), [
+    ("en", "MEETING CANCEL", "YES", (JUMA, AMINA), "1 member will be told."),
+    ("en", "MEETING CANCEL", "YES", (JUMA, AMINA, TOMAS), "0 members will be told."),
+    ("sw", "MKUTANO GHAIRI", "NDIYO", (JUMA, AMINA), "Mwanachama 1 ataarifiwa."),
+    ("fr", "REUNION ANNULER", "OUI", (JUMA, AMINA), "1 membre sera prévenu."),
+    ("fr", "REUNION ANNULER", "OUI", (JUMA, AMINA, TOMAS), "0 membre sera prévenu."),
+    ("pt", "REUNIAO CANCELAR", "SIM", (JUMA, AMINA), "1 membro será avisado."),
+    ("pt", "REUNIAO CANCELAR", "SIM", (JUMA, AMINA, TOMAS), "0 membro será avisado."),
+])
+def test_coordinator_is_told_how_many_hear_of_it_in_the_singular_or_plural(
+        chat, network, clock, lang, word, yes, stopped, told):
+    """Those who sent STOP since the invitation are not told: one left, or none (French and
+    Portuguese say 0 in the singular)."""
+    code = call(chat, "MEETING Fri 10am Dunga Beach: Cold chain")
+    for phone in stopped:
+        chat(phone).send("STOP")
+    speak(network, GRACE, lang)
+    grace = chat(GRACE, style="telegram")
+    grace.send(f"{word} {code}")
+    [done] = grace.send(yes)
+    assert done.startswith(code_in_text(lang, code)) and done.endswith(told)
+
+
+def code_in_text(lang, code):
+    return {"en": f"Meeting {code}", "sw": f"Mkutano {code}", "fr": f"La réunion {code}",
+            "pt": f"A reunião {code}"}[lang]
+
+
 @pytest.mark.parametrize(("lang", "word", "yes"), [
     ("en", "MEETING CANCEL", "YES"), ("sw", "MKUTANO GHAIRI", "NDIYO"),
     ("fr", "REUNION ANNULER", "OUI"), ("pt", "REUNIAO CANCELAR", "SIM"),
@@ -492,8 +519,8 @@ def test_cancelled_meeting_is_told_to_everyone_invited(chat, network, clock, lan
     [question] = grace.send(f"{word} {code}")
     assert code in question and "3" in question
     [done] = grace.send(yes)
-    assert done == translate(lang, "Meeting {code} is cancelled. {count} members will be told.",
-                             code=code, count=3)
+    assert done == translate(lang, meeting_handlers.TEXTS["meeting"]["is_cancelled"], code=code,
+                             count=3)
     assert sent_to(network, JUMA, before) == [
         f"Imeghairiwa: mkutano Cold chain wa Ijumaa 27 Nov 10:00 (saa 4 asubuhi) ({code}) "
         "hautafanyika."]

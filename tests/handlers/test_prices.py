@@ -142,9 +142,28 @@ def test_member_asks_prices_in_each_language(chat, factory, network, lang):
     head = translate(lang, HEAD, product=tilapia, currency="KES", unit="kg")
     assert reply == as_sms("\n".join([
         head[0].upper() + head[1:],
-        translate(lang, "Members: {amount}, median of {count} reports in 7 days", amount="310",
-                  count="1"),
+        translate(lang, price_handlers.MEMBERS, amount="310", count=1),
         f"Kisumu 300 ({day(lang)})"]))
+
+
+@pytest.mark.parametrize(("lang", "one", "two"), [
+    ("en", "Members: 310, median of 1 report in 7 days",
+     "Members: 315, median of 2 reports in 7 days"),
+    ("sw", "Wanachama: 310, wastani wa kati wa ripoti 1 ya siku 7",
+     "Wanachama: 315, wastani wa kati wa ripoti 2 za siku 7"),
+    ("fr", "Membres : 310, médiane de 1 relevé sur 7 jours",
+     "Membres : 315, médiane de 2 relevés sur 7 jours"),
+    ("pt", "Membros: 310, mediana de 1 relato em 7 dias",
+     "Membros: 315, mediana de 2 relatos em 7 dias"),
+])
+def test_members_median_counts_one_report_or_more(chat, factory, network, lang, one, two):
+    price, _, _, _, tilapia = WORDS[lang]
+    chat(AMINA).send("PRIX tilapia 310/kg Kisumu")
+    speak(factory, JUMA, lang)
+    juma = chat(JUMA, style="telegram")
+    assert one in juma.send(f"{price} {tilapia}")[0]
+    juma.send(f"{price} {tilapia} 320/kg Kisumu")
+    assert two in juma.send(f"{price} {tilapia}")[0]
 
 
 @pytest.mark.parametrize("lang", WORDS)
@@ -176,7 +195,7 @@ def test_coordinator_publishes_and_rejects_held_reports_in_each_language(chat, f
     assert [r[3] for r in reports(factory)] == ["published", "rejected"]
     assert audit_actions(factory) == ["price.set", "price.publish", "price.reject"]
     assert notices_to(factory, JUMA) == [
-        translate("sw", price_handlers.CHECKED, product="sato", amount="3000", currency="KES",
+        translate("sw", price_handlers.CHECKED, product="sato", amount="3,000", currency="KES",
                   unit="kg"),
         translate("sw", price_handlers.NOT_PUBLISHED, product="sato", amount="20", currency="KES",
                   unit="kg")]
@@ -198,7 +217,7 @@ def test_coordinator_picks_held_report_with_telegram_button(chat, factory, netwo
     [report_id, *_] = reports(factory)[0]
     grace = chat("5550003", style="telegram")
     [question] = grace.send("/price yes")
-    assert question == f"Which price report?\n[{report_id}: tilapia 3000]"  # in her language
+    assert question == f"Which price report?\n[{report_id}: tilapia 3,000]"  # in her language
     assert grace.press(1) == [f"Price report {report_id} is published."]
 
 

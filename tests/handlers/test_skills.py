@@ -162,7 +162,7 @@ def test_need_from_unregistered_member_asks_to_register(chat, network):
     ("NEED training", None),
     ("NEED " + "beekeeping " * 1000, "Please describe each need in a few words."),
     ("NEED beekeeping, welding, sewing, baking, driving, english",
-     "Please send at most {count} needs at a time."),
+     skill_handlers.AT_MOST_NEEDS),
 ])
 def test_bad_need_gets_the_offer_with_a_hint_and_writes_nothing(chat, network, text, why):
     reply = chat(TOMAS).send(text)[0]
@@ -315,8 +315,7 @@ def test_coordinator_of_several_clusters_may_name_one(chat, network):
 DEC_10 = datetime(2026, 12, 10, 7, 0, tzinfo=timezone.utc)  # Thursday 10 Dec, 10:00 in Kisumu
 INVITED = {JUMA: "sw", AMINA: "fr", TOMAS: "en", ROSA: "pt"}
 REFUSAL = "Sorry, only a coordinator of that cluster can do this."
-PLANNED = ("Training planned: {skill}, {when}, {place}. {count} members who asked for it are "
-           "invited. To see who comes, send {skills} {code}.")
+PLANNED = skill_handlers.PLANNED
 ATTENDANCE = ("{title} ({code}), {starts}. Yes: {yes_count}. No: {no_count}. No answer: "
               "{open_count}.")
 
