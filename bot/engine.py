@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import language
 from bot.i18n import N_, command_word, fold, keyword_of, keyword_word, translate
-from bot.messages import Choice, Inbound, Reply
+from bot.messages import Choice, Inbound
 from bot.phones import to_e164
 from bot.settings import Settings
 from handlers import routes
