@@ -19,8 +19,8 @@ from bot.commands import clusters as clusters_commands
 from bot.commands import places as places_commands
 from bot.commands import prices as prices_commands
 from bot.commands import skills as skills_commands
-from bot.commands.common import (USAGE, err, fail, open_database, out, prepare_database,
-                                 read_languages, reported)
+from bot.commands.common import (USAGE, cluster_named, err, fail, open_database, out,
+                                 prepare_database, read_languages, reported)
 from bot.engine import Engine
 from bot.i18n import SHIPPED
 from bot.settings import get_settings
@@ -111,9 +111,7 @@ def coordinator_add(
     phone, telegram_id = read_address(phone_or_tg, settings.default_country)
     who = describe(phone, telegram_id)
     with unit_of_work(open_database(settings)) as session:
-        network = clusters.by_slug(session, cluster)
-        if network is None:
-            raise fail(f"no cluster {cluster}")
+        network = cluster_named(session, cluster)
         member = members.get_or_create(session, phone=phone, telegram_id=telegram_id)
         granted = members.add_role(session, member, network.id, "coordinator")
         if granted:
@@ -136,9 +134,7 @@ def coordinator_remove(
     phone, telegram_id = read_address(phone_or_tg, settings.default_country)
     who = describe(phone, telegram_id)
     with unit_of_work(open_database(settings)) as session:
-        network = clusters.by_slug(session, cluster)
-        if network is None:
-            raise fail(f"no cluster {cluster}")
+        network = cluster_named(session, cluster)
         member = members.find(session, phone=phone, telegram_id=telegram_id)
         if member is None or not clusters.remove_role(session, member, network.id, "coordinator"):
             raise fail(f"{who} is not a coordinator of {cluster}")
@@ -247,9 +243,7 @@ def broadcast(
     if not text.strip():
         raise fail("the message is empty", USAGE)
     with unit_of_work(factory) as session:
-        network = clusters.by_slug(session, cluster)
-        if network is None:
-            raise fail(f"no cluster {cluster}")
+        network = cluster_named(session, cluster)
         filters = broadcast_filters(session, role, place, language, product)
         translations = read_translations(translation or [])
         first = network.languages[0] if network.languages else "en"

@@ -112,11 +112,11 @@ def take_text(turn: Turn, text: str) -> None:
 def read_texts(text: str) -> dict[str, str] | None:
     """`Hello || sw: Habari` -> {"": "Hello", "sw": "Habari"}; None when a part is empty."""
     texts: dict[str, str] = {}
-    for number, part in enumerate(p.strip() for p in text.split("||")):
+    for position, part in enumerate(p.strip() for p in text.split("||")):
         language, _, rest = part.partition(":")
-        if number and language.strip().lower() in SHIPPED:
+        if position and language.strip().lower() in SHIPPED:
             texts[language.strip().lower()] = rest.strip()
-        elif number:
+        elif position:
             return None
         else:
             texts[""] = part

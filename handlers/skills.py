@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
 from bot.channels import SMS, fits_budget
-from bot.i18n import (DEFAULT_LANGUAGE, LOCALES, N_, SHIPPED, Plural, command_word, fold,
+from bot.i18n import (DEFAULT_LANGUAGE, LOCALES, SHIPPED, Plural, command_word, fold,
                       keyword_word)
 from bot.messages import Choice
 from handlers import coordinators, dates, registration

@@ -8,7 +8,7 @@ import typer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.commands.common import USAGE, fail, open_database, out, read_languages, reported
+from bot.commands.common import USAGE, cluster_named, fail, open_database, out, read_languages, reported
 from bot.locality import currency_of, languages_of, timezone_of
 from bot.settings import get_settings
 from storage import audit, clusters
@@ -109,9 +109,7 @@ def rename(
     name = check_name(name) if name is not None else None
     try:
         with unit_of_work(open_database(get_settings())) as session:
-            cluster = clusters.by_slug(session, slug)
-            if cluster is None:
-                raise fail(f"no cluster {slug}")
+            cluster = cluster_named(session, slug)
             if new_slug not in (None, slug) and clusters.by_slug(session, new_slug):
                 raise fail(f"cluster {new_slug} already exists")
             changes = clusters.rename(session, cluster, name=name, slug=new_slug)
@@ -141,9 +139,7 @@ def remove(
     """
     factory = open_database(get_settings())
     with unit_of_work(factory) as session:
-        cluster = clusters.by_slug(session, slug)
-        if cluster is None:
-            raise fail(f"no cluster {slug}")
+        cluster = cluster_named(session, slug)
         members = clusters.member_counts(session).get(cluster.id, 0)
         if members and not force:
             raise fail(f"cluster {slug} has {members} member(s); --force removes it with their "

@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import SHIPPED
 from bot.settings import Settings
+from storage import clusters
 from storage.db import session_factory, unit_of_work, upgrade
+from storage.models import Cluster
 from storage.seed import seed
 
 out = Terminal(highlight=False, markup=False, emoji=False, soft_wrap=True)
@@ -61,3 +63,11 @@ def prepare_database(url: str) -> None:
     upgrade(url)
     with unit_of_work(session_factory(url)) as session:
         seed(session)
+
+
+def cluster_named(session: Session, slug: str) -> Cluster:
+    """The cluster with this slug; exits 1 with a one-line reason when there is none."""
+    cluster = clusters.by_slug(session, slug)
+    if cluster is None:
+        raise fail(f"no cluster {slug}")
+    return cluster

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands.common import USAGE, fail, open_database, out, reported
+from bot.commands.common import USAGE, cluster_named, fail, open_database, out, reported
 from bot.settings import get_settings
 from storage import audit, clusters
 from storage.db import unit_of_work
@@ -34,9 +34,7 @@ def add(
         raise fail("--lat must be within -90..90 and --lon within -180..180", USAGE)
     try:
         with unit_of_work(open_database(get_settings())) as session:
-            network = clusters.by_slug(session, cluster)
-            if network is None:
-                raise fail(f"no cluster {cluster}")
+            network = cluster_named(session, cluster)
             place = clusters.add_place(session, country=network.country, name=name,
                                        cluster_id=network.id, latitude=latitude,
                                        longitude=longitude)
@@ -59,9 +57,7 @@ def list_places(
     """Print the cluster's own places (and with --all the gazetteer), one a line: `Dunga Beach:
     -0.14460, 34.73690 (own)`."""
     with unit_of_work(open_database(get_settings())) as session:
-        network = clusters.by_slug(session, cluster)
-        if network is None:
-            raise fail(f"no cluster {cluster}")
+        network = cluster_named(session, cluster)
         found = [p for p in clusters.places_for(session, network)
                  if everything or p.cluster_id == network.id]
     if not found:

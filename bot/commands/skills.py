@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from bot.commands.common import fail, open_database, out, reported
+from bot.commands.common import cluster_named, open_database, out, reported
 from bot.settings import get_settings
 from bot.spreadsheet import write
 from handlers import skills
@@ -30,9 +30,7 @@ def report(
     not in the skills catalog are grouped when similar and shown as `other: their words`."""
     with unit_of_work(open_database(get_settings())) as session:
         if cluster:
-            network = clusters.by_slug(session, cluster)
-            if network is None:
-                raise fail(f"no cluster {cluster}")
+            network = cluster_named(session, cluster)
             networks = [network]
         else:
             networks = clusters.all_clusters(session)
@@ -75,9 +73,7 @@ def threshold(
     """Set how many members must need a skill before the cluster's coordinators are told
     (default 5). Skills already at the new threshold are told about now, once."""
     with unit_of_work(open_database(get_settings())) as session:
-        network = clusters.by_slug(session, cluster)
-        if network is None:
-            raise fail(f"no cluster {cluster}")
+        network = cluster_named(session, cluster)
         store.set_threshold(session, network.id, members)
         told = skills.alert_coordinators(session, network)
         audit.record(session, action="skills.threshold", actor="cli", cluster_id=network.id,
