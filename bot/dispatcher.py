@@ -177,7 +177,7 @@ class Dispatcher:
             return ("end", message, "cancelled", "opted out", None)
         send = self.senders.get(channel)
         if send is None:
-            return ("end", message, "undeliverable", "channel not configured", None)
+            return ("end", message, "undeliverable", outbox.NOT_CONFIGURED, None)
         await self._wait_for_pause(channel)
         if channel == "telegram":  # before the channel's pace: a slot taken is a slot used
             await self._chat_limiter(message.address).acquire()

@@ -176,7 +176,7 @@ class Engine:
     def _continue(self, turn: Turn) -> None:
         """Gives the open question its answer, or asks it again when the answer is not one."""
         inbound, data = turn.inbound, turn.data
-        choices = [Choice(v, label) for v, label in data.get("_choices", [])]
+        choices = open_choices(data)
         if inbound.choice is not None:
             if inbound.question != data.get("_q"):
                 return reask(turn, turn._("That button belongs to an earlier question."))
@@ -230,7 +230,7 @@ def leaves_menu(turn: Turn, keyword: str | None) -> bool:
     text, data = turn.inbound.text, turn.data
     if not data.get("_menu") or turn.inbound.choice is not None or not text:
         return False
-    choices = [Choice(v, label) for v, label in data.get("_choices", [])]
+    choices = open_choices(data)
     if match_choice(text, choices)[1]:
         return False
     folded = fold(text)
@@ -238,6 +238,11 @@ def leaves_menu(turn: Turn, keyword: str | None) -> bool:
         return True
     labelled = any(re.search(rf"(?<!\w){re.escape(fold(c.label))}(?!\w)", folded) for c in choices)
     return not labelled and not any(c.isdigit() for c in text)
+
+
+def open_choices(data: dict) -> list[Choice]:
+    """The choices of the open question, as `Turn.ask` saved them."""
+    return [Choice(value, label) for value, label in data.get("_choices", [])]
 
 
 def match_choice(text: str, choices: list[Choice]) -> tuple[str, bool]:
@@ -262,7 +267,7 @@ def pressed(value: str, choices: list[Choice]) -> str:
 def reask(turn: Turn, why: str) -> None:
     """Says why the answer was not taken and repeats the open question (one message)."""
     data = turn.data
-    choices = [Choice(v, label) for v, label in data.get("_choices", [])]
+    choices = open_choices(data)
     turn.ask(turn.flow, turn.step, data.get("_text", ""), choices,
              free_text=data.get("_free", True), preface=why, literal=data.get("_literal", False),
              menu=data.get("_menu", False))

@@ -4,12 +4,9 @@ from sqlalchemy import func, not_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Member, OutboundMessage
-from storage.outbox import FINAL_KINDS, now
+from storage.outbox import FINAL_KINDS, NOT_CONFIGURED, now
 
 PHONE_CHANNELS = ("sms", "telegram")
-# Why a dispatcher with no sender for a channel ends a message (bot/dispatcher.py): such a
-# message may still be shown.
-NOT_CONFIGURED = "channel not configured"
 SHOWN = "not sent: shown in the terminal or simulator (no channel configured)"
 
 

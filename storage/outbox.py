@@ -18,6 +18,8 @@ PROGRESS = {"queued": 0, "accepted": 0, "scheduled": 0, "sending": 1, "sent": 2,
 FINAL_KINDS = ("final",)
 # What is sent first: answers to a member who is waiting, then notices, then bulk.
 ANSWER, NOTICE, BULK = 0, 1, 2
+# Why a dispatcher with no sender for a channel ends a message `undeliverable`.
+NOT_CONFIGURED = "channel not configured"
 
 
 def now() -> datetime:

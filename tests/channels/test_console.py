@@ -11,9 +11,10 @@ from bot.channels.console import Console, session_start
 from bot.i18n import translate
 from handlers import broadcasts as broadcast_handlers
 from storage import outbox as queue
-from storage.console import NOT_CONFIGURED, SHOWN
+from storage.console import SHOWN
 from storage.db import unit_of_work
 from storage.models import OutboundMessage
+from storage.outbox import NOT_CONFIGURED
 
 
 @pytest.fixture
