@@ -20,7 +20,7 @@ from langdetect.lang_detect_exception import LangDetectException
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import language  # noqa: E402
+from locales import language  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "lang-testdata"
 KINDS = ("single-words", "word-pairs", "sentences")

@@ -5,7 +5,7 @@
 
 In one fresh process: the model is built on first use (timed once); then every line of the
 held-out half (odd line numbers) of each kind is detected once, in file order, as members'
-messages would arrive, and a 10 kB Swahili text (read up to bot.language.MAX_CHARS) `--repeat`
+messages would arrive, and a 10 kB Swahili text (read up to locales.language.MAX_CHARS) `--repeat`
 times. Prints one Markdown table of per-call times.
 """
 from __future__ import annotations
@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from common import ROOT, machine, percentile, table
-from bot import language
+
+from locales import language
 
 KINDS = ("single-words", "word-pairs", "sentences")
 LONG_TEXT = "Wavuvi wa ziwa wanauza samaki sokoni kila siku. " * 210  # about 10 kB

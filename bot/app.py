@@ -19,9 +19,9 @@ from bot.bodies import read_body
 from bot.channels import sms, telegram
 from bot.dispatcher import Dispatcher
 from bot.engine import Engine
-from bot.messages import Inbound
 from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
+from handlers.turn import Inbound
 from storage import members, outbox
 from storage.db import engine_for, log_failure, session_factory, unit_of_work
 

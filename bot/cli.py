@@ -12,7 +12,7 @@ import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot import language, phones, roster
+from bot import phones, roster
 from bot.app import create_app
 from bot.channels.console import Console, nothing_leaves, session_start
 from bot.commands import clusters as clusters_commands
@@ -22,13 +22,14 @@ from bot.commands import skills as skills_commands
 from bot.commands.common import (USAGE, cluster_named, err, fail, open_database, out,
                                  prepare_database, read_languages, reported)
 from bot.engine import Engine
-from bot.i18n import SHIPPED
 from bot.settings import get_settings
 from handlers.broadcasts import summary
 from handlers.products import catalog_names
 from handlers.products import read_one as read_product
 from handlers.quantities import whole_number
 from handlers.registration import ROLES
+from locales import language
+from locales.i18n import SHIPPED
 from storage import audit, broadcasts, clusters, members, outbox
 from storage.db import unit_of_work
 

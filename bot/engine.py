@@ -9,14 +9,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import language
-from bot.i18n import N_, command_word, fold, keyword_of, keyword_word, translate
-from bot.messages import Choice, Inbound
 from bot.phones import to_e164
 from bot.settings import Settings
 from handlers import routes
 from handlers.quantities import whole_number
-from handlers.turn import Turn
+from handlers.turn import Choice, Inbound, Turn
+from locales import language
+from locales.i18n import N_, command_word, fold, keyword_of, keyword_word, translate
 from storage import clusters, conversations, members, messages, outbox
 from storage.db import log_failure, unit_of_work
 from storage.models import InboundMessage, Member

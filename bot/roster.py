@@ -6,11 +6,11 @@ from typing import IO
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.i18n import SHIPPED, fold
 from bot.phones import TELEGRAM_ID, to_e164
 from bot.spreadsheet import unguarded, write
 from handlers.products import read_list
 from handlers.registration import ROLES
+from locales.i18n import SHIPPED, fold
 from storage import clusters, members
 from storage import products as catalog
 from storage.models import Cluster, Member

@@ -5,8 +5,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 
-from bot import jobs
 from bot.settings import Settings
+from storage import jobs
 from storage.db import engine_for
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Scheduler:
         if not self._become_leader():
             log.info("another process runs the scheduler")
             return
-        jobs.configure(self.settings)
+        jobs.configure(self.settings.database_url)
         self.scheduler.start()
         for job_id, func, trigger in periodic_jobs():
             self.scheduler.add_job(func, id=job_id, replace_existing=True, coalesce=True,

@@ -15,10 +15,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.bodies import read_body
-from bot.channels import CHANNELS, sms, telegram
+from bot.channels import sms, telegram
 from bot.channels.console import Console, nothing_leaves, session_start
 from bot.phones import read_address
 from bot.settings import Settings
+from handlers.budget import CHANNELS
 
 MAX_BODY = 4096  # bytes: an address, a style and a message of at most ten SMS
 PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")

@@ -1,6 +1,5 @@
 """DELETE: the member's data is removed, after they confirm; nothing more is sent."""
-from bot.messages import Choice
-from handlers.turn import Turn
+from handlers.turn import Choice, Turn
 from storage.forget import forget_member
 
 FLOW = "account"

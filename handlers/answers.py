@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from bot.i18n import keyword_of
 from handlers import market, meetings
 from handlers.turn import Turn
+from locales.i18n import keyword_of
 
 FLOW = "answers"
 

@@ -6,14 +6,13 @@ The coordinator sees the reach (members per channel, SMS segments) and confirms 
 """
 from datetime import datetime
 
-from bot.i18n import N_, SHIPPED, Plural, fold, number, translate
-from bot.messages import Choice
-from bot.segments import count_segments
 from handlers import coordinators, registration
+from handlers.budget import count_segments
 from handlers.notify import notify
 from handlers.products import catalog_names, read_one
-from handlers.turn import Turn
-from storage import broadcasts, clusters
+from handlers.turn import Choice, Turn
+from locales.i18n import N_, SHIPPED, Plural, fold, number, translate
+from storage import broadcasts, clusters, jobs
 from storage.models import Cluster, Member
 
 FLOW = "broadcasts"
@@ -182,12 +181,10 @@ def tell_coordinator(session, broadcast, msgid: str, **values) -> None:
 
 def due_job() -> None:
     """Every few seconds in the running app: due broadcasts out, finished ones reported."""
-    from bot.jobs import now, transaction
-
-    with transaction() as session:
-        send_due(session, now())
-    with transaction() as session:
-        report_done(session, now())
+    with jobs.transaction() as session:
+        send_due(session, jobs.now())
+    with jobs.transaction() as session:
+        report_done(session, jobs.now())
 
 
 KEYWORDS = {"broadcast": start}

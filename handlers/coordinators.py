@@ -1,6 +1,6 @@
 """Who may act as a coordinator of a cluster, the polite refusal for others, and the audit trail."""
-from bot.i18n import fold
 from handlers.turn import Turn
+from locales.i18n import fold
 from storage import audit
 from storage.models import Cluster
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, get_day_names, get_month_names
 
-from bot.i18n import DEFAULT_LANGUAGE, SHIPPED, fold
 from handlers.quantities import whole_number
+from locales.i18n import DEFAULT_LANGUAGE, SHIPPED, fold
 
 DAY = 24 * 60
 HALF_DAY = 12 * 60

@@ -1,6 +1,6 @@
 """HELP, and the short hint for messages the bot does not understand."""
-from bot.i18n import keyword_word
 from handlers.turn import Turn
+from locales.i18n import keyword_word
 
 
 def show(turn: Turn) -> None:

@@ -7,15 +7,14 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
-from bot.channels import SMS, fits_budget
-from bot.i18n import N_, Plural, fold, keyword_word, number, translate
-from bot.messages import Choice
 from handlers import coordinators, places, quantities
+from handlers.budget import SMS, fits_budget
 from handlers.matching import Match, best, sure
 from handlers.notify import notify
 from handlers.products import catalog_names
-from handlers.turn import Turn
-from storage import clusters, market
+from handlers.turn import Choice, Turn
+from locales.i18n import N_, Plural, fold, keyword_word, number, translate
+from storage import clusters, jobs, market
 from storage import products as catalog
 from storage.market import Candidate, Listing, MarketMatch
 from storage.models import Cluster, Member, Place
@@ -965,16 +964,12 @@ def follow_up(session: Session, now: datetime) -> int:
 
 def listings_job() -> None:
     """Scheduled: listing reminders and expiry."""
-    from bot import jobs
-
     with jobs.transaction() as session:
         remind_and_expire(session, jobs.now())
 
 
 def follow_up_job() -> None:
     """Scheduled: deal follow-ups."""
-    from bot import jobs
-
     with jobs.transaction() as session:
         follow_up(session, jobs.now())
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.i18n import fold
+from locales.i18n import fold
 
 SURE = 90  # at or above: taken without asking
 CLOSE = 75  # at or above: offered as "did you mean"

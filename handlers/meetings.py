@@ -12,13 +12,11 @@ questions, answered, reminded, moved, cancelled and listed the same way, in its 
 """
 from datetime import datetime
 
-from bot.channels import CHANNELS, SMS, render
-from bot.i18n import N_, SHIPPED, Plural, command_word, fold, keyword_word, translate
-from bot.messages import Choice
-from bot.segments import count_segments
 from handlers import coordinators, dates
-from handlers.turn import Turn
-from storage import clusters, meetings, outbox
+from handlers.budget import CHANNELS, SMS, count_segments, render
+from handlers.turn import Choice, Turn
+from locales.i18n import N_, SHIPPED, Plural, command_word, fold, keyword_word, translate
+from storage import clusters, jobs, meetings, outbox
 from storage.meetings import Meeting
 from storage.models import Cluster, utcnow
 
@@ -462,8 +460,6 @@ def answer(turn: Turn, meeting_id: int, yes: bool) -> None:
 
 def reminders_job() -> None:
     """Sends the meeting reminders that are due (run every minute by the scheduler)."""
-    from bot import jobs
-
     with jobs.transaction() as session:
         send_reminders(session, jobs.now())
 

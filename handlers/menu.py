@@ -1,9 +1,8 @@
 """MENU: leaves the open question and offers what the member can do next."""
 from dataclasses import replace
 
-from bot.i18n import N_, keyword_word
-from bot.messages import Choice
-from handlers.turn import Turn
+from handlers.turn import Choice, Turn
+from locales.i18n import N_, keyword_word
 
 FLOW = "menu"
 ITEMS = {

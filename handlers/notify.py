@@ -2,7 +2,7 @@
 their cheapest reachable channel, queued in the caller's transaction."""
 from sqlalchemy.orm import Session
 
-from bot.i18n import translate
+from locales.i18n import translate
 from storage import outbox
 from storage.models import Member
 

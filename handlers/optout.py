@@ -1,6 +1,6 @@
 """STOP and START: carrier opt-out, persisted and confirmed once."""
-from bot.i18n import keyword_word
 from handlers.turn import Turn
+from locales.i18n import keyword_word
 
 
 def stop(turn: Turn) -> None:

@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy.orm import Session
 
-from bot.i18n import fold
+from locales.i18n import fold
 from storage import clusters
 from storage.market import haversine_km
 from storage.models import Cluster, Place

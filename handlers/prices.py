@@ -15,19 +15,18 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot.channels import SMS, fits_budget
-from bot.i18n import N_, Plural, fold, keyword_of, keyword_word, number, translate
-from bot.jobs import transaction
-from bot.locality import currency_of, timezone_of
-from bot.messages import Choice
-from handlers import coordinators, quantities
+from handlers import coordinators
 from handlers import products as product_names
+from handlers import quantities
+from handlers.budget import SMS, fits_budget
 from handlers.matching import best, sure
 from handlers.notify import notify
 from handlers.places import names as place_names
 from handlers.registration import shorten
-from handlers.turn import Turn
-from storage import clusters, outbox, prices
+from handlers.turn import Choice, Turn
+from locales.i18n import N_, Plural, fold, keyword_of, keyword_word, number, translate
+from locales.locality import currency_of, timezone_of
+from storage import clusters, jobs, outbox, prices
 from storage import products as catalog
 from storage.models import Cluster, Member, Product, utcnow
 
@@ -619,7 +618,7 @@ def alert(session, cluster: Cluster, product: Product, actor_id: int | None, tex
 
 def digest_job() -> None:
     """Sends the weekly price digests that are due (run every hour by the scheduler)."""
-    with transaction() as session:
+    with jobs.transaction() as session:
         send_digests(session, utcnow())
 
 

@@ -1,8 +1,8 @@
 """Reads product names as members type them, in any language and with typos."""
 from sqlalchemy.orm import Session
 
-from bot.i18n import fold
 from handlers.matching import best, split_list, sure
+from locales.i18n import fold
 from storage import products
 
 NONE_WORDS = {"none", "no", "hakuna", "aucun", "rien", "nenhum", "nada", "0", "-"}

@@ -1,8 +1,7 @@
 """ME (the member's profile and how to change each part) and LANG."""
-from bot.i18n import LANGUAGE_NAMES, SHIPPED, fold, keyword_word
-from bot.messages import Choice
 from handlers import registration
-from handlers.turn import Turn
+from handlers.turn import Choice, Turn
+from locales.i18n import LANGUAGE_NAMES, SHIPPED, fold, keyword_word
 from storage import clusters
 
 FLOW = "profile"

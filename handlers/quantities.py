@@ -15,7 +15,7 @@ Units are brought to a base unit: weights to `kg`, volumes to `l`, counts to `pi
 import re
 from dataclasses import dataclass, field
 
-from bot.i18n import fold
+from locales.i18n import fold
 
 BASE_UNITS = ("kg", "l", "piece")
 CONTAINERS = ("bag", "crate")

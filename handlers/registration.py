@@ -7,13 +7,12 @@ drops one answer and asks it again. `ME` reuses the same steps to edit one part.
 import logging
 import re
 
-from bot.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word, translate
-from bot.locality import currency_of, languages_of, timezone_of
-from bot.messages import Choice
 from handlers import products as product_names
 from handlers.matching import best, sure
 from handlers.places import names as place_names
-from handlers.turn import Turn
+from handlers.turn import Choice, Turn
+from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word, translate
+from locales.locality import currency_of, languages_of, timezone_of
 from storage import audit, clusters, members
 from storage import products as catalog
 

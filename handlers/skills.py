@@ -12,17 +12,17 @@ from typing import Callable
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
-from bot.channels import SMS, fits_budget
-from bot.i18n import (DEFAULT_LANGUAGE, LOCALES, SHIPPED, Plural, command_word, fold,
-                      keyword_word)
-from bot.messages import Choice
-from handlers import coordinators, dates, registration
+from handlers import coordinators, dates
 from handlers import meetings as meeting_handlers
+from handlers import registration
+from handlers.budget import SMS, fits_budget
 from handlers.matching import CLOSE, best, sure
 from handlers.notify import notify
 from handlers.registration import shorten
-from handlers.turn import Handler, Turn
-from storage import clusters
+from handlers.turn import Choice, Handler, Turn
+from locales.i18n import (DEFAULT_LANGUAGE, LOCALES, SHIPPED, Plural, command_word, fold,
+                          keyword_word)
+from storage import clusters, jobs
 from storage import meetings as meeting_store
 from storage import skills as store
 from storage.models import Cluster, utcnow
@@ -321,9 +321,7 @@ def alert_all(session: Session) -> int:
 
 def alerts_job() -> None:
     """Catches up on alerts a race or a lowered threshold left untold (safe to run twice)."""
-    from bot.jobs import transaction
-
-    with transaction() as session:
+    with jobs.transaction() as session:
         alert_all(session)
 
 

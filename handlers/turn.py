@@ -1,14 +1,58 @@
-"""One turn of a conversation: what a handler reads (the answer) and writes (replies, next step)."""
+"""One turn of a conversation: what flows through it (an Inbound message in, Replies out), what a
+handler reads (the answer) and writes (replies, next step)."""
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
-from bot.i18n import DEFAULT_LANGUAGE, translate
-from bot.messages import Choice, Inbound, Reply
+from locales.i18n import DEFAULT_LANGUAGE, translate
 from storage import conversations
 from storage.models import Member
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message from a member on any channel.
+
+    `address` says who wrote: an E.164 number on SMS, a user id on Telegram, the `--as`
+    value in the terminal. Replies go there too, unless `reply_to` names another chat (a
+    Telegram group). `choice` is the value of a pressed button (or `#n`, its number) and
+    `question` the token of the question that button belonged to.
+    """
+
+    channel: str
+    address: str
+    text: str = ""
+    provider_id: str | None = None
+    choice: str | None = None
+    question: str | None = None
+    received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    telegram_username: str | None = None
+    reply_to: str | None = None
+    has_media: bool = False
+
+    # What the inbound-messages table keeps in its JSON `extra` column.
+    EXTRA = ("question", "telegram_username", "reply_to", "has_media")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a question: `value` is what the handler receives, `label` what is shown."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to the member; `final` ones still go out to a member who has just opted out."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    question: str | None = None
+    final: bool = False
 
 
 @dataclass

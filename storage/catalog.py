@@ -4,7 +4,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.i18n import fold
+from locales.i18n import fold
 
 LANGUAGES = ("en", "sw", "fr", "pt")
 UNITS = ("kg", "l", "piece")

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import fold
+from locales.i18n import fold
 from storage import catalog, clusters
 from storage.models import Product, ProductName
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from bot.channels.console import Console
 from bot.engine import Engine
 from bot.settings import Settings
-from storage import clusters
+from storage import clusters, jobs
 from storage.db import engine_for, session_factory, unit_of_work, upgrade
 from storage.models import Place
 from storage.schema import metadata
@@ -62,6 +62,14 @@ def factory(database_url):
 def settings(database_url, monkeypatch):
     monkeypatch.setenv("CLUSTERBOT_DATABASE_URL", database_url)
     return Settings(database_url=database_url, _env_file=None)
+
+
+@pytest.fixture
+def job_database(settings):
+    """Scheduled jobs run on the test database, as the running app's scheduler makes them."""
+    jobs.configure(settings.database_url)
+    yield
+    jobs.configure(None)
 
 
 @pytest.fixture

@@ -2,9 +2,8 @@
 of the database as the assertions need them."""
 from sqlalchemy import func, select
 
-from bot.channels import SMS, render
-from bot.i18n import SHIPPED
-
+from handlers.budget import SMS, render
+from locales.i18n import SHIPPED
 from storage import clusters, products
 from storage.db import unit_of_work
 from storage.members import find

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from bot import cli
 from bot.app import create_app
-from bot.i18n import translate
 from bot.settings import get_settings
+from locales.i18n import translate
 from storage import clusters, members, products
 from storage.console import SHOWN
 from storage.db import unit_of_work
@@ -382,7 +382,7 @@ def test_skills_report_csv_guards_need_typed_as_formula(clusterbot, factory, kis
 
 
 def test_lang_detect_prints_one_code_per_line(clusterbot):
-    pytest.importorskip("bot.language")
+    pytest.importorskip("locales.language")
     lines = ["Habari yako, nataka kuuza samaki leo sokoni",
              "I want to sell fresh fish at the market today",
              "Je voudrais vendre du poisson frais au marché",

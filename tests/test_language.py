@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import language
-from bot.language import SHIPPED, Guess, detect, detect_code
+from locales import language
+from locales.language import SHIPPED, Guess, detect, detect_code
 
 # The first 200 lines of each lingua test file (tests/data/SOURCES.md).
 DATA = Path(__file__).resolve().parent / "data" / "lang-testdata"

@@ -13,12 +13,10 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot import i18n
-from bot.channels import SMS, render
-from bot.i18n import LANGUAGE_NAMES, SHIPPED, Plural, keyword_aliases, keyword_word, translate
-from bot.segments import MAX_REPLY_SEGMENTS, count_segments, is_gsm7
-from handlers import broadcasts, market, meetings, menu, registration
-from handlers import skills
+from handlers import broadcasts, market, meetings, menu, registration, skills
+from handlers.budget import MAX_REPLY_SEGMENTS, SMS, count_segments, is_gsm7, render
+from locales import i18n
+from locales.i18n import LANGUAGE_NAMES, SHIPPED, Plural, keyword_aliases, keyword_word, translate
 from storage.catalog import load_products
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +121,7 @@ def test_catalog_translates_every_message_in_the_code(lang):
         problems.append(f"{lang}: {len(fuzzy)} fuzzy translation(s) (the bot ignores them); check "
                         "each and remove the `#, fuzzy` flag:\n" + listing(fuzzy))
     assert not problems, "\n".join(problems)
-    # What the bot reads (bot.i18n.catalog) has them all too.
+    # What the bot reads (locales.i18n.catalog) has them all too.
     assert set(code_messages()) <= set(i18n.catalog(lang))
 
 
@@ -182,7 +180,7 @@ def test_english_catalog_is_the_source_text():
 
 # --- Every reply fits in two SMS ------------------------------------------------------------
 #
-# Each reply is rendered for SMS as the member gets it (bot.channels.render: numbered choices
+# Each reply is rendered for SMS as the member gets it (handlers.budget.render: numbered choices
 # appended, accents replaced by plain letters when that keeps it in budget) with placeholders
 # filled with realistic worst cases:
 # - name, cluster and place: 30 characters each, longer than nearly all real names of people,
@@ -590,7 +588,7 @@ def test_gsm7_characters():
 def test_no_answer_label_is_a_carrier_stop_word():
     """A member who types a choice's label by SMS must not opt out of everything by doing so."""
     from bot.engine import STOP_WORDS
-    from bot.i18n import fold
+    from locales.i18n import fold
 
     stops = [f"{lang}: {msgid!r}" for lang in LANGUAGES for msgid in FRAGMENTS - {SUMMARY}
              if fold(translate(lang, as_message(msgid), place="", count=1)) in STOP_WORDS]

@@ -3,11 +3,12 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels import CHANNELS, render, sms, telegram
+from bot.channels import sms, telegram
 from bot.engine import Engine
-from bot.messages import Inbound
 from bot.settings import Settings
+from handlers.budget import CHANNELS, render
 from handlers.quantities import whole_number
+from handlers.turn import Inbound
 from storage import console as shown_outbox
 from storage import outbox
 from storage.db import unit_of_work

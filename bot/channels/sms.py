@@ -10,12 +10,12 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels import SMS, render
 from bot.channels.errors import RateLimited, Rejected, Transient
-from bot.messages import Inbound
 from bot.phones import to_e164
 from bot.settings import Settings
+from handlers.budget import SMS, render
 from handlers.quantities import whole_number
+from handlers.turn import Inbound
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 
 from bot.channels.errors import RateLimited, Rejected, Transient
-from bot.messages import Inbound
 from bot.settings import Settings
+from handlers.turn import Inbound
 
 WEBHOOK_PATH = "/webhooks/telegram"
 CALLBACK_LIMIT = 64  # bytes Telegram allows in callback_data

@@ -8,9 +8,10 @@ import typer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.commands.common import USAGE, cluster_named, fail, open_database, out, read_languages, reported
-from bot.locality import currency_of, languages_of, timezone_of
+from bot.commands.common import (USAGE, cluster_named, fail, open_database, out, read_languages,
+                                 reported)
 from bot.settings import get_settings
+from locales.locality import currency_of, languages_of, timezone_of
 from storage import audit, clusters
 from storage.db import unit_of_work
 

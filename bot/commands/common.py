@@ -5,8 +5,8 @@ import typer
 from rich.console import Console as Terminal
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.i18n import SHIPPED
 from bot.settings import Settings
+from locales.i18n import SHIPPED
 from storage import clusters
 from storage.db import session_factory, unit_of_work, upgrade
 from storage.models import Cluster

@@ -3,13 +3,12 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import time_machine
-from scenes import AMINA, JUMA
-from scenes import count, half_written, member, outbox, profile
+from scenes import AMINA, JUMA, count, half_written, member, outbox, profile
 
 from bot.engine import Engine, clean
-from bot.i18n import translate
-from bot.messages import Inbound
 from handlers import registration
+from handlers.turn import Inbound
+from locales.i18n import translate
 from storage.db import session_factory, unit_of_work
 from storage.models import Conversation, InboundMessage, Member, OutboundMessage
 
@@ -95,7 +94,7 @@ def test_delete_can_be_declined(chat, factory, kisumu):
 
 
 def test_help_fits_two_sms_in_every_language(chat, kisumu):
-    from bot.channels import SMS, fits_budget
+    from handlers.budget import SMS, fits_budget
 
     for word in ("HELP", "MSAADA", "AIDE", "AJUDA"):
         replies = chat(JUMA).send(word)

@@ -1,8 +1,8 @@
 """Plural forms and numbers in each language: the catalogs' Plural-Forms, Babel's digits."""
 import pytest
 
-from bot.i18n import Plural, catalog, ngettext, number, plural_rule, translate
 from handlers import broadcasts, market, meetings, prices
+from locales.i18n import Plural, catalog, ngettext, number, plural_rule, translate
 
 SENDING = broadcasts.SENDING
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot import cli
-from bot.i18n import translate
 from bot.settings import get_settings
+from locales.i18n import translate
 from storage.db import engine_for, unit_of_work
 from storage.market import Listing, MarketMatch
 from storage.models import Cluster, Member, OutboundMessage

@@ -8,8 +8,8 @@ from scenes import GRACE, JUMA, TOMAS, add_member, member, outbox
 from sqlalchemy import update
 
 from bot.channels.console import Console, session_start
-from bot.i18n import translate
 from handlers import broadcasts as broadcast_handlers
+from locales.i18n import translate
 from storage import outbox as queue
 from storage.console import SHOWN
 from storage.db import unit_of_work

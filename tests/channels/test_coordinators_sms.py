@@ -9,12 +9,12 @@ from live import sms_and_wait, sms_to, wait_for
 from scenes import add_member, as_sms, clusters_by_language, count, next_language
 from sqlalchemy import select
 
-from bot.channels import to_gsm7
-from bot.i18n import SHIPPED, keyword_word, translate
 from handlers import broadcasts as broadcast_handlers
 from handlers import meetings as meeting_handlers
+from handlers.budget import to_gsm7
 from handlers.meetings import action_word
 from handlers.skills import skill_name
+from locales.i18n import SHIPPED, keyword_word, translate
 from storage import meetings as meeting_store
 from storage.broadcasts import Broadcast
 from storage.db import unit_of_work

@@ -15,12 +15,12 @@ from live import TelegramUser, labels, wait_for
 from scenes import add_member, clusters_by_language, count, next_language
 from sqlalchemy import select
 
-from bot.i18n import SHIPPED, keyword_word, translate
 from handlers import broadcasts as broadcast_handlers
 from handlers import meetings as meeting_handlers
 from handlers.skills import skill_name
-from storage import members
+from locales.i18n import SHIPPED, keyword_word, translate
 from storage import meetings as meeting_store
+from storage import members
 from storage import skills as skill_store
 from storage.broadcasts import Broadcast
 from storage.db import unit_of_work

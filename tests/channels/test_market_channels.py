@@ -5,7 +5,7 @@ from live import TelegramUser, sms_and_wait, sms_to, wait_for
 from scenes import AMINA, JUMA
 from sqlalchemy import select
 
-from bot.i18n import translate
+from locales.i18n import translate
 from storage import products
 from storage.db import unit_of_work
 from storage.market import Listing, MarketMatch

@@ -8,7 +8,7 @@ from scenes import JUMA, add_member
 from sqlalchemy import insert, select, text
 
 from bot.app import create_app
-from bot.i18n import translate
+from locales.i18n import translate
 from storage import outbox
 from storage.db import engine_for, unit_of_work
 from storage.models import Cluster, InboundMessage, Member

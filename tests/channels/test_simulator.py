@@ -9,7 +9,7 @@ from scenes import GRACE, JUMA, add_member, count
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.i18n import translate
+from locales.i18n import translate
 from storage import outbox
 from storage.console import SHOWN
 from storage.db import unit_of_work

@@ -8,9 +8,9 @@ import pytest
 from live import TelegramUser, sms, sms_to, wait_for
 from scenes import AMINA, GRACE, JUMA
 
-from bot.channels import SMS, render
-from bot.i18n import translate
 from handlers import skills as skill_handlers
+from handlers.budget import SMS, render
+from locales.i18n import translate
 from storage import members
 from storage import skills as store
 from storage.db import unit_of_work

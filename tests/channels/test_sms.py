@@ -3,7 +3,7 @@ from live import PUBLIC_URL, wait_for
 from scenes import JUMA, add_member, as_sms, count, member, outbox
 from sqlalchemy import select
 
-from bot.i18n import keyword_word, translate
+from locales.i18n import keyword_word, translate
 from storage.db import unit_of_work
 from storage.models import InboundMessage
 

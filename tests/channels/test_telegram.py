@@ -6,7 +6,7 @@ from doubles.telegram import callback_update, command_update, group_message_upda
 from live import PUBLIC_URL, SECRET, TelegramUser, buttons, labels, wait_for
 from scenes import count, member, outbox
 
-from bot.i18n import translate
+from locales.i18n import translate
 from storage.models import InboundMessage
 
 TOMAS = 4242

@@ -23,10 +23,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from tests.doubles.server import serve
-from tests.doubles.telegram import (
-    BOT_USERNAME, TelegramDouble, callback_update, command_update, group_message_update,
-    message_update,
-)
+from tests.doubles.telegram import (BOT_USERNAME, TelegramDouble, callback_update, command_update,
+                                    group_message_update, message_update)
 from tests.doubles.twilio import TwilioDouble, segments
 
 SID = "AC" + "a1" * 16
@@ -173,10 +171,10 @@ def test_segments_never_split_an_escape_or_a_surrogate_pair(body, parts):
 
 
 def test_segments_agree_with_the_bots_own_count():
-    """bot.segments counts what the double (written apart) counts, on texts of every mix."""
+    """handlers.budget counts what the double (written apart) counts, on texts of every mix."""
     from random import Random
 
-    from bot.segments import count_segments
+    from handlers.budget import count_segments
 
     rng = Random(7)
     for alphabet in ("ab", "a€", "a^{", "aã", "a🐟", "ã🐟€"):

@@ -6,8 +6,8 @@ import time_machine
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, lamu_crafts, outbox
 from sqlalchemy import select
 
-from bot.i18n import translate
 from handlers import broadcasts as broadcast_handlers
+from locales.i18n import translate
 from storage import broadcasts, clusters, members
 from storage.db import unit_of_work
 from storage.models import AuditEntry, Membership

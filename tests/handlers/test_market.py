@@ -9,10 +9,9 @@ import time_machine
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, lamu_crafts, outbox
 from sqlalchemy import func, select
 
-from bot.i18n import keyword_of, translate
 from handlers import market as market_handlers
-from storage import clusters, members, products
-from storage import market
+from locales.i18n import keyword_of, translate
+from storage import clusters, market, members, products
 from storage.db import unit_of_work
 from storage.market import Listing, MarketDeal, MarketMatch
 from storage.models import Member, Membership

@@ -10,13 +10,13 @@ import time_machine
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, as_sms, lamu_crafts, outbox
 from sqlalchemy import select
 
-from bot.channels import to_gsm7
-from bot.i18n import keyword_word, translate
-from bot.messages import Inbound
-from bot.segments import count_segments
 from handlers import meetings as meeting_handlers
-from storage import clusters, members
+from handlers.budget import count_segments, to_gsm7
+from handlers.turn import Inbound
+from locales.i18n import keyword_word, translate
+from storage import clusters
 from storage import meetings as storage
+from storage import members
 from storage.db import unit_of_work
 from storage.models import AuditEntry, Member, OutboundMessage
 
@@ -460,17 +460,11 @@ def test_meeting_called_less_than_a_day_ahead_gets_only_the_2_hour_reminder(chat
     assert leads == [120]
 
 
-def test_reminder_job_runs_on_the_configured_database(chat, network, settings, clock):
-    from bot.settings import get_settings
-
+def test_reminder_job_runs_on_the_configured_database(chat, network, clock, job_database):
     call(chat, "MEETING Fri 10am Dunga Beach: Cold chain")
     clock.move_to(datetime(2026, 11, 26, 10, 0, tzinfo=NAIROBI))
-    get_settings.cache_clear()
-    try:
-        meeting_handlers.reminders_job()
-        meeting_handlers.reminders_job()
-    finally:
-        get_settings.cache_clear()
+    meeting_handlers.reminders_job()
+    meeting_handlers.reminders_job()
     assert sum("Kumbusho" in t for t in sent_to(network, JUMA)) == 1
     assert ("meeting-reminders", "handlers.meetings:reminders_job",
             {"trigger": "interval", "seconds": 60}) in meeting_handlers.JOBS

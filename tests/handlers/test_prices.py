@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot import cli, scheduler
-from bot.i18n import translate
-from bot.segments import count_segments
 from bot.settings import get_settings
 from handlers import prices as price_handlers
+from handlers.budget import count_segments
+from locales.i18n import translate
 from storage import clusters, members, prices
 from storage.db import unit_of_work
 from storage.models import AuditEntry, Place, Product
@@ -534,16 +534,14 @@ def test_digest_day_and_hour_follow_the_cluster_setting(chat, factory, network):
     assert send_digests(factory, datetime(2026, 12, 4, 18, 30, tzinfo=NAIROBI)) == 1
 
 
-def test_digest_job_is_scheduled_and_uses_the_configured_database(factory, settings, network,
+def test_digest_job_is_scheduled_and_uses_the_configured_database(factory, job_database, network,
                                                                   chat):
     assert ("prices-digest", "handlers.prices:digest_job",
             {"trigger": "cron", "minute": 5}) in scheduler.periodic_jobs()
     set_price(chat, "PRICE SET tilapia 300/kg Kisumu")
-    get_settings.cache_clear()
     with time_machine.travel(datetime(2026, 11, 30, 7, 5, tzinfo=NAIROBI), tick=False):
         price_handlers.digest_job()
         price_handlers.digest_job()
-    get_settings.cache_clear()
     assert len(notices_to(factory, JUMA)) == 1
 
 

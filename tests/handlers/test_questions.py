@@ -8,9 +8,9 @@ import time_machine
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, as_sms
 from sqlalchemy import select
 
-from bot.channels import SMS, fits_budget
-from bot.i18n import fold, keyword_word, translate
 from handlers import menu
+from handlers.budget import SMS, fits_budget
+from locales.i18n import fold, keyword_word, translate
 from storage.db import unit_of_work
 from storage.market import Listing
 from storage.members import find

@@ -1,12 +1,11 @@
 """Registration scenes: Juma in Swahili, Tomás in English, Amina in French; by text, numbers, buttons."""
 import pytest
-from scenes import AMINA, JUMA, TOMAS, lamu_crafts
-from scenes import half_written, member, profile
+from scenes import AMINA, JUMA, TOMAS, half_written, lamu_crafts, member, profile
 
-from bot.channels import SMS, fits_budget, numbered, to_gsm7
 from bot.channels.console import Console
 from bot.engine import Engine
-from bot.i18n import keyword_word, translate
+from handlers.budget import SMS, fits_budget, numbered, to_gsm7
+from locales.i18n import keyword_word, translate
 from storage import clusters
 from storage.db import session_factory, unit_of_work
 from storage.members import find

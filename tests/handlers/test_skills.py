@@ -10,13 +10,15 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot import cli
-from bot.i18n import SHIPPED, fold, keyword_index, keyword_word, translate
 from bot.settings import get_settings
-from handlers import dates, registration
+from handlers import dates
 from handlers import meetings as meeting_handlers
+from handlers import registration
 from handlers import skills as skill_handlers
-from storage import clusters, members
+from locales.i18n import SHIPPED, fold, keyword_index, keyword_word, translate
+from storage import clusters
 from storage import meetings as meeting_store
+from storage import members
 from storage import skills as store
 from storage.db import unit_of_work
 from storage.meetings import Invitation, Meeting
@@ -214,16 +216,12 @@ def test_members_who_deleted_their_data_are_not_counted(chat, network, kisumu):
         assert store.skill_counts(session, kisumu.id) == {"bookkeeping": 1}
 
 
-def test_alerts_job_tells_on_the_configured_database(chat, network, kisumu, settings):
+def test_alerts_job_tells_on_the_configured_database(chat, network, kisumu, job_database):
     chat(JUMA).send("HITAJI uhasibu")
     with unit_of_work(network) as session:
         store.set_threshold(session, kisumu.id, 1)
-    get_settings.cache_clear()  # the job reads CLUSTERBOT_DATABASE_URL, set by `settings`
-    try:
-        skill_handlers.alerts_job()
-        skill_handlers.alerts_job()
-    finally:
-        get_settings.cache_clear()
+    skill_handlers.alerts_job()
+    skill_handlers.alerts_job()
     assert len(notices_to(network, GRACE)) == 1
 
 

@@ -13,7 +13,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
+LOCALES = Path(__file__).resolve().parent
 SHIPPED = ("en", "sw", "fr", "pt")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "sw": "Kiswahili", "fr": "Français", "pt": "Português"}
@@ -34,6 +34,8 @@ class Plural(NamedTuple):
 
 def fold(text: str) -> str:
     """Lower-cases and strips accents, so `Maïs`, `MAIS` and `mais` compare equal."""
+    if text.isascii():
+        return text.lower().strip()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import langdetect
 import phonenumbers
-from babel.languages import get_official_languages
 from babel.messages.pofile import read_po
 from langdetect.detector_factory import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
+from locales.i18n import LOCALES, SHIPPED, fold
+from locales.locality import official_languages
+
 log = logging.getLogger(__name__)
 
-SHIPPED = ("en", "sw", "fr", "pt")
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
 PROFILES = Path(langdetect.__file__).resolve().parent / "profiles"
 
 MAX_CHARS = 1000  # enough to decide; keeps a 10 kB message nearly as fast as an SMS
@@ -59,14 +59,6 @@ class Guess:
 
 
 UNSURE = Guess(None, 0.0, ())
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: the form in which words are matched."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _lower(text: str) -> str:
@@ -284,7 +276,7 @@ def prior_languages(cluster_languages: Sequence[str] = (), phone: str | None = N
         except phonenumbers.NumberParseException:
             region = None
         if region:
-            likely.update(lang for lang in get_official_languages(region, de_facto=True) if lang in SHIPPED)
+            likely.update(official_languages(region))
     return likely
 
 

@@ -3,16 +3,15 @@ pickles jobs into its table); it opens its own transaction and is safe to run tw
 lives in our tables."""
 from datetime import datetime, timezone
 
-from bot.settings import Settings, get_settings
 from storage.db import session_factory, unit_of_work
 
-_settings: Settings | None = None
+_database_url: str | None = None
 
 
-def configure(settings: Settings) -> None:
-    """Jobs of this process use these settings (the running app's) from now on."""
-    global _settings
-    _settings = settings
+def configure(database_url: str | None) -> None:
+    """Jobs of this process use this database (the running app's) from now on."""
+    global _database_url
+    _database_url = database_url
 
 
 def now() -> datetime:
@@ -21,4 +20,6 @@ def now() -> datetime:
 
 def transaction():
     """A unit of work on the database of the running app, for a job."""
-    return unit_of_work(session_factory((_settings or get_settings()).database_url))
+    if _database_url is None:
+        raise RuntimeError("storage.jobs.configure() must name the database before a job runs")
+    return unit_of_work(session_factory(_database_url))

@@ -4,7 +4,7 @@ from babel.languages import get_official_languages
 from babel.numbers import get_territory_currencies
 from phonenumbers import timezone as phone_timezones
 
-from bot.i18n import SHIPPED
+from locales.i18n import SHIPPED
 
 
 def currency_of(country: str) -> str:
@@ -12,10 +12,14 @@ def currency_of(country: str) -> str:
     return currencies[0] if currencies else "USD"
 
 
+def official_languages(country: str) -> list[str]:
+    """The shipped languages official (or de facto) in the country."""
+    return [lang for lang in get_official_languages(country.upper(), de_facto=True) if lang in SHIPPED]
+
+
 def languages_of(country: str) -> list[str]:
     """The shipped languages official in the country, English when none is."""
-    official = [lang for lang in get_official_languages(country.upper(), de_facto=True) if lang in SHIPPED]
-    return official or ["en"]
+    return official_languages(country) or ["en"]
 
 
 def timezone_of(country: str) -> str:
