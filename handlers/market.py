@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from handlers import coordinators, places, quantities
 from handlers.budget import SMS, fits_budget
+from handlers.labels import PER_UNIT, product_label, shorten, unit_label
 from handlers.matching import Match, best, sure
 from handlers.notify import notify
 from handlers.products import catalog_names
@@ -54,7 +55,6 @@ CHOOSE_ANYWHERE = N_("Anywhere")
 COUNTED = {"piece": Plural("{count} pc", "{count} pcs"),
            "bag": Plural("{count} bag", "{count} bags"),
            "crate": Plural("{count} crate", "{count} crates")}
-PER_UNIT = {"piece": N_("piece"), "bag": N_("bag"), "crate": N_("crate")}
 NEGOTIABLE = N_("price negotiable")
 GROUP_FOUND = N_("No single offer has it all; these {count} together have {together}{cost}:\n"
                  "{matches}\nReply {yes} and a code for each.")
@@ -344,7 +344,8 @@ def on_product(turn: Turn) -> None:
 def ask_quantity(turn: Turn, preface: str | None = None) -> None:
     turn.ask(FLOW, "ask_quantity",
              turn._("How much {product}? Send the quantity and unit, e.g. 50kg.",
-                    product=product_label(turn.session, turn.data["product"], turn.lang)),
+                    product=product_label(turn.session, turn.data["product"].get("id"), turn.lang,
+                                          turn.data["product"]["name"])),
              preface=preface)
 
 
@@ -655,7 +656,7 @@ def match_line(candidate: Candidate, code: str, lang: str) -> str:
 def describe(session: Session, listing: Listing, lang: str | None,
              viewer: Listing | None = None) -> str:
     """`tilapia 50kg, KES 120/kg, Kisumu (12km)` in `lang`."""
-    product = product_label(session, {"id": listing.product_id, "name": listing.product_name}, lang)
+    product = product_label(session, listing.product_id, lang, listing.product_name)
     amount = amount_label(listing.quantity, listing.unit, lang)
     parts = [f"{shorten(product, SHORT_NAME)} {amount}",
              price_label(listing, lang) or translate(lang, NEGOTIABLE)]
@@ -670,22 +671,12 @@ def place_label(listing: Listing) -> str:
     return listing.place_name.split(" (")[0] if listing.place_id else listing.place_name
 
 
-def product_label(session: Session, product: dict, lang: str | None) -> str:
-    found = product_of(session, product)
-    return catalog.display_name(found, lang or "en") if found else product["name"]
-
-
 def amount_label(amount: float, unit: str, lang: str | None) -> str:
     """`50kg`, `1.5l`, `30 pcs` (`1,5l` in French, `vipande 30` in Swahili)."""
     if unit in COUNTED:
         return translate(lang, COUNTED[unit], count=amount)
     space = "" if len(unit) <= 2 else " "
     return f"{number(amount, lang)}{space}{unit}"
-
-
-def unit_label(unit: str, lang: str | None) -> str:
-    """The unit a price is per, in the singular: `kg`, `piece` (`kipande`)."""
-    return translate(lang, PER_UNIT[unit]) if unit in PER_UNIT else unit
 
 
 def price_label(listing: Listing, lang: str | None) -> str:
@@ -699,10 +690,6 @@ def price_label(listing: Listing, lang: str | None) -> str:
 
 def short_date(moment: datetime) -> str:
     return moment.strftime("%d/%m")
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "."
 
 
 def offers(turn: Turn) -> None:
@@ -881,7 +868,7 @@ def trade_report(turn: Turn) -> None:
 
 def figure_line(turn: Turn, figure: market.TradeFigure) -> str:
     """`tilapia 3x 240kg KES 28,800`: deals, quantity and value of one product."""
-    name = product_label(turn.session, {"id": figure.product_id, "name": figure.product}, turn.lang)
+    name = product_label(turn.session, figure.product_id, turn.lang, figure.product)
     value = f" {figure.currency} {number(figure.value, turn.lang)}" if figure.value else ""
     return (f"{shorten(name, SHORT_PLACE)} {figure.deals}x "
             f"{amount_label(figure.quantity, figure.unit, turn.lang)}{value}")
@@ -939,8 +926,7 @@ def remind_and_expire(session: Session, now: datetime) -> tuple[int, int]:
             session, listing.member,
             N_("Your listing #{number} ({product}) ends tomorrow. Send {renewal} to keep it 7 "
                "more days."), kind="market", number=listing.number,
-            product=product_label(session, {"id": listing.product_id,
-                                            "name": listing.product_name}, lang),
+            product=product_label(session, listing.product_id, lang, listing.product_name),
             renewal=f"{keyword_word('renew', lang)} {listing.number}")
     return reminded, market.expire_due(session, now)
 

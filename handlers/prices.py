@@ -19,10 +19,10 @@ from handlers import coordinators
 from handlers import products as product_names
 from handlers import quantities
 from handlers.budget import SMS, fits_budget
+from handlers.labels import product_label, shorten, unit_label
 from handlers.matching import best, sure
 from handlers.notify import notify
 from handlers.places import names as place_names
-from handlers.registration import shorten
 from handlers.turn import Choice, Turn
 from locales.i18n import N_, Plural, fold, keyword_of, keyword_word, number, translate
 from locales.locality import currency_of, timezone_of
@@ -44,7 +44,6 @@ APPROVE_WORDS = {"ok", "okay", "sawa", "d'accord"}
 MARKET_WORDS = {"at", "in", "from", "market", "soko", "sokoni", "kwa", "a", "au", "en", "em",
                 "no", "na", "marche", "mercado"}
 
-UNIT_LABELS = {"kg": "kg", "l": "l", "piece": N_("piece")}
 WHOLESALE = N_("wholesale")
 CHANGE = N_("{change} since last week")
 MEMBERS = Plural("Members: {amount}, median of {count} report in 7 days",
@@ -263,7 +262,7 @@ def on_product(turn: Turn) -> None:
 
 
 def ask_pick_product(turn: Turn, product_ids: list[int]) -> None:
-    choices = [Choice(str(pid), product_label(turn, pid)) for pid in product_ids]
+    choices = [Choice(str(pid), product_label(turn.session, pid, turn.lang)) for pid in product_ids]
     turn.ask(FLOW, "pick_product", turn._("Which product do you mean?"), choices, free_text=False)
 
 
@@ -277,7 +276,7 @@ def on_product_pick(turn: Turn) -> None:
 
 
 def ask_price(turn: Turn, preface: str | None = None) -> None:
-    product = product_label(turn, turn.data["product"])
+    product = product_label(turn.session, turn.data["product"], turn.lang)
     turn.ask(FLOW, "ask_price", turn._("What is the price of {product}? Send e.g. 120/{unit}.",
                                        product=product, unit=unit_of(turn)), preface=preface)
 
@@ -350,8 +349,8 @@ def record_official(turn: Turn, data: dict) -> None:
     if before is not None:
         alert_official(session, cluster, product, market["name"], before, amount, turn.member.id)
     turn.say(turn._("Official price saved: {product} {amount} {currency}/{unit}, {place}, {date}.",
-                    product=product_label(turn, product.id), amount=money(amount, turn.lang),
-                    currency=cluster.currency, unit=unit_label(turn.lang, product.unit),
+                    product=product_label(turn.session, product.id, turn.lang),
+                    amount=money(amount, turn.lang), currency=cluster.currency, unit=unit_label(product.unit, turn.lang),
                     place=market["name"], date=day_label(today, today, turn.lang)))
 
 
@@ -370,8 +369,8 @@ def record_report(turn: Turn, data: dict) -> None:
         place_id=market.get("id"), market=market["name"], amount=amount, unit=product.unit,
         currency=cluster.currency, status="held" if held else "published", reference=usual,
         reported_at=now)
-    values = dict(product=product_label(turn, product.id), amount=money(amount, turn.lang),
-                  currency=cluster.currency, unit=unit_label(turn.lang, product.unit))
+    values = dict(product=product_label(turn.session, product.id, turn.lang),
+                  amount=money(amount, turn.lang), currency=cluster.currency, unit=unit_label(product.unit, turn.lang))
     if held:
         tell_coordinators(session, cluster, report, product, turn.member)
         return turn.say(turn._("Thank you. {amount} {currency}/{unit} for {product} is far from the "
@@ -410,7 +409,7 @@ def tell_coordinators(session, cluster: Cluster, report, product: Product, repor
         notify(session, coordinator, HELD_NOTICE, code=str(report.id),
                product=catalog.display_name(product, lang or "en"),
                amount=money(report.amount, lang), currency=report.currency,
-               unit=unit_label(lang, report.unit), place=report.market,
+               unit=unit_label(report.unit, lang), place=report.market,
                name=reporter.name or f"#{reporter.id}", usual=money(report.reference, lang),
                publish=check_command(lang, "yes", report.id),
                reject=check_command(lang, "no", report.id))
@@ -435,8 +434,9 @@ def start_check(turn: Turn, word: str, rest: list[str]) -> None:
     if not waiting:
         return turn.say(turn._("No price reports are waiting for a check."))
     turn.data = {"publish": publish}
-    choices = [Choice(str(r.id), f"{r.id}: {shorten(product_label(turn, r.product_id), 14)} "
-                                 f"{money(r.amount, turn.lang)}") for r in waiting]
+    lang = turn.lang
+    choices = [Choice(str(r.id), f"{r.id}: {shorten(product_label(turn.session, r.product_id, lang), 14)}"
+                                 f" {money(r.amount, lang)}") for r in waiting]
     turn.ask(FLOW, "pick_report", turn._("Which price report?"), choices, free_text=False,
              menu=True)
 
@@ -468,7 +468,7 @@ def check(turn: Turn, code: str, publish: bool) -> None:
         notify(session, reporter, CHECKED if publish else NOT_PUBLISHED,
                product=catalog.display_name(product, lang or "en"),
                amount=money(report.amount, lang), currency=report.currency,
-               unit=unit_label(lang, report.unit))
+               unit=unit_label(report.unit, lang))
     if publish:
         alert_members(session, cluster, product, report.member_id, utcnow())
         return turn.say(turn._("Price report {code} is published.", code=str(report.id)))
@@ -489,7 +489,7 @@ def answer_prices(turn: Turn, data: dict) -> None:
     markets = prices.latest_by_market(session, scope, product.id, place_id)
     recent = prices.report_amounts(session, scope.cluster_ids, product.id, scope.currency,
                                    now - WEEK, now, place_id)
-    name, unit = product_label(turn, product.id), unit_label(lang, product.unit)
+    name, unit = product_label(turn.session, product.id, turn.lang), unit_label(product.unit, lang)
     place = market["name"] if market else example_market(turn, markets)
     if not markets and not recent:
         example = f"{keyword_word('price', lang)} {name} 120/{unit} {place}"
@@ -571,7 +571,7 @@ def alert_official(session, cluster: Cluster, product: Product, market: str,
         return 0
     return alert(session, cluster, product, actor_id, lambda lang: translate(
         lang, ALERT_OFFICIAL, product=catalog.display_name(product, lang or "en"), place=market,
-        amount=money(amount, lang), currency=cluster.currency, unit=unit_label(lang, product.unit),
+        amount=money(amount, lang), currency=cluster.currency, unit=unit_label(product.unit, lang),
         change=percent(amount, before.amount),
         date=day_label(before.observed_on, today, lang)))
 
@@ -595,7 +595,7 @@ def alert_members(session, cluster: Cluster, product: Product, actor_id: int | N
     return alert(session, cluster, product, actor_id, lambda lang: translate(
         lang, ALERT_MEMBERS, product=catalog.display_name(product, lang or "en"),
         amount=money(median, lang), currency=cluster.currency,
-        unit=unit_label(lang, product.unit), change=percent(median, before)))
+        unit=unit_label(product.unit, lang), change=percent(median, before)))
 
 
 def moved(session, cluster: Cluster, now: float, before: float) -> bool:
@@ -694,7 +694,7 @@ def digest_line(member: Member, product: Product, markets: list[prices.MarketPri
     if not parts:
         return None
     name = catalog.display_name(product, lang or "en")
-    return f"{name} ({unit_label(lang, product.unit)}): {', '.join(parts)}"
+    return f"{name} ({unit_label(product.unit, lang)}): {', '.join(parts)}"
 
 
 # --- Small helpers ----------------------------------------------------------------------------
@@ -734,17 +734,9 @@ def place_name(places, place_id: int) -> str:
     return next(p.name for p in places if p.id == place_id)
 
 
-def product_label(turn: Turn, product_id: int) -> str:
-    return catalog.display_name(turn.session.get(Product, product_id), turn.lang)
-
-
 def unit_of(turn: Turn) -> str:
     """The unit label of the product in the answers."""
-    return unit_label(turn.lang, turn.session.get(Product, turn.data["product"]).unit)
-
-
-def unit_label(lang: str | None, unit: str) -> str:
-    return translate(lang, UNIT_LABELS[unit]) if unit == "piece" else UNIT_LABELS[unit]
+    return unit_label(turn.session.get(Product, turn.data["product"]).unit, turn.lang)
 
 
 def money(amount: float, lang: str | None) -> str:

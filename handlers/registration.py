@@ -8,13 +8,13 @@ import logging
 import re
 
 from handlers import products as product_names
+from handlers.labels import product_label, shorten
 from handlers.matching import best, sure
 from handlers.places import names as place_names
 from handlers.turn import Choice, Turn
 from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word, translate
 from locales.locality import currency_of, languages_of, timezone_of
 from storage import audit, clusters, members
-from storage import products as catalog
 
 log = logging.getLogger(__name__)
 
@@ -179,10 +179,6 @@ def on_place(turn: Turn) -> None:
     turn.ask(FLOW, "pick_place", turn._("Did you mean one of these?"), choices, free_text=False)
 
 
-def shorten(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def shown(text: str) -> str:
     """A name, cluster or place the member reads back: cut, never the question around it."""
     return shorten(text, SHOWN_LENGTH)
@@ -262,7 +258,7 @@ def summary(turn: Turn) -> str:
     """The answers in one short text, in the member's language."""
     data = turn.data
     cluster = turn.session.get(clusters.Cluster, data["cluster"])
-    products = [product_label(turn, pid, raw) for pid, raw in data["products"]]
+    products = [product_label(turn.session, pid, turn.lang, raw) for pid, raw in data["products"]]
     return summary_text(turn.lang, data["name"], data["role"], cluster.name,
                         data["place"]["name"], products, data["language"])
 
@@ -274,12 +270,6 @@ def summary_text(lang: str, name: str, role: str, cluster: str, place: str,
                      cluster=shown(cluster), place=shown(place),
                      products=listed(products) or translate(lang, NO_PRODUCTS),
                      language=LANGUAGE_NAMES[language])
-
-
-def product_label(turn: Turn, product_id: int | None, raw: str) -> str:
-    if product_id is None:
-        return raw
-    return catalog.display_name(turn.session.get(catalog.Product, product_id), turn.lang)
 
 
 def confirm_choices(turn: Turn) -> list[Choice]:

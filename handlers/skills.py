@@ -16,9 +16,9 @@ from handlers import coordinators, dates
 from handlers import meetings as meeting_handlers
 from handlers import registration
 from handlers.budget import SMS, fits_budget
+from handlers.labels import shorten
 from handlers.matching import CLOSE, best, sure
 from handlers.notify import notify
-from handlers.registration import shorten
 from handlers.turn import Choice, Handler, Turn
 from locales.i18n import (DEFAULT_LANGUAGE, LOCALES, SHIPPED, Plural, command_word, fold,
                           keyword_word)

@@ -1,0 +1,26 @@
+"""How a product, a unit or a long name is shown to a member: one helper each."""
+from sqlalchemy.orm import Session
+
+from locales.i18n import N_, translate
+from storage import products
+from storage.models import Product
+
+PER_UNIT = {"piece": N_("piece"), "bag": N_("bag"), "crate": N_("crate")}
+
+
+def shorten(text: str, limit: int = 30) -> str:
+    """The text cut to `limit` characters, `...` marking the cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def unit_label(unit: str, lang: str | None) -> str:
+    """The unit a price is per, in the singular: `kg`, `l`, `piece` (`kipande`)."""
+    return translate(lang, PER_UNIT[unit]) if unit in PER_UNIT else unit
+
+
+def product_label(session: Session, product_id: int | None, lang: str | None,
+                  fallback: str = "") -> str:
+    """The catalog product's name in the member's language; `fallback` (what they typed) for a
+    product outside the catalog."""
+    product = session.get(Product, product_id) if product_id else None
+    return products.display_name(product, lang or "en") if product else fallback
