@@ -1,23 +1,10 @@
 """YES / NO with a code: answers a meeting invitation or an introduction; a bare YES or NO
 answers the newest open one. Capabilities that invite define `open_invitations`."""
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Callable
-
 from handlers import market, meetings
 from handlers.turn import Turn
 from locales.i18n import keyword_of
 
 FLOW = "answers"
-
-
-@dataclass(frozen=True)
-class Invitation:
-    """Something a member can answer YES or NO to: `answer(turn, yes)` records and replies."""
-
-    code: str
-    created_at: datetime
-    answer: Callable[[Turn, bool], None]
 
 
 # Modules with `open_invitations(session, member, code: str | None) -> list[Invitation]`.

@@ -6,6 +6,7 @@ longer text; an extension character takes two, an escape and itself) or UCS-2 (7
 or 67 per part; an emoji outside the BMP takes two, a surrogate pair). Neither pair is ever cut
 between two parts: a part whose last room would take half of one ends one unit short."""
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 GSM7_BASIC = set(
@@ -50,10 +51,12 @@ class Channel:
     name: str
     buttons: bool  # choices drawn as buttons; else numbered in the text
     max_segments: int | None  # SMS budget per reply; None = no limit
+    max_chars: int | None = None  # what one message may hold
 
 
 SMS = Channel("sms", buttons=False, max_segments=MAX_REPLY_SEGMENTS)
-TELEGRAM = Channel("telegram", buttons=True, max_segments=None)
+# Telegram refuses a message over 4096 characters; 4000 leaves room for the choices' labels.
+TELEGRAM = Channel("telegram", buttons=True, max_segments=None, max_chars=4000)
 CHANNELS = {c.name: c for c in (SMS, TELEGRAM)}
 
 
@@ -89,6 +92,26 @@ def to_gsm7(text: str) -> str:
     return "".join(out)
 
 
-def fits_budget(channel: Channel, text: str, labels: list[str]) -> bool:
-    body, _ = render(channel, text, labels)
+def fits_budget(channel: Channel, text: str, labels: list[str] = ()) -> bool:
+    body, _ = render(channel, text, list(labels))
+    if channel.max_chars is not None and len(body) > channel.max_chars:
+        return False
     return channel.max_segments is None or count_segments(body) <= channel.max_segments
+
+
+def most_that_fit(make: Callable[[list[str], int], str], items: list[str], *, least: int = 0,
+                  channel: Channel = SMS) -> str:
+    """`make(shown, hidden)` with as many of the items shown as fit the channel's budget (two
+    SMS), the `hidden` others to be counted by `make`; `make(items[:least], ...)` when even that
+    many do not fit. `make`'s text must grow with the items shown (found by bisection)."""
+    def text(shown: int) -> str:
+        return make(items[:shown], len(items) - shown)
+
+    low, high = least, len(items)  # text(low) is the answer unless a longer one fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits_budget(channel, text(middle)):
+            low = middle
+        else:
+            high = middle - 1
+    return text(low)

@@ -13,7 +13,7 @@ from handlers.labels import PER_UNIT, product_label, shorten, unit_label
 from handlers.matching import Match, best, sure
 from handlers.notify import notify
 from handlers.products import catalog_names
-from handlers.turn import Choice, Turn
+from handlers.turn import Choice, Invitation, Turn
 from locales.i18n import N_, Plural, fold, keyword_word, number, translate
 from storage import clusters, jobs, market
 from storage import products as catalog
@@ -761,8 +761,6 @@ def named_listing(turn: Turn, keyword: str) -> Listing | None:
 
 def open_invitations(session: Session, member: Member, code: str | None) -> list:
     """The matches the member may still answer YES or NO to (for handlers.answers)."""
-    from handlers.answers import Invitation
-
     since = datetime.now(timezone.utc) - ANSWER_WITHIN
     return [Invitation(m.code, m.created_at, lambda turn, yes, m=m: answer(turn, m, yes))
             for m in market.awaiting_answer(session, member.id, since, code)]

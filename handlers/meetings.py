@@ -14,7 +14,7 @@ from datetime import datetime
 
 from handlers import coordinators, dates
 from handlers.budget import CHANNELS, SMS, count_segments, render
-from handlers.turn import Choice, Turn
+from handlers.turn import Choice, Invitation, Turn
 from locales.i18n import N_, SHIPPED, Plural, command_word, fold, keyword_word, translate
 from storage import clusters, jobs, meetings, outbox
 from storage.meetings import Meeting
@@ -432,8 +432,6 @@ def reply_word(keyword: str, meeting: Meeting, lang: str | None) -> str:
 def open_invitations(session, member, code: str | None) -> list:
     """The member's invitations to meetings not begun yet, as answers.py takes them; with a
     code, any such meeting of their clusters (they are invited when they answer)."""
-    from handlers.answers import Invitation
-
     now = utcnow()
     found = [Invitation(invitation.meeting.code, invitation.created_at,
                         lambda turn, yes, chosen=invitation.meeting_id: answer(turn, chosen, yes))

@@ -116,3 +116,13 @@ class Turn:
 
 
 Handler = Callable[[Turn], None]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """Something a member can answer YES or NO to (handlers.answers): `answer(turn, yes)`
+    records the answer and replies."""
+
+    code: str
+    created_at: datetime
+    answer: Callable[[Turn, bool], None]
