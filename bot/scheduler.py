@@ -6,6 +6,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 
 from bot.settings import Settings
+from handlers.routes import CAPABILITIES
 from storage import jobs
 from storage.db import engine_for
 
@@ -18,8 +19,6 @@ def periodic_jobs() -> list[tuple[str, str, dict]]:
 
     Jobs look for due work in our tables (reminders to send, broadcasts due), so a job that
     runs late or twice does no harm, and work added by another process is found."""
-    from handlers.routes import CAPABILITIES
-
     return [job for module in CAPABILITIES for job in getattr(module, "JOBS", [])]
 
 

@@ -13,9 +13,10 @@ questions, answered, reminded, moved, cancelled and listed the same way, in its 
 from datetime import datetime
 
 from handlers import coordinators, dates
-from handlers.budget import CHANNELS, SMS, count_segments, render
-from handlers.turn import Choice, Invitation, Turn
+from handlers.budget import fits_budget, most_that_fit
+from handlers.turn import Choice, Handler, Invitation, Turn
 from locales.i18n import N_, SHIPPED, Plural, command_word, fold, keyword_word, translate
+from locales.skills import skill_name
 from storage import clusters, jobs, meetings, outbox
 from storage.meetings import Meeting
 from storage.models import Cluster, utcnow
@@ -23,7 +24,6 @@ from storage.models import Cluster, utcnow
 FLOW = "meetings"
 MAX_TITLE = 60
 MAX_PLACE = 60
-TELEGRAM_TEXT = 4000  # Telegram refuses a message over 4096 characters
 # The word after MEETING for the coordinator's other commands, in each shipped language.
 ACTIONS = {
     "cancel": {"en": ("cancel",), "sw": ("ghairi", "sitisha"), "fr": ("annuler",),
@@ -199,10 +199,8 @@ def ask_next(turn: Turn, preface: str | None = None) -> None:
         return ask_confirm_move(turn)
     if "place" not in data:
         return ask_place(turn, why(turn, "place", preface))
-    if data["mode"] == "training":
-        from handlers import skills  # a training is planned by skills, which builds on meetings
-
-        return skills.announce(turn)
+    if data["mode"] in PLANNING_ENDS:
+        return PLANNING_ENDS[data["mode"]](turn)
     if "title" not in data:
         return ask_title(turn, why(turn, "title", preface))
     ask_confirm(turn)
@@ -407,8 +405,6 @@ def text_of(meeting: Meeting, what: str) -> str | Plural:
 def title_in(meeting: Meeting, lang: str | None) -> str:
     """The meeting's title; a training's is its skill's name in the reader's language."""
     if meeting.skill:
-        from handlers.skills import skill_name  # skills builds on meetings, not the reverse
-
         return skill_name(meeting.skill, lang)
     return meeting.title
 
@@ -627,40 +623,30 @@ def show_attendance(turn: Turn, meeting: Meeting) -> None:
                   title=title_in(meeting, turn.lang), code=meeting.code, yes_count=counts["yes"],
                   no_count=counts["no"], open_count=counts[None],
                   starts=dates.format_when(meeting.starts_at, meeting.cluster.timezone, turn.lang))
-    channel = CHANNELS.get(turn.inbound.channel, SMS)  # the terminal gets the SMS budget
-    groups = GROUPS if channel.max_segments is None else GROUPS[:1]
+    groups = GROUPS if turn.channel.max_segments is None else GROUPS[:1]
     for msgid, answer_given in groups:
         if counts[answer_given]:
-            line = longest_line(turn, msgid, meeting.id, answer_given, counts[answer_given],
-                                lambda line: fits(channel, f"{text}\n{line}"))
-            if line is None:
+            longer = with_names(turn, text, msgid, meeting.id, answer_given, counts[answer_given])
+            if not fits_budget(turn.channel, longer):
                 break
-            text = f"{text}\n{line}"
+            text = longer
     coordinators.record(turn, "meeting.list", meeting.cluster, meeting_id=meeting.id,
                         code=meeting.code)
     turn.say(text)
 
 
-def longest_line(turn: Turn, msgid: str, meeting_id: int, answer_given: str | None, total: int,
-                 room) -> str | None:
-    """The group's line with as many names as there is room for, the others counted."""
-    found, best = meetings.names(turn.session, meeting_id, answer_given, limit=1000), None
-    for shown in range(1, len(found) + 1):
-        line = turn._(msgid, people=", ".join(found[:shown]))
-        if total > shown:
-            line += " " + turn._(MORE_PEOPLE, count=total - shown)
-        if not room(line):
-            break
-        best = line
-    return best
+def with_names(turn: Turn, text: str, msgid: str, meeting_id: int, answer_given: str | None,
+               total: int) -> str:
+    """The text and the group's line with as many names as fit (at least one), the others
+    counted."""
+    found = meetings.names(turn.session, meeting_id, answer_given, limit=1000)
 
+    def line(shown: list[str], _hidden: int) -> str:
+        names = turn._(msgid, people=", ".join(shown))
+        more = f" {turn._(MORE_PEOPLE, count=total - len(shown))}" if total > len(shown) else ""
+        return f"{text}\n{names}{more}"
 
-def fits(channel, text: str) -> bool:
-    """Whether the text fits the channel's budget (2 SMS, or one Telegram message)."""
-    if channel.max_segments is None:
-        return len(text) <= TELEGRAM_TEXT
-    body, _ = render(channel, text, [])
-    return count_segments(body) <= channel.max_segments
+    return most_that_fit(line, found, least=1, channel=turn.channel)
 
 
 def cluster_of(turn: Turn) -> Cluster:
@@ -669,6 +655,9 @@ def cluster_of(turn: Turn) -> Cluster:
 
 
 ACTION_STARTS = {"cancel": start_cancel, "move": start_move, "list": start_list}
+# How planning ends for a kind of meeting another capability plans with these steps (skills adds
+# "training"): that capability builds on this one, so it is named here, not imported.
+PLANNING_ENDS: dict[str, Handler] = {}
 KEYWORDS = {"meeting": start}
 STEPS = {
     "pick_cluster": on_cluster,

@@ -27,15 +27,13 @@ def show(turn: Turn) -> None:
              [Choice(k, turn._(ITEMS[k])) for k in keys], free_text=False, menu=True)
 
 
-def on_choice(turn: Turn) -> None:
-    """Runs the chosen item as if its keyword alone had been sent."""
-    from handlers.routes import KEYWORDS
-
+def chosen(turn: Turn) -> str:
+    """Leaves the menu as if the chosen item's keyword alone had been sent, and returns it
+    (routes runs it: every capability is above the menu)."""
     turn.end()
     # The label typed ("Prix du marché") is no part of the command: PRICE would read "du marché".
     turn.inbound = replace(turn.inbound, text=keyword_word(turn.answer, turn.lang))
-    KEYWORDS[turn.answer](turn)
+    return turn.answer
 
 
-STEPS = {"choose": on_choice}
 KEYWORDS = {"menu": show}

@@ -18,7 +18,7 @@ from babel.dates import format_date
 from handlers import coordinators
 from handlers import products as product_names
 from handlers import quantities
-from handlers.budget import SMS, fits_budget
+from handlers.budget import most_that_fit
 from handlers.labels import product_label, shorten, unit_label
 from handlers.matching import best, sure
 from handlers.notify import notify
@@ -543,12 +543,10 @@ def market_line(session, scope, product: Product, price: prices.MarketPrice, tod
 
 def fit(head: str, lines: list[str], more) -> str:
     """The head and as many lines as fit in two SMS, ending with `more(left out)` if any."""
-    for count in range(len(lines), -1, -1):
-        left_out = len(lines) - count
-        text = "\n".join([head, *lines[:count]] + ([more(left_out)] if left_out else []))
-        if fits_budget(SMS, text, []) or count == 0:
-            return text
-    return head
+    def text(shown: list[str], hidden: int) -> str:
+        return "\n".join([head, *shown] + ([more(hidden)] if hidden else []))
+
+    return most_that_fit(text, lines)
 
 
 def example_market(turn: Turn, markets: list[prices.MarketPrice]) -> str:

@@ -1,8 +1,6 @@
 """Skills needs: what members need to learn (NEED), counted per cluster for coordinators
 (SKILLS), and the trainings coordinators plan for them: meetings about a skill (see
 handlers/meetings.py) to which the members who asked are invited."""
-import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,20 +13,21 @@ from sqlalchemy.orm import Session
 from handlers import coordinators, dates
 from handlers import meetings as meeting_handlers
 from handlers import registration
-from handlers.budget import SMS, fits_budget
+from handlers.budget import most_that_fit
 from handlers.labels import shorten
 from handlers.matching import CLOSE, best, sure
 from handlers.notify import notify
 from handlers.turn import Choice, Handler, Turn
-from locales.i18n import (DEFAULT_LANGUAGE, LOCALES, SHIPPED, Plural, command_word, fold,
-                          keyword_word)
+from locales.i18n import Plural, command_word, fold, keyword_word
+from locales.skills import Skill
+from locales.skills import catalog as skill_catalog
+from locales.skills import key, skill_name, words_of
 from storage import clusters, jobs
 from storage import meetings as meeting_store
 from storage import skills as store
 from storage.models import Cluster, utcnow
 
 FLOW = "skills"
-CATALOG_PATH = LOCALES / "skills.toml"
 OFFERED = 8  # skills offered as choices when NEED comes alone
 TOPICS_OFFERED = 6  # most needed skills offered when a coordinator plans a training
 MAX_NEEDS = 5  # needs in one message
@@ -66,51 +65,19 @@ FILLER = {
 TRAINING_WORDS = {"training", "mafunzo", "formation", "formacao", "treinamento", "capacitacao"}
 SEPARATOR_WORDS = {"and", "na", "et", "e", "n"}  # as in handlers.matching.split_list
 SEPARATOR_SIGNS = {",", ";", "/", "&", "+"}
-TOKEN = re.compile(r"[,;/&+]|[^\s,;/&+]+")
 
 
 # --- The catalog ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Skill:
-    slug: str
-    names: dict[str, tuple[str, ...]]  # language -> names, display name first
-    roles: tuple[str, ...]  # roles whose members are offered it
-
-
-def words_of(text: str) -> list[str]:
-    """`Fish handling & hygiene,` -> [`Fish`, `handling`, `&`, `hygiene`, `,`]."""
-    return TOKEN.findall(text)
-
-
-def key(word: str) -> str:
-    """A word as matching compares it: folded, without the punctuation around it."""
-    return fold(word).strip(".!?:()\"'")
-
-
 @lru_cache
 def catalog() -> dict[str, Skill]:
-    """slug -> skill, from locales/skills.toml in file order; ValueError on a bad entry."""
-    with CATALOG_PATH.open("rb") as f:
-        raw = tomllib.load(f)
-    skills: dict[str, Skill] = {}
-    owners: dict[tuple[str, ...], str] = {}
-    for slug, entry in raw.get("skills", {}).items():
-        names = {}
-        for lang in SHIPPED:
-            given = entry.get(lang) or []
-            if not given or not all(isinstance(n, str) and n.strip() for n in given):
-                raise ValueError(f"skill {slug!r}: needs non-empty names in {lang!r}")
-            names[lang] = tuple(given)
-            for name in given:
-                owner = owners.setdefault(tuple(map(key, words_of(name))), slug)
-                if owner != slug:
-                    raise ValueError(f"name {name!r} of {slug!r} is also a name of {owner!r}")
-        roles = tuple(entry.get("roles", []))
-        unknown = sorted(set(roles) - set(registration.ROLES))
+    """The skills catalog (locales/skills.toml), each skill offered to roles members register
+    with; ValueError on an unknown role."""
+    skills = skill_catalog()
+    for skill in skills.values():
+        unknown = sorted(set(skill.roles) - set(registration.ROLES))
         if unknown:
-            raise ValueError(f"skill {slug!r}: unknown roles {unknown}")
-        skills[slug] = Skill(slug, names, roles)
+            raise ValueError(f"skill {skill.slug!r}: unknown roles {unknown}")
     return skills
 
 
@@ -131,14 +98,6 @@ def names() -> dict[str, str]:
 @lru_cache
 def one_word_names() -> dict[str, str]:
     return {name: slug for name, slug in names().items() if " " not in name}
-
-
-def skill_name(slug: str, lang: str | None) -> str:
-    """The skill's display name in `lang` (its slug when it left the catalog)."""
-    skill = catalog().get(slug)
-    if skill is None:
-        return slug
-    return (skill.names.get(lang or DEFAULT_LANGUAGE) or skill.names[DEFAULT_LANGUAGE])[0]
 
 
 def offered(roles: list[str]) -> list[str]:
@@ -284,12 +243,11 @@ def save_needs(turn: Turn, needs: list[Need]) -> None:
 
 def fitted(make: Callable[[str], str], items: list[str], empty: str = "-") -> str:
     """`make(list)` with as many items as fit in two SMS, the others counted as `+N`."""
-    for shown in range(len(items), 0, -1):
-        hidden = len(items) - shown
-        text = make(", ".join(items[:shown]) + (f" +{hidden}" if hidden else ""))
-        if fits_budget(SMS, text, []):
-            return text
-    return make(f"+{len(items)}" if items else empty)
+    def listed(shown: list[str], hidden: int) -> str:
+        counted = [f"+{hidden}"] if hidden else ([] if shown else [empty])
+        return make(" ".join(filter(None, [", ".join(shown), *counted])))
+
+    return most_that_fit(listed, items)
 
 
 # --- Telling coordinators -------------------------------------------------------------------
@@ -533,3 +491,4 @@ STEPS: dict[str, Handler] = {
     "training_cluster": on_cluster,
     "training_topic": on_topic,
 }
+meeting_handlers.PLANNING_ENDS["training"] = announce  # a training is planned as a meeting is

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
+from handlers.budget import CHANNELS, SMS, Channel
 from locales.i18n import DEFAULT_LANGUAGE, translate
 from storage import conversations
 from storage.models import Member
@@ -67,6 +68,11 @@ class Turn:
     chosen: bool = False
     replies: list[Reply] = field(default_factory=list)
     region: str = "KE"
+
+    @property
+    def channel(self) -> Channel:
+        """What the member's channel can show (the terminal gets the SMS budget)."""
+        return CHANNELS.get(self.inbound.channel, SMS)
 
     @property
     def lang(self) -> str:
