@@ -12,7 +12,7 @@ from handlers.notify import notify
 from handlers.products import catalog_names, read_one
 from handlers.turn import Choice, Turn
 from locales.i18n import N_, SHIPPED, Plural, fold, number, translate
-from storage import broadcasts, clusters, jobs
+from storage import broadcasts, jobs
 from storage.models import Cluster, Member
 
 FLOW = "broadcasts"
@@ -28,7 +28,7 @@ SENDING = Plural("Sending to {count} member. You will get a summary when it is d
 def start(turn: Turn) -> None:
     """Reads the audience and text of a broadcast; asks for the text when it is missing."""
     words = turn.inbound.text.split()[1:]
-    named, words = named_cluster(turn, words)
+    named, words = coordinators.named_cluster(turn, words)
     chosen = coordinators.pick(turn, named)
     if chosen is None:
         return turn.end()
@@ -39,13 +39,6 @@ def start(turn: Turn) -> None:
     if not words:
         return ask_text(turn)
     take_text(turn, " ".join(words))
-
-
-def named_cluster(turn: Turn, words: list[str]) -> tuple[str | None, list[str]]:
-    """The cluster slug the command starts with, if it names one (theirs or not: `pick` refuses)."""
-    if words and any(fold(words[0]) == fold(c.slug) for c in clusters.all_clusters(turn.session)):
-        return words[0], words[1:]
-    return None, words
 
 
 def read_filters(turn: Turn, words: list[str]) -> tuple[dict | None, list[str]]:

@@ -1,7 +1,7 @@
 """Who may act as a coordinator of a cluster, the polite refusal for others, and the audit trail."""
-from handlers.turn import Turn
+from handlers.turn import Choice, Turn
 from locales.i18n import fold
-from storage import audit
+from storage import audit, clusters
 from storage.models import Cluster
 
 ROLE = "coordinator"
@@ -27,6 +27,27 @@ def pick(turn: Turn, slug_or_name: str | None) -> list[Cluster] | None:
         refuse(turn)
         return None
     return mine
+
+
+def named_cluster(turn: Turn, words: list[str]) -> tuple[str | None, list[str]]:
+    """The cluster (slug or name, any cluster's: `pick` refuses others) the command's words
+    start with, if they name one, and the words after it."""
+    for cluster in clusters.all_clusters(turn.session):
+        for name in sorted({cluster.slug, cluster.name}, key=len, reverse=True):
+            size = len(name.split())
+            if fold(" ".join(words[:size])) == fold(" ".join(name.split())):
+                return name, words[size:]
+    return None, words
+
+
+def ask_cluster(turn: Turn, flow: str, step: str, question: str,
+                preface: str | None = None) -> None:
+    """Asks which of the coordinator's clusters (of those the command named, if it did) the
+    command is for."""
+    allowed = turn.data.get("cluster_ids")
+    mine = [c for c in coordinated(turn) if allowed is None or c.id in allowed]
+    turn.ask(flow, step, question, [Choice(str(c.id), c.name) for c in mine], free_text=False,
+             preface=preface)
 
 
 def refuse(turn: Turn) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from handlers import coordinators, dates
 from handlers.budget import fits_budget, most_that_fit
 from handlers.turn import Choice, Handler, Invitation, Turn
-from locales.i18n import N_, SHIPPED, Plural, command_word, fold, keyword_word, translate
+from locales.i18n import N_, SHIPPED, Plural, command_word, keyword_word, translate
 from locales.skills import skill_name
 from storage import clusters, jobs, meetings, outbox
 from storage.meetings import Meeting
@@ -104,7 +104,8 @@ def start(turn: Turn) -> None:
     action = action_of(first)
     if action:
         return ACTION_STARTS[action](turn, rest.strip())
-    named, args = named_cluster(turn, args.strip())
+    named, words = coordinators.named_cluster(turn, args.split())
+    args = " ".join(words)
     chosen = coordinators.pick(turn, named)
     if chosen is None:
         return refused(turn, "create", named)
@@ -125,17 +126,6 @@ def action_of(word: str) -> str | None:
 def action_word(action: str, lang: str) -> str:
     """The word for an action in the member's language, upper-cased: `ORODHA`."""
     return ACTIONS[action].get(lang, ACTIONS[action]["en"])[0].upper()
-
-
-def named_cluster(turn: Turn, args: str) -> tuple[str | None, str]:
-    """The cluster (slug or name) the command starts with, if it names one, and the rest."""
-    words = args.split()
-    for cluster in clusters.all_clusters(turn.session):
-        for name in sorted({cluster.slug, cluster.name}, key=len, reverse=True):
-            size = len(name.split())
-            if fold(" ".join(words[:size])) == fold(" ".join(name.split())):
-                return name, " ".join(words[size:])
-    return None, args
 
 
 def refused(turn: Turn, command: str, named: str | None = None,
@@ -208,9 +198,8 @@ def ask_next(turn: Turn, preface: str | None = None) -> None:
 
 def ask_cluster(turn: Turn, preface: str | None = None) -> None:
     """Asks which of the coordinator's clusters the meeting is for."""
-    mine = [c for c in coordinators.coordinated(turn) if c.id in turn.data["cluster_ids"]]
-    turn.ask(FLOW, "pick_cluster", turn._("Which cluster is the meeting for?"),
-             [Choice(str(c.id), c.name) for c in mine], free_text=False, preface=preface)
+    question = turn._("Which cluster is the meeting for?")
+    coordinators.ask_cluster(turn, FLOW, "pick_cluster", question, preface)
 
 
 def on_cluster(turn: Turn) -> None:

@@ -83,19 +83,14 @@ def is_check_word(word: str) -> bool:
 
 def start_official(turn: Turn, words: list[str]) -> None:
     """Checks that the member coordinates the cluster, then reads the official price."""
-    named = words[0] if words and names_cluster(turn, words[0]) else None
+    named, words = coordinators.named_cluster(turn, words)
     chosen = coordinators.pick(turn, named)
     if chosen is None:
         return turn.end()
-    turn.data = {"mode": "set"}
+    turn.data = {"mode": "set", "cluster_ids": [c.id for c in chosen]}
     if len(chosen) == 1:
         turn.data["cluster"] = chosen[0].id
-    read(turn, " ".join(words[1:] if named else words))
-
-
-def names_cluster(turn: Turn, word: str) -> bool:
-    """Whether `word` is the slug or name of a cluster (any cluster, so others are refused)."""
-    return any(fold(word) in (fold(c.slug), fold(c.name)) for c in clusters.all_clusters(turn.session))
+    read(turn, " ".join(words))
 
 
 def read(turn: Turn, text: str) -> None:
@@ -233,9 +228,8 @@ def hint(turn: Turn, text: str) -> None:
 # --- Questions for the missing parts ----------------------------------------------------------
 
 def ask_cluster(turn: Turn) -> None:
-    choices = [Choice(str(c.id), c.name) for c in coordinators.coordinated(turn)]
-    turn.ask(FLOW, "pick_cluster", turn._("Which cluster is this price for?"), choices,
-             free_text=False)
+    question = turn._("Which cluster is this price for?")
+    coordinators.ask_cluster(turn, FLOW, "pick_cluster", question)
 
 
 def on_cluster(turn: Turn) -> None:

@@ -399,10 +399,8 @@ def ask_training_next(turn: Turn) -> None:
 
 
 def ask_cluster(turn: Turn) -> None:
-    choices = [Choice(str(c.id), c.name) for c in coordinators.coordinated(turn)
-               if c.id in turn.data["cluster_ids"]]
-    turn.ask(FLOW, "training_cluster", turn._("Which cluster is the training for?"), choices,
-             free_text=False)
+    coordinators.ask_cluster(turn, FLOW, "training_cluster",
+                             turn._("Which cluster is the training for?"))
 
 
 def on_cluster(turn: Turn) -> None:
