@@ -8,9 +8,10 @@ Members (each in the one cluster, every tenth opted out) and open listings (offe
 of 45 traded products at the 62 gazetteer markets and a few unknown places, prices around each
 product's usual price) are bulk-inserted first, not timed. Then, at 10,000, 50,000 and 100,000
 listings: for each of 200 new listings (a random product, place and side), the time of
-`storage.market.compatible` plus the ranking the bot does (`handlers.market.choose`), and its
-Python heap peak (tracemalloc); and for 20 of them the naive way: read every open listing of the
-other side and test each in Python. Both ways must choose the same listings.
+`storage.market.compatible` plus the ranking the bot does
+(`handlers.market.matchmaking.choose`), and its Python heap peak (tracemalloc); and for 20 of
+them the naive way: read every open listing of the other side and test each in Python. Both ways
+must choose the same listings.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import insert, select, text
 
 from common import backend, machine, scratch_database, table
-from handlers.market import choose, product_key
+from handlers.market.matchmaking import choose
+from handlers.market.posting import product_key
 from storage import market
 from storage.db import engine_for, session_factory, unit_of_work
 from storage.market import Candidate, Listing

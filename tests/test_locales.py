@@ -13,8 +13,9 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from handlers import broadcasts, market, meetings, menu, registration, skills
+from handlers import broadcasts, meetings, menu, registration, skills
 from handlers.budget import MAX_REPLY_SEGMENTS, SMS, count_segments, is_gsm7, render
+from handlers.market import listings, showing
 from locales import i18n
 from locales.i18n import LANGUAGE_NAMES, SHIPPED, Plural, keyword_aliases, keyword_word, translate
 from storage.catalog import load_products
@@ -222,7 +223,7 @@ FRAGMENTS = {
     *registration.ROLES.values(), *registration.PART_LABELS.values(), *menu.ITEMS.values(),
     "Yes", "Change", "Do not save", "Send", "Yes, delete", "No, keep", "None", "Done", 'Keep "{place}"',
     "none", SUMMARY, "piece", "wholesale", "No, leave it", "Do not send",
-    *(m.singular if isinstance(m, Plural) else m for m in market.FRAGMENTS),
+    *(m.singular if isinstance(m, Plural) else m for m in showing.FRAGMENTS),
 }
 
 # Reasons the engine or a handler gives before asking a question again (same message).
@@ -304,13 +305,13 @@ QUESTIONS = {
     "Where is the training?": (labels(), FREE_REASK + [
         "Please send the name of a place.", meetings.TOO_LONG.singular]),
     # Market: a listing's missing or bad part; the member's four longest products; their place.
-    **{question: (lambda lang: market_products(lang), FREE_REASK + [market.HINTS["product"]])
+    **{question: (lambda lang: market_products(lang), FREE_REASK + [listings.HINTS["product"]])
        for question in (
         "What do you want to sell? Send the product, e.g. tilapia.",
         "What do you want to buy? Send the product, e.g. maize.")},
     "How much {product}? Send the quantity and unit, e.g. 50kg.": (
-        labels(), FREE_REASK + [market.HINTS["quantity"], market.HINTS["unit"]]),
-    **{question: (labels("Negotiable"), FREE_REASK + [market.HINTS["price"]]) for question in (
+        labels(), FREE_REASK + [listings.HINTS["quantity"], listings.HINTS["unit"]]),
+    **{question: (labels("Negotiable"), FREE_REASK + [listings.HINTS["price"]]) for question in (
         "Price per {measure}? Send a number, e.g. 120.",
         "Highest price per {measure}? Send a number, e.g. 120.")},
     "Where? Send the town or market.": (
@@ -394,7 +395,7 @@ def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
     values.update({"title": MEETING_TITLE, "starts": MEETING_STARTS, "yes_count": "100000",
                    "no_count": "100000", "open_count": "100000", "command": "MKUTANO ORODHA K7Q2",
                    "people": "Christabel Wanjiku, Margaret Akinyi, Juma Otieno, Amina Hassan"})
-    # market: what handlers/market.py shows is cut to these lengths (names 24, places 24 in a
+    # market: what handlers/market/ shows is cut to these lengths (names 24, places 24 in a
     # listing, 16 in a match line); replies with lists of matches or listings are fitted to two
     # SMS by the code, which keeps at least one line: the worst is one long line. Quantities:
     # the longest form of `{count} pc` (French: `1 000 000 de pièces`); a request's price is a

@@ -1,7 +1,8 @@
 """Plural forms and numbers in each language: the catalogs' Plural-Forms, Babel's digits."""
 import pytest
 
-from handlers import broadcasts, market, meetings, prices
+from handlers import broadcasts, meetings, prices
+from handlers.market.showing import COUNTED
 from locales.i18n import Plural, catalog, ngettext, number, plural_rule, translate
 
 SENDING = broadcasts.SENDING
@@ -43,16 +44,16 @@ def test_reports_are_counted_in_the_singular_and_the_plural(lang, one, many):
     ("pt", ["1 peça", "30 peças", "1 saco", "2 sacos"]),
 ])
 def test_pieces_and_bags_are_counted_in_each_language(lang, forms):
-    shown = [translate(lang, market.COUNTED[unit], count=count)
+    shown = [translate(lang, COUNTED[unit], count=count)
              for unit, count in (("piece", 1), ("piece", 30), ("bag", 1), ("bag", 2))]
     assert shown == forms
 
 
 def test_a_count_with_decimals_takes_its_cldr_form():
     """1.5 bags in English, 1,5 sac in French (CLDR: French `one` is 0 <= n < 2)."""
-    assert translate("en", market.COUNTED["bag"], count=1.5) == "1.5 bags"
-    assert translate("fr", market.COUNTED["bag"], count=1.5) == "1,5 sac"
-    assert translate("fr", market.COUNTED["bag"], count=2.5) == "2,5 sacs"
+    assert translate("en", COUNTED["bag"], count=1.5) == "1.5 bags"
+    assert translate("fr", COUNTED["bag"], count=1.5) == "1,5 sac"
+    assert translate("fr", COUNTED["bag"], count=2.5) == "2,5 sacs"
 
 
 def test_plural_rules_come_from_the_catalogs():
@@ -70,7 +71,7 @@ def test_untranslated_plural_is_english_with_the_languages_digits():
 
 def test_every_plural_message_has_every_form_in_each_language():
     for lang, forms in (("sw", 2), ("fr", 3), ("pt", 3)):
-        for message in (SENDING, meetings.CONFIRM, prices.MEMBERS, market.COUNTED["piece"]):
+        for message in (SENDING, meetings.CONFIRM, prices.MEMBERS, COUNTED["piece"]):
             assert len(catalog(lang)[message.singular]) == forms, (lang, message)
 
 

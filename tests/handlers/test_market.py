@@ -9,7 +9,11 @@ import time_machine
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, lamu_crafts, outbox
 from sqlalchemy import func, select
 
-from handlers import market as market_handlers
+from handlers.market.bulk import GROUP_COMPLETED
+from handlers.market.deals import follow_up
+from handlers.market.posting import save_listing
+from handlers.market.reading import PARTS, read_listing
+from handlers.market.reminders import remind_and_expire
 from locales.i18n import keyword_of, translate
 from storage import clusters, market, members, products
 from storage.db import unit_of_work
@@ -388,7 +392,7 @@ def test_single_offer_that_covers_the_request_needs_no_group(chat, network):
 
 def group_notices(factory, lang, phone) -> list[str]:
     """The notices that told a buyer of a group a new offer completed."""
-    heading = translate(lang, market_handlers.GROUP_COMPLETED).split("#")[0]
+    heading = translate(lang, GROUP_COMPLETED).split("#")[0]
     return [n for n in notices(factory, phone) if n.startswith(heading)]
 
 
@@ -406,7 +410,7 @@ def test_offer_that_completes_a_group_tells_the_buyer_the_total(chat, network, b
     assert group_notices(network, lang, buyer) == []  # 150kg: no group yet
     chat(third).send("SELL tilapia 60kg 100/kg Kibuye")
     [group] = group_notices(network, lang, buyer)
-    assert group.startswith(translate(lang, market_handlers.GROUP_COMPLETED).split("{")[0] + "1")
+    assert group.startswith(translate(lang, GROUP_COMPLETED).split("{")[0] + "1")
     total = {"fr": "KES 23 300"}.get(lang, "KES 23,300")  # 80*120 + 70*110 + 60*100
     assert "210kg" in group and total in group
     assert all(match.code in group for match in matches(network)) and len(matches(network)) == 3
@@ -571,15 +575,15 @@ def test_listing_is_reminded_a_day_before_and_expires_unless_renewed(chat, netwo
         chat(JUMA).send("UZA omena 20kg 90/kg Kisumu")
     with time_machine.travel(start + timedelta(days=6, hours=1), tick=False):
         with unit_of_work(network) as session:
-            assert market_handlers.remind_and_expire(session, datetime.now(timezone.utc)) == (2, 0)
+            assert remind_and_expire(session, datetime.now(timezone.utc)) == (2, 0)
         with unit_of_work(network) as session:  # twice: nobody is reminded twice
-            assert market_handlers.remind_and_expire(session, datetime.now(timezone.utc)) == (0, 0)
+            assert remind_and_expire(session, datetime.now(timezone.utc)) == (0, 0)
         assert chat(JUMA).send("ONGEZA 1")[0].startswith("#1")
     reminders = notices(network, JUMA)
     assert len(reminders) == 2 and "ONGEZA 1" in reminders[0]
     with time_machine.travel(start + timedelta(days=7, hours=1), tick=False):
         with unit_of_work(network) as session:
-            assert market_handlers.remind_and_expire(session, datetime.now(timezone.utc)) == (0, 1)
+            assert remind_and_expire(session, datetime.now(timezone.utc)) == (0, 1)
     assert [l.status for l in listings(network)] == ["open", "expired"]
 
 
@@ -598,9 +602,9 @@ def test_follow_up_asks_both_sides_and_records_the_deal(chat, network):
     match = introduced(chat, network)
     later = datetime.now(timezone.utc) + timedelta(days=3, minutes=1)
     with unit_of_work(network) as session:
-        assert market_handlers.follow_up(session, later) == 2
+        assert follow_up(session, later) == 2
     with unit_of_work(network) as session:
-        assert market_handlers.follow_up(session, later) == 0
+        assert follow_up(session, later) == 0
     assert any(f"MAPATANO {match.code}" in n for n in notices(network, JUMA))
     assert any(f"AFFAIRE {match.code}" in n for n in notices(network, AMINA))
     reply = chat(JUMA).send(f"MAPATANO {match.code} 80kg 120")[0]
@@ -652,10 +656,10 @@ def labelled_pairs() -> list[dict]:
 def post_text(session, cluster, member, text, now) -> Listing | None:
     """Saves a listing as the bot reads a whole SELL/BUY message; None when it would ask more."""
     keyword, rest = text.split(" ", 1)
-    draft, parsed = market_handlers.read_listing(session, cluster, keyword_of(keyword), rest)
-    if parsed.problem or any(part not in draft for part in market_handlers.PARTS):
+    draft, parsed = read_listing(session, cluster, keyword_of(keyword), rest)
+    if parsed.problem or any(part not in draft for part in PARTS):
         return None
-    return market_handlers.save_listing(session, member, cluster, draft, now)
+    return save_listing(session, member, cluster, draft, now)
 
 
 def predict(session, cluster, seller, buyer, pair, now) -> tuple[bool, bool]:
