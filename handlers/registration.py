@@ -7,14 +7,14 @@ drops one answer and asks it again. `ME` reuses the same steps to edit one part.
 import logging
 import re
 
+from handlers import clusters as cluster_actions
 from handlers import products as product_names
 from handlers.labels import product_label, shorten
 from handlers.matching import best, sure
 from handlers.places import names as place_names
 from handlers.turn import Choice, Turn
 from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word, translate
-from locales.locality import currency_of, languages_of, timezone_of
-from storage import audit, clusters, members
+from storage import clusters, members
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +87,8 @@ def single_cluster(turn: Turn) -> int | None:
 def add_default_cluster(turn: Turn) -> clusters.Cluster:
     """Creates the quick start's cluster, as no operator has added one, and tells the operator
     (the log, the audit log): members see its name until it is renamed or replaced."""
-    country = turn.region
-    cluster = clusters.add(turn.session, slug=clusters.DEFAULT_SLUG, name=clusters.DEFAULT_NAME,
-                           country=country, currency=currency_of(country),
-                           languages=languages_of(country), timezone=timezone_of(country))
-    audit.record(turn.session, action="cluster.add", actor="quick start", cluster_id=cluster.id,
-                 slug=cluster.slug, name=cluster.name)
+    cluster = cluster_actions.add(turn.session, "quick start", slug=clusters.DEFAULT_SLUG,
+                                  name=clusters.DEFAULT_NAME, country=turn.region)
     log.warning("No cluster network existed, so cluster %s (%s) was created for the member who "
                 "just joined. Rename it: clusterbot cluster rename %s --name NAME; or add "
                 "yours (clusterbot cluster add) and remove it (clusterbot cluster remove %s).",

@@ -5,8 +5,12 @@ from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry, Member
 
+# Who acts: a member (a coordinator, by SMS or Telegram), or a name such as "cli", "quick start"
+# or, from the dashboard, "web:EMAIL".
+Actor = Member | str
 
-def record(session: Session, *, action: str, actor: Member | str, cluster_id: int | None = None,
+
+def record(session: Session, *, action: str, actor: Actor, cluster_id: int | None = None,
            **details: Any) -> None:
     """Writes who did what, in the caller's transaction."""
     if isinstance(actor, Member):
@@ -15,3 +19,8 @@ def record(session: Session, *, action: str, actor: Member | str, cluster_id: in
     else:
         entry = AuditEntry(actor=actor, action=action, cluster_id=cluster_id, details=details)
     session.add(entry)
+
+
+def member_id(actor: Actor) -> int | None:
+    """The id of the member who acts; None for an operator named by a string."""
+    return actor.id if isinstance(actor, Member) else None

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.commands.common import (USAGE, cluster_named, fail, open_database, out, read_languages,
                                  reported)
 from bot.settings import get_settings
-from locales.locality import currency_of, languages_of, timezone_of
-from storage import audit, clusters
+from handlers import clusters
+from storage import clusters as store
 from storage.db import unit_of_work
 
 app = typer.Typer(help="Cluster networks.", no_args_is_help=True)
@@ -45,18 +45,13 @@ def add(
         raise fail(f"the currency must be 3 letters: {currency}", USAGE)
     if timezone is not None and timezone not in zoneinfo.available_timezones():
         raise fail(f"unknown time zone: {timezone}", USAGE)
-    codes = read_languages(languages) if languages is not None else languages_of(country)
+    codes = read_languages(languages) if languages is not None else None
     factory = open_database(settings)
     try:
         with unit_of_work(factory) as session:
-            if clusters.by_slug(session, slug):
-                raise fail(f"cluster {slug} already exists")
-            cluster = clusters.add(session, slug=slug, name=name, country=country,
-                                   currency=(currency or currency_of(country)).upper(),
-                                   languages=codes, timezone=timezone or timezone_of(country))
-            audit.record(session, action="cluster.add", actor="cli", cluster_id=cluster.id,
-                         slug=slug, name=cluster.name)
-    except IntegrityError:  # created by someone else since we looked
+            cluster = clusters.add(session, "cli", slug=slug, name=name, country=country,
+                                   currency=currency, languages=codes, timezone=timezone)
+    except (clusters.SlugTaken, IntegrityError):  # IntegrityError: added by someone just now
         raise fail(f"cluster {slug} already exists") from None
     out.print(f"Cluster {slug} added: {cluster.name}, {cluster.country}, {cluster.currency}, "
               f"{','.join(cluster.languages)}, {cluster.timezone}.")
@@ -74,8 +69,8 @@ def list_clusters():
     """
     factory = open_database(get_settings())
     with unit_of_work(factory) as session:
-        found = clusters.all_clusters(session)
-        counts = clusters.member_counts(session)
+        found = store.all_clusters(session)
+        counts = store.member_counts(session)
         rows = [(c.slug, c.name, c.country, c.currency, ",".join(c.languages),
                  str(counts.get(c.id, 0))) for c in found]
     if not rows:
@@ -111,13 +106,8 @@ def rename(
     try:
         with unit_of_work(open_database(get_settings())) as session:
             cluster = cluster_named(session, slug)
-            if new_slug not in (None, slug) and clusters.by_slug(session, new_slug):
-                raise fail(f"cluster {new_slug} already exists")
-            changes = clusters.rename(session, cluster, name=name, slug=new_slug)
-            if changes:
-                audit.record(session, action="cluster.rename", actor="cli", cluster_id=cluster.id,
-                             **changes)
-    except IntegrityError:  # taken by someone else since we looked
+            changes = clusters.rename(session, cluster, "cli", name=name, slug=new_slug)
+    except (clusters.SlugTaken, IntegrityError):  # IntegrityError: taken by someone just now
         raise fail(f"cluster {new_slug} already exists") from None
     if not changes:
         return out.print(f"Cluster {slug} is unchanged.")
@@ -139,20 +129,17 @@ def remove(
     questions about it that members had open are dropped.
     """
     factory = open_database(get_settings())
-    with unit_of_work(factory) as session:
-        cluster = cluster_named(session, slug)
-        members = clusters.member_counts(session).get(cluster.id, 0)
-        if members and not force:
-            raise fail(f"cluster {slug} has {members} member(s); --force removes it with their "
-                       f"memberships (the members stay, without it)")
-        name = cluster.name
-        gone = clusters.remove(session, cluster)
-        audit.record(session, action="cluster.remove", actor="cli", slug=slug, name=name,
-                     members=members, removed=gone)
-        left = len(clusters.all_clusters(session))
-    removed = ", ".join(f"{kind.replace('_', ' ')} {count}" for kind, count in gone.items())
-    out.print(f"Cluster {slug} ({name}) removed" + (f", with {removed}" if removed else "")
-              + (f"; its {members} member(s) stay, without it." if members else "."))
+    try:
+        with unit_of_work(factory) as session:
+            removed = clusters.remove(session, cluster_named(session, slug), "cli", force=force)
+            left = len(store.all_clusters(session))
+    except clusters.HasMembers as e:
+        raise fail(f"cluster {slug} has {e.count} member(s); --force removes it with their "
+                   f"memberships (the members stay, without it)") from None
+    gone = ", ".join(f"{kind.replace('_', ' ')} {count}" for kind, count in removed.gone.items())
+    out.print(f"Cluster {slug} ({removed.name}) removed" + (f", with {gone}" if gone else "")
+              + (f"; its {removed.members} member(s) stay, without it." if removed.members
+                 else "."))
     if not left:
         out.print(quick_start_note(factory))
 
@@ -172,11 +159,11 @@ def quick_start_note(factory: sessionmaker[Session]) -> str | None:
     """What an operator should know about the quick start's cluster: that the first member to
     join will create it, or that it is there under its made-up name; None when neither."""
     with unit_of_work(factory) as session:
-        known = clusters.all_clusters(session)
-    made = next((c for c in known if clusters.is_default(c)), None)
+        known = store.all_clusters(session)
+    made = next((c for c in known if store.is_default(c)), None)
     if not known:
         return (f"No cluster network yet: the first member to join creates cluster "
-                f"{clusters.DEFAULT_SLUG} ({clusters.DEFAULT_NAME}), and every member sees that "
+                f"{store.DEFAULT_SLUG} ({store.DEFAULT_NAME}), and every member sees that "
                 f"name. Add yours first: clusterbot cluster add SLUG --name NAME.")
     if made:
         return (f"Cluster {made.slug} ({made.name}) was created when a first member joined "
