@@ -12,12 +12,15 @@ questions, answered, reminded, moved, cancelled and listed the same way, in its 
 """
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from handlers import coordinators, dates
 from handlers.budget import fits_budget, most_that_fit
 from handlers.turn import Choice, Handler, Invitation, Turn
 from locales.i18n import N_, SHIPPED, Plural, command_word, keyword_word, translate
 from locales.skills import skill_name
-from storage import clusters, jobs, meetings, outbox
+from storage import audit, clusters, jobs, meetings, outbox
+from storage.audit import Actor
 from storage.meetings import Meeting
 from storage.models import Cluster, utcnow
 
@@ -350,14 +353,24 @@ def on_confirm(turn: Turn) -> None:
         return ask_next(turn, turn._("That time has passed."))
     turn.end()
     cluster = turn.session.get(Cluster, data["cluster"])
-    meeting, invited = meetings.schedule(
-        turn.session, cluster_id=cluster.id, organiser_id=turn.member.id, title=data["title"],
-        place=data["place"], starts_at=starts_at, now=now)
-    tell(turn.session, meeting, text_of(meeting, "invitation"))
-    coordinators.record(turn, "meeting.create", cluster, meeting_id=meeting.id, code=meeting.code,
-                        starts_at=starts_at.isoformat(), invited=invited)
+    meeting, invited = create(turn.session, cluster, turn.member, data["title"], data["place"],
+                              starts_at, now)
     turn.say(turn._(SENT, count=invited, code=meeting.code,
                     command=command(turn, "list", meeting.code)))
+
+
+def create(session: Session, cluster: Cluster, organiser: Actor, title: str, place: str,
+           starts_at: datetime, now: datetime | None = None) -> tuple[Meeting, int]:
+    """Calls a meeting of the cluster's members (not its organiser): schedules it with a code
+    and reminders, and invites them, audited; returns it and how many members are invited."""
+    meeting, invited = meetings.schedule(
+        session, cluster_id=cluster.id, organiser_id=audit.member_id(organiser), title=title,
+        place=place, starts_at=starts_at, now=now or utcnow())
+    tell(session, meeting, text_of(meeting, "invitation"))
+    audit.record(session, action="meeting.create", actor=organiser, cluster_id=cluster.id,
+                 meeting_id=meeting.id, code=meeting.code, starts_at=starts_at.isoformat(),
+                 invited=invited)
+    return meeting, invited
 
 
 def command(turn: Turn, action: str, code: str) -> str:
@@ -565,15 +578,24 @@ def on_confirm_move(turn: Turn) -> None:
         data.pop("at")
         return ask_next(turn, turn._("That time has passed."))
     turn.end()
-    old = meeting.starts_at
-    meetings.move(turn.session, meeting, starts_at, now)
-    # Everyone invited is told, those who said no too: their no was for the old time.
-    told = tell(turn.session, meeting, text_of(meeting, "moved"))
-    coordinators.record(turn, "meeting.move", meeting.cluster, meeting_id=meeting.id,
-                        code=meeting.code, old=old.isoformat(), new=starts_at.isoformat())
+    told = move(turn.session, meeting, turn.member, starts_at, now)
     turn.say(turn._(text_of(meeting, "is_moved"),
                     code=meeting.code, count=told,
                     starts=dates.format_when(starts_at, meeting.cluster.timezone, turn.lang)))
+
+
+def move(session: Session, meeting: Meeting, actor: Actor, starts_at: datetime,
+         now: datetime | None = None) -> int:
+    """Moves the meeting to a new start and tells everyone invited, audited; returns how many
+    were told."""
+    old = meeting.starts_at
+    meetings.move(session, meeting, starts_at, now or utcnow())
+    # Everyone invited is told, those who said no too: their no was for the old time.
+    told = tell(session, meeting, text_of(meeting, "moved"))
+    audit.record(session, action="meeting.move", actor=actor, cluster_id=meeting.cluster_id,
+                 meeting_id=meeting.id, code=meeting.code, old=old.isoformat(),
+                 new=starts_at.isoformat())
+    return told
 
 
 def ask_confirm_cancel(turn: Turn, meeting: Meeting) -> None:
@@ -593,14 +615,20 @@ def on_confirm_cancel(turn: Turn) -> None:
     turn.end()
     if turn.answer != "yes" or meeting.status != "scheduled":
         return turn.say(turn._(text_of(meeting, "unchanged")))
-    meetings.cancel(turn.session, meeting, utcnow())
-    # Everyone invited is told, those who said no too: they may have told others about it,
-    # and a cancellation should never be learnt at a closed door.
-    told = tell(turn.session, meeting, text_of(meeting, "cancelled"))
-    coordinators.record(turn, "meeting.cancel", meeting.cluster, meeting_id=meeting.id,
-                        code=meeting.code)
+    told = cancel(turn.session, meeting, turn.member)
     turn.say(turn._(text_of(meeting, "is_cancelled"),
                     code=meeting.code, count=told))
+
+
+def cancel(session: Session, meeting: Meeting, actor: Actor, now: datetime | None = None) -> int:
+    """Cancels the meeting and tells everyone invited, audited; returns how many were told."""
+    meetings.cancel(session, meeting, now or utcnow())
+    # Everyone invited is told, those who said no too: they may have told others about it,
+    # and a cancellation should never be learnt at a closed door.
+    told = tell(session, meeting, text_of(meeting, "cancelled"))
+    audit.record(session, action="meeting.cancel", actor=actor, cluster_id=meeting.cluster_id,
+                 meeting_id=meeting.id, code=meeting.code)
+    return told
 
 
 def show_attendance(turn: Turn, meeting: Meeting) -> None:

@@ -1,11 +1,12 @@
 """Place names as members write them: every name a known place may be called by, for fuzzy
-matching (registration, listings, price reports, the price import)."""
+matching (registration, listings, price reports, the price import); and a cluster's own places."""
 import re
 
 from sqlalchemy.orm import Session
 
 from locales.i18n import fold
-from storage import clusters
+from storage import audit, clusters
+from storage.audit import Actor
 from storage.market import haversine_km
 from storage.models import Cluster, Place
 
@@ -19,6 +20,20 @@ def known(session: Session, cluster: Cluster) -> dict[str, int]:
     if cluster.id not in cached:
         cached[cluster.id] = names(clusters.places_for(session, cluster))
     return cached[cluster.id]
+
+
+def add(session: Session, cluster: Cluster, actor: Actor, name: str,
+        latitude: float | None = None, longitude: float | None = None) -> Place:
+    """Adds a place of the cluster's own (a landing beach, a village), audited: members naming
+    it are matched to it, and with coordinates distances to it are known. IntegrityError when
+    the cluster has a place of that name."""
+    place = clusters.add_place(session, country=cluster.country, name=name,
+                               cluster_id=cluster.id, latitude=latitude, longitude=longitude)
+    session.flush()
+    session.info.get("place_names", {}).pop(cluster.id, None)  # so `known` finds it
+    audit.record(session, action="place.add", actor=actor, cluster_id=cluster.id, name=name,
+                 latitude=latitude, longitude=longitude)
+    return place
 
 
 def names(places: list[Place]) -> dict[str, int]:

@@ -22,9 +22,10 @@ from locales.i18n import Plural, command_word, fold, keyword_word
 from locales.skills import Skill
 from locales.skills import catalog as skill_catalog
 from locales.skills import key, skill_name, words_of
-from storage import clusters, jobs
+from storage import audit, clusters, jobs
 from storage import meetings as meeting_store
 from storage import skills as store
+from storage.audit import Actor
 from storage.models import Cluster, utcnow
 
 FLOW = "skills"
@@ -271,6 +272,16 @@ def alert_coordinators(session: Session, cluster: Cluster) -> list[str]:
     return alerted
 
 
+def set_threshold(session: Session, cluster: Cluster, actor: Actor, members: int) -> list[str]:
+    """Sets how many members must need a skill before the cluster's coordinators are told,
+    audited; tells them now, once, of the skills already there, and returns those."""
+    store.set_threshold(session, cluster.id, members)
+    told = alert_coordinators(session, cluster)
+    audit.record(session, action="skills.threshold", actor=actor, cluster_id=cluster.id,
+                 members=members)
+    return told
+
+
 def alert_all(session: Session) -> int:
     """Tells coordinators of every cluster about skills that reached the threshold."""
     return sum(len(alert_coordinators(session, session.get(Cluster, cluster_id)))
@@ -447,18 +458,30 @@ def announce(turn: Turn) -> None:
         return meeting_handlers.ask_next(turn, turn._("That time has passed."))
     turn.end()
     cluster = session.get(Cluster, data["cluster"])
-    training, invited = meeting_store.schedule(
-        session, cluster_id=cluster.id, organiser_id=turn.member.id, title=data["title"],
-        place=data["place"], starts_at=starts_at, now=now, kind="training", skill=data["skill"],
-        member_ids=askers(session, cluster.id, data["skill"], data["topic"]))
-    meeting_handlers.tell(session, training, meeting_handlers.text_of(training, "invitation"))
-    coordinators.record(turn, "skills.training", cluster, code=training.code,
-                        skill=training.skill, topic=data["topic"], place=training.place,
-                        starts_at=starts_at.astimezone(timezone.utc).isoformat(), invited=invited)
+    training, invited = plan_training(session, cluster, turn.member, skill=data["skill"],
+                                      topic=data["topic"], title=data["title"],
+                                      place=data["place"], starts_at=starts_at, now=now)
     turn.say(turn._(PLANNED, skill=meeting_handlers.title_in(training, turn.lang),
                     when=dates.format_when(starts_at, cluster.timezone, turn.lang),
                     place=training.place, count=invited,
                     skills=keyword_word("skills", turn.lang), code=training.code))
+
+
+def plan_training(session: Session, cluster: Cluster, organiser: Actor, *, skill: str | None,
+                  topic: str, title: str, place: str, starts_at: datetime,
+                  now: datetime | None = None) -> tuple[meeting_store.Meeting, int]:
+    """Plans a training on a catalog skill (or, with no skill, on the topic in members' own
+    words) and invites the members of the cluster who asked for it, audited; returns it and
+    how many are invited."""
+    training, invited = meeting_store.schedule(
+        session, cluster_id=cluster.id, organiser_id=audit.member_id(organiser), title=title,
+        place=place, starts_at=starts_at, now=now or utcnow(), kind="training", skill=skill,
+        member_ids=askers(session, cluster.id, skill, topic))
+    meeting_handlers.tell(session, training, meeting_handlers.text_of(training, "invitation"))
+    audit.record(session, action="skills.training", actor=organiser, cluster_id=cluster.id,
+                 code=training.code, skill=training.skill, topic=topic, place=training.place,
+                 starts_at=starts_at.astimezone(timezone.utc).isoformat(), invited=invited)
+    return training, invited
 
 
 def askers(session: Session, cluster_id: int, skill: str | None, topic: str) -> list[int]:

@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.commands.common import USAGE, cluster_named, fail, open_database, out, reported
 from bot.settings import get_settings
-from storage import audit, clusters
+from handlers import places
+from storage import clusters
 from storage.db import unit_of_work
 
 app = typer.Typer(help="Places members work at, per cluster.", no_args_is_help=True)
@@ -34,13 +35,8 @@ def add(
         raise fail("--lat must be within -90..90 and --lon within -180..180", USAGE)
     try:
         with unit_of_work(open_database(get_settings())) as session:
-            network = cluster_named(session, cluster)
-            place = clusters.add_place(session, country=network.country, name=name,
-                                       cluster_id=network.id, latitude=latitude,
-                                       longitude=longitude)
-            session.flush()
-            audit.record(session, action="place.add", actor="cli", cluster_id=network.id,
-                         name=name, latitude=latitude, longitude=longitude)
+            place = places.add(session, cluster_named(session, cluster), "cli", name, latitude,
+                               longitude)
     except IntegrityError:
         raise fail(f"{cluster} already has a place named {name}") from None
     where = f" at {latitude:.5f}, {longitude:.5f}" if latitude is not None else ""

@@ -8,7 +8,7 @@ from bot.commands.common import cluster_named, open_database, out, reported
 from bot.settings import get_settings
 from bot.spreadsheet import write
 from handlers import skills
-from storage import audit, clusters
+from storage import clusters
 from storage import skills as store
 from storage.db import unit_of_work
 
@@ -73,10 +73,6 @@ def threshold(
     """Set how many members must need a skill before the cluster's coordinators are told
     (default 5). Skills already at the new threshold are told about now, once."""
     with unit_of_work(open_database(get_settings())) as session:
-        network = cluster_named(session, cluster)
-        store.set_threshold(session, network.id, members)
-        told = skills.alert_coordinators(session, network)
-        audit.record(session, action="skills.threshold", actor="cli", cluster_id=network.id,
-                     members=members)
+        told = skills.set_threshold(session, cluster_named(session, cluster), "cli", members)
     now = f"; told now about: {', '.join(told)}" if told else ""
     out.print(f"{cluster}: coordinators are told when {members} members need a skill{now}.")
