@@ -23,6 +23,8 @@ from bot.commands.common import (USAGE, cluster_named, err, fail, open_database,
                                  prepare_database, read_languages, reported)
 from bot.engine import Engine
 from bot.settings import get_settings
+from handlers import coordinators
+from handlers.broadcasts import send as send_broadcast
 from handlers.broadcasts import summary
 from handlers.products import catalog_names
 from handlers.products import read_one as read_product
@@ -30,7 +32,7 @@ from handlers.quantities import whole_number
 from handlers.registration import ROLES
 from locales import language
 from locales.i18n import SHIPPED
-from storage import audit, broadcasts, clusters, members, outbox
+from storage import broadcasts, outbox
 from storage.db import unit_of_work
 
 app = typer.Typer(help="Chat and SMS bot for business cluster networks.", no_args_is_help=True,
@@ -63,10 +65,6 @@ def read_address(text: str, region: str) -> tuple[str | None, int | None]:
     if found is None:
         raise fail(f"not a phone number or a Telegram id (tg:123456): {text.strip()}", USAGE)
     return found
-
-
-def describe(phone: str | None, telegram_id: int | None) -> str:
-    return phone or f"tg:{telegram_id}"
 
 
 @app.command()
@@ -110,14 +108,10 @@ def coordinator_add(
     """Make a member (created if new) a coordinator of a cluster network."""
     settings = get_settings()
     phone, telegram_id = read_address(phone_or_tg, settings.default_country)
-    who = describe(phone, telegram_id)
     with unit_of_work(open_database(settings)) as session:
-        network = cluster_named(session, cluster)
-        member = members.get_or_create(session, phone=phone, telegram_id=telegram_id)
-        granted = members.add_role(session, member, network.id, "coordinator")
-        if granted:
-            audit.record(session, action="coordinator.add", actor="cli", cluster_id=network.id,
-                         member_id=member.id, member=who)
+        granted = coordinators.add(session, cluster_named(session, cluster), "cli", phone=phone,
+                                   telegram_id=telegram_id)
+    who = coordinators.address(phone, telegram_id)
     out.print(f"{who} is {'now' if granted else 'already'} a coordinator of {cluster}.")
 
 
@@ -133,15 +127,11 @@ def coordinator_remove(
     a question about that cluster they had open (a broadcast to confirm, say) is dropped."""
     settings = get_settings()
     phone, telegram_id = read_address(phone_or_tg, settings.default_country)
-    who = describe(phone, telegram_id)
+    who = coordinators.address(phone, telegram_id)
     with unit_of_work(open_database(settings)) as session:
-        network = cluster_named(session, cluster)
-        member = members.find(session, phone=phone, telegram_id=telegram_id)
-        if member is None or not clusters.remove_role(session, member, network.id, "coordinator"):
+        if not coordinators.remove(session, cluster_named(session, cluster), "cli", phone=phone,
+                                   telegram_id=telegram_id):
             raise fail(f"{who} is not a coordinator of {cluster}")
-        clusters.drop_conversations(session, network.id, member.id)
-        audit.record(session, action="coordinator.remove", actor="cli", cluster_id=network.id,
-                     member_id=member.id, member=who)
     out.print(f"{who} is no longer a coordinator of {cluster}.")
 
 
@@ -161,14 +151,14 @@ def chat(
     """
     settings = get_settings()
     phone, telegram_id = read_address(address, settings.default_country)
+    who = coordinators.address(phone, telegram_id)
     factory = open_database(settings)
     local = nothing_leaves(settings)
-    console = Console(Engine(factory, settings), factory, phone or f"tg:{telegram_id}",
-                      channel.value, others_after=session_start(factory) if local else None)
+    console = Console(Engine(factory, settings), factory, who, channel.value,
+                      others_after=session_start(factory) if local else None)
     interactive = sys.stdin.isatty()
     if interactive:
-        out.print(f"Chatting as {describe(phone, telegram_id)} ({channel.value}). Ctrl-D ends.",
-                  style="dim")
+        out.print(f"Chatting as {who} ({channel.value}). Ctrl-D ends.", style="dim")
         if local:
             out.print("No channel is configured: what the bot sends to phones is shown here, "
                       "marked [to PHONE].", style="dim")
@@ -253,17 +243,12 @@ def broadcast(
             raise fail(f"--fallback must be a language the broadcast has: "
                        f"{','.join(code for code in texts if code)}", USAGE)
         send_at = read_time(at, network.timezone)
-        sent = broadcasts.create(session, coordinator_id=None, cluster_ids=[network.id],
-                                 filters=filters, texts=texts, send_at=send_at,
-                                 grace_seconds=grace * 60, fallback=fallback)
-        audit.record(session, action="broadcast.send", actor="cli", cluster_id=network.id,
-                     broadcast_id=sent.id, scheduled=send_at.isoformat() if send_at else None)
-        if send_at and send_at > datetime.now(timezone.utc):
-            out.print(f"Broadcast {sent.id} scheduled for {send_at.isoformat()}: the running "
-                      f"server (clusterbot run) sends it then.")
-            return
-        count = broadcasts.queue(session, sent)
+        sent, count = send_broadcast(session, [network.id], "cli", texts, filters,
+                                     send_at=send_at, grace_seconds=grace * 60, fallback=fallback)
         broadcast_id = sent.id
+    if count is None:
+        return out.print(f"Broadcast {broadcast_id} scheduled for {send_at.isoformat()}: the "
+                         f"running server (clusterbot run) sends it then.")
     out.print(f"Broadcast {broadcast_id}: {count} members. The running server (clusterbot run) "
               f"sends it" + (f"; watching for up to {wait} s." if wait and count else "."))
     if wait and count:
@@ -361,16 +346,13 @@ def members_import(file: Annotated[Path, typer.Argument(
         raise fail(f"{file} is not UTF-8 text") from None
     try:
         with unit_of_work(open_database(settings)) as session:
-            report = roster.import_members(session, io.StringIO(text, newline=""),
-                                           settings.default_country)
-            audit.record(session, action="members.import", actor="cli", file=file.name,
-                         imported=report.imported, updated=report.updated,
-                         skipped=report.skipped)
+            report = roster.import_members(session, io.StringIO(text, newline=""), "cli",
+                                           region=settings.default_country, file_name=file.name)
     except roster.RosterError as e:
         raise fail(f"{file}: {e}") from None
     for line, reason in report.errors:
         err.print(f"line {line}: {reason}")
-    out.print(f"imported {report.imported}, updated {report.updated}, skipped {report.skipped}")
+    out.print(f"imported {report.added}, updated {report.updated}, skipped {report.skipped}")
 
 
 @members_app.command("export")

@@ -7,12 +7,13 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.phones import TELEGRAM_ID, to_e164
-from bot.spreadsheet import unguarded, write
+from bot.spreadsheet import ImportReport, RowError, unguarded, write
 from handlers.products import read_list
 from handlers.registration import ROLES
 from locales.i18n import SHIPPED, fold
-from storage import clusters, members
+from storage import audit, clusters, members
 from storage import products as catalog
+from storage.audit import Actor
 from storage.models import Cluster, Member
 
 HEADER = ["phone", "telegram_id", "name", "roles", "clusters", "language", "location", "products",
@@ -23,21 +24,6 @@ FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0":
 
 class RosterError(ValueError):
     """The file cannot be read as a members CSV at all."""
-
-
-class RowError(ValueError):
-    """One row cannot be loaded; the message says why."""
-
-
-@dataclass
-class ImportReport:
-    imported: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line in the file, reason)
-
-    @property
-    def skipped(self) -> int:
-        return len(self.errors)
 
 
 @dataclass
@@ -75,7 +61,18 @@ class FileIds:
             self.telegram_ids[row.telegram_id] = line
 
 
-def import_members(session: Session, file: IO[str], region: str) -> ImportReport:
+def import_members(session: Session, file: IO[str], actor: Actor, *, region: str,
+                   file_name: str) -> ImportReport:
+    """Loads the members of a CSV file, each good row in its own savepoint, and reports the bad
+    ones by line number; audited. Phones are read in `region`. RosterError when the file is no
+    members CSV at all."""
+    report = load_rows(session, file, region)
+    audit.record(session, action="members.import", actor=actor, file=file_name,
+                 imported=report.added, updated=report.updated, skipped=report.skipped)
+    return report
+
+
+def load_rows(session: Session, file: IO[str], region: str) -> ImportReport:
     """Loads each good row in its own savepoint and reports the bad ones by line number."""
     reader = csv.reader(file)
     header = next(reader, None)
@@ -110,7 +107,7 @@ def import_members(session: Session, file: IO[str], region: str) -> ImportReport
             report.errors.append((line, "a value does not fit the database"))
         else:
             if created:
-                report.imported += 1
+                report.added += 1
             else:
                 report.updated += 1
     return report

@@ -1,8 +1,10 @@
-"""The one CSV writer of clusterbot: no cell it writes runs as a formula in a spreadsheet."""
+"""CSV as clusterbot writes and imports it: the one writer (no cell it writes runs as a formula
+in a spreadsheet), and the report of an import (members, prices)."""
 import csv
 import io
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import IO
 
 # A spreadsheet runs a cell starting with one of these as a formula (some drop a leading TAB
@@ -42,3 +44,21 @@ def guarded(cell: object) -> str:
 def unguarded(text: str) -> str:
     """A cell as it was before `guarded`: what the member typed."""
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
+class RowError(ValueError):
+    """One row of an imported file cannot be loaded; the message says why."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows added, updated, found unchanged, and the bad ones by line."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line in the file, reason)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.errors)

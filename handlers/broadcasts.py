@@ -6,14 +6,18 @@ The coordinator sees the reach (members per channel, SMS segments) and confirms 
 """
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from handlers import coordinators, registration
 from handlers.budget import count_segments
 from handlers.notify import notify
 from handlers.products import catalog_names, read_one
 from handlers.turn import Choice, Turn
 from locales.i18n import N_, SHIPPED, Plural, fold, number, translate
-from storage import broadcasts, jobs
-from storage.models import Cluster, Member
+from storage import audit, broadcasts, jobs
+from storage.audit import Actor
+from storage.broadcasts import Broadcast
+from storage.models import Member, utcnow
 
 FLOW = "broadcasts"
 FILTERS = {"place": "place", "lang": "language", "product": "product"}
@@ -122,13 +126,30 @@ def on_confirm(turn: Turn) -> None:
     if turn.answer != "yes":
         return turn.say(turn._("Broadcast cancelled. Nothing was sent."))
     texts = with_coordinator_language(data["texts"], turn.lang)
-    broadcast = broadcasts.create(turn.session, coordinator_id=turn.member.id,
-                                  cluster_ids=data["clusters"], filters=data["filters"], texts=texts)
-    count = broadcasts.queue(turn.session, broadcast)
-    for cluster_id in data["clusters"]:
-        coordinators.record(turn, "broadcast.send", turn.session.get(Cluster, cluster_id),
-                            broadcast_id=broadcast.id, members=count)
+    _, count = send(turn.session, data["clusters"], turn.member, texts, data["filters"])
     turn.say(turn._(SENDING, count=count))
+
+
+def send(session: Session, cluster_ids: list[int], actor: Actor, texts: dict[str, str],
+         filters: dict, *, send_at: datetime | None = None, grace_seconds: int = 3600,
+         fallback: str | None = None) -> tuple[Broadcast, int | None]:
+    """Sends a broadcast of `texts` (language -> text, "" the default) to the members of the
+    clusters that match the filters: queued now, or at `send_at` by `due_job`; audited once
+    per cluster. Returns it and how many members it was queued to (None: scheduled)."""
+    broadcast = broadcasts.create(session, coordinator_id=audit.member_id(actor),
+                                  cluster_ids=cluster_ids, filters=filters, texts=texts,
+                                  send_at=send_at, grace_seconds=grace_seconds, fallback=fallback)
+    later = send_at is not None and send_at > utcnow()
+    count = None if later else broadcasts.queue(session, broadcast)
+    details: dict = {}  # when it was scheduled, if it was; how many it went to, if it went
+    if send_at is not None:
+        details["scheduled"] = send_at.isoformat()
+    if count is not None:
+        details["members"] = count
+    for cluster_id in cluster_ids:
+        audit.record(session, action="broadcast.send", actor=actor, cluster_id=cluster_id,
+                     broadcast_id=broadcast.id, **details)
+    return broadcast, count
 
 
 def with_coordinator_language(texts: dict[str, str], language: str) -> dict[str, str]:

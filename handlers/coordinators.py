@@ -1,7 +1,11 @@
-"""Who may act as a coordinator of a cluster, the polite refusal for others, and the audit trail."""
+"""Who may act as a coordinator of a cluster, the polite refusal for others, the audit trail,
+and granting or taking back the role."""
+from sqlalchemy.orm import Session
+
 from handlers.turn import Choice, Turn
 from locales.i18n import fold
-from storage import audit, clusters
+from storage import audit, clusters, members
+from storage.audit import Actor
 from storage.models import Cluster
 
 ROLE = "coordinator"
@@ -58,3 +62,34 @@ def record(turn: Turn, action: str, cluster: Cluster | None, **details) -> None:
     """Writes the coordinator's action to the audit log, in the same transaction."""
     audit.record(turn.session, action=action, actor=turn.member,
                  cluster_id=cluster.id if cluster else None, **details)
+
+
+def add(session: Session, cluster: Cluster, actor: Actor, *, phone: str | None = None,
+        telegram_id: int | None = None) -> bool:
+    """Makes the member with this phone or Telegram id (created if new) a coordinator of the
+    cluster, audited; False when they already were one."""
+    member = members.get_or_create(session, phone=phone, telegram_id=telegram_id)
+    granted = members.add_role(session, member, cluster.id, ROLE)
+    if granted:
+        audit.record(session, action="coordinator.add", actor=actor, cluster_id=cluster.id,
+                     member_id=member.id, member=address(phone, telegram_id))
+    return granted
+
+
+def remove(session: Session, cluster: Cluster, actor: Actor, *, phone: str | None = None,
+           telegram_id: int | None = None) -> bool:
+    """Takes the coordinator role in the cluster from the member with this phone or Telegram id
+    (their other roles stay) and drops a question about the cluster they had open (a broadcast
+    to confirm, say), audited; False when they were no coordinator of it."""
+    member = members.find(session, phone=phone, telegram_id=telegram_id)
+    if member is None or not clusters.remove_role(session, member, cluster.id, ROLE):
+        return False
+    clusters.drop_conversations(session, cluster.id, member.id)
+    audit.record(session, action="coordinator.remove", actor=actor, cluster_id=cluster.id,
+                 member_id=member.id, member=address(phone, telegram_id))
+    return True
+
+
+def address(phone: str | None, telegram_id: int | None) -> str:
+    """How operators write who a member is: the phone, else `tg:` and the Telegram id."""
+    return phone or f"tg:{telegram_id}"

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
+from sqlalchemy.orm import Session
 
 from handlers import coordinators
 from handlers import products as product_names
@@ -26,8 +27,9 @@ from handlers.places import names as place_names
 from handlers.turn import Choice, Turn
 from locales.i18n import N_, Plural, fold, keyword_of, keyword_word, number, translate
 from locales.locality import currency_of, timezone_of
-from storage import clusters, jobs, outbox, prices
+from storage import audit, clusters, jobs, outbox, prices
 from storage import products as catalog
+from storage.audit import Actor
 from storage.models import Cluster, Member, Product, utcnow
 
 FLOW = "prices"
@@ -319,33 +321,45 @@ def act(turn: Turn) -> None:
 
 
 def record_official(turn: Turn, data: dict) -> None:
-    """Saves a coordinator's price of record (audited) and alerts members when it moved."""
-    session = turn.session
-    cluster = session.get(Cluster, data["cluster"])
-    product = session.get(Product, data["product"])
-    market = data.get("market") or {"name": cluster.name}
-    if "name" in market and "id" not in market and market["name"] != cluster.name:
-        place = clusters.add_place(session, country=cluster.country, name=market["name"],
-                                   cluster_id=cluster.id)
-        session.flush()
-        market = {"id": place.id, "name": place.name}
-    today = local_now(cluster.timezone).date()
-    scope = prices.Scope((cluster.id,), cluster.country, cluster.currency)
-    before = prices.price_on(session, scope, product.id, market["name"], today, None)
-    amount = data["price"][0]
-    price = prices.add_official(
-        session, cluster_id=cluster.id, country=cluster.country, product_id=product.id,
-        place_id=market.get("id"), market=market["name"], amount=amount, unit=product.unit,
-        currency=cluster.currency, observed_on=today, source="coordinator", member_id=turn.member.id)
-    coordinators.record(turn, "price.set", cluster, price=price.id, product=product.slug,
-                        market=market["name"], amount=amount, unit=product.unit,
-                        currency=cluster.currency)
-    if before is not None:
-        alert_official(session, cluster, product, market["name"], before, amount, turn.member.id)
+    """Saves a coordinator's price of record and says so."""
+    cluster = turn.session.get(Cluster, data["cluster"])
+    product = turn.session.get(Product, data["product"])
+    market = data.get("market") or {}
+    price = set_official(turn.session, cluster, turn.member, product, data["price"][0],
+                         market=market.get("name"), place_id=market.get("id"))
     turn.say(turn._("Official price saved: {product} {amount} {currency}/{unit}, {place}, {date}.",
                     product=product_label(turn.session, product.id, turn.lang),
-                    amount=money(amount, turn.lang), currency=cluster.currency, unit=unit_label(product.unit, turn.lang),
-                    place=market["name"], date=day_label(today, today, turn.lang)))
+                    amount=money(price.amount, turn.lang), currency=cluster.currency,
+                    unit=unit_label(product.unit, turn.lang), place=price.market,
+                    date=day_label(price.observed_on, price.observed_on, turn.lang)))
+
+
+def set_official(session: Session, cluster: Cluster, actor: Actor, product: Product,
+                 amount: float, *, market: str | None = None,
+                 place_id: int | None = None) -> prices.OfficialPrice:
+    """Records a price of record (per the product's unit) at a market of the cluster, dated
+    today in its time zone, audited; alerts members when it moved. The market is the place
+    `place_id`, else named `market` (which becomes a place of the cluster's), else the cluster."""
+    market = market or cluster.name
+    if place_id is None and market != cluster.name:
+        place = clusters.add_place(session, country=cluster.country, name=market,
+                                   cluster_id=cluster.id)
+        session.flush()
+        place_id, market = place.id, place.name
+    today = local_now(cluster.timezone).date()
+    scope = prices.Scope((cluster.id,), cluster.country, cluster.currency)
+    before = prices.price_on(session, scope, product.id, market, today, None)
+    price = prices.add_official(
+        session, cluster_id=cluster.id, country=cluster.country, product_id=product.id,
+        place_id=place_id, market=market, amount=amount, unit=product.unit,
+        currency=cluster.currency, observed_on=today, source="coordinator",
+        member_id=audit.member_id(actor))
+    audit.record(session, action="price.set", actor=actor, cluster_id=cluster.id, price=price.id,
+                 product=product.slug, market=market, amount=amount, unit=product.unit,
+                 currency=cluster.currency)
+    if before is not None:
+        alert_official(session, cluster, product, market, before, amount, audit.member_id(actor))
+    return price
 
 
 def record_report(turn: Turn, data: dict) -> None:
@@ -452,9 +466,20 @@ def check(turn: Turn, code: str, publish: bool) -> None:
     cluster = session.get(Cluster, report.cluster_id)
     if coordinators.pick(turn, cluster.slug) is None:
         return
-    prices.decide(report, turn.member, publish)
-    coordinators.record(turn, "price.publish" if publish else "price.reject", cluster,
-                        report=report.id, amount=report.amount, market=report.market)
+    decide(session, report, turn.member, publish)
+    if publish:
+        return turn.say(turn._("Price report {code} is published.", code=str(report.id)))
+    turn.say(turn._("Price report {code} is rejected.", code=str(report.id)))
+
+
+def decide(session: Session, report: prices.PriceReport, actor: Member, publish: bool) -> None:
+    """Publishes or rejects a held price report, audited, and tells its reporter; a published
+    one alerts members when their median moved."""
+    cluster = session.get(Cluster, report.cluster_id)
+    prices.decide(report, actor, publish)
+    audit.record(session, action="price.publish" if publish else "price.reject", actor=actor,
+                 cluster_id=cluster.id, report=report.id, amount=report.amount,
+                 market=report.market)
     product = session.get(Product, report.product_id)
     reporter = session.get(Member, report.member_id) if report.member_id else None
     if reporter is not None:
@@ -465,8 +490,6 @@ def check(turn: Turn, code: str, publish: bool) -> None:
                unit=unit_label(report.unit, lang))
     if publish:
         alert_members(session, cluster, product, report.member_id, utcnow())
-        return turn.say(turn._("Price report {code} is published.", code=str(report.id)))
-    turn.say(turn._("Price report {code} is rejected.", code=str(report.id)))
 
 
 # --- Answering with prices --------------------------------------------------------------------
@@ -604,6 +627,23 @@ def alert(session, cluster: Cluster, product: Product, actor_id: int | None, tex
             session, prices.subscriber_ids(cluster.id, product.id, lang, except_member=actor_id),
             text_in(lang), kind="notice")
     return sent
+
+
+# --- A cluster's settings: when members are alerted, when the digest goes ---------------------
+
+def change_settings(session: Session, cluster: Cluster, actor: Actor, *,
+                    alert_percent: float | None = None, digest_day: int | None = None,
+                    digest_hour: int | None = None) -> prices.PriceSettings:
+    """Changes the settings given (None: as it is; digest_day 0 is Monday), audited when any
+    is; returns the cluster's settings."""
+    changes = {name: value for name, value in (("alert_percent", alert_percent),
+                                                 ("digest_hour", digest_hour),
+                                                 ("digest_day", digest_day)) if value is not None}
+    if not changes:
+        return prices.settings_for(session, cluster.id)
+    current = prices.save_settings(session, cluster.id, **changes)
+    audit.record(session, action="prices.settings", actor=actor, cluster_id=cluster.id, **changes)
+    return current
 
 
 # --- The weekly digest ------------------------------------------------------------------------

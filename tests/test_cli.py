@@ -714,6 +714,18 @@ def test_broadcast_fallback_gives_members_with_no_text_of_theirs_the_one_chosen(
     assert texts_by_address(network)[TOMAS] == "Boti zinaondoka alfajiri"
 
 
+def test_broadcast_is_audited_with_the_members_it_went_to_or_when_it_goes(clusterbot, network):
+    clusterbot("broadcast", "--cluster", "kisumu-fish", "--wait", "0", "Boats out")
+    later = clusterbot("broadcast", "--cluster", "kisumu-fish", "--at", "2099-01-01T08:00",
+                       "Market day")
+
+    assert later.stdout.endswith(" scheduled for 2099-01-01T05:00:00+00:00: the running server "
+                                 "(clusterbot run) sends it then.\n")
+    sent = [(actor, {k: v for k, v in details.items() if k != "broadcast_id"})
+            for actor, action, details in audit_actions(network) if action == "broadcast.send"]
+    assert sent == [("cli", {"members": 3}), ("cli", {"scheduled": "2099-01-01T05:00:00+00:00"})]
+
+
 @pytest.mark.parametrize("fallback", ["fr", "de", ""])
 def test_broadcast_fallback_must_be_a_language_the_broadcast_has(clusterbot, network, fallback):
     result = clusterbot("broadcast", "--cluster", "kisumu-fish", "--wait", "0", "--fallback",

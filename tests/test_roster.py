@@ -26,7 +26,8 @@ def mombasa(factory):
 
 def load(factory, text: str) -> roster.ImportReport:
     with unit_of_work(factory) as session:
-        return roster.import_members(session, io.StringIO(text), "KE")
+        return roster.import_members(session, io.StringIO(text), "cli", region="KE",
+                                     file_name="members.csv")
 
 
 def load_file(factory, name: str) -> roster.ImportReport:
@@ -68,7 +69,7 @@ def test_import_reports_bad_rows_by_line_and_loads_the_rest(factory, kisumu):
     assert "unknown language: de" in reasons[7]
     assert "needs a phone or a telegram_id" in reasons[8]
     assert "opted_out must be true or false" in reasons[12]
-    assert (report.imported, report.updated, report.skipped) == (3, 0, 6)
+    assert (report.added, report.updated, report.skipped) == (3, 0, 6)
     assert member(factory, phone=AMINA).name == "Amina"
     assert member(factory, telegram_id=5551234).name == "Tomás Silva"
     assert member(factory, phone=GRACE) is None
@@ -125,7 +126,7 @@ def test_import_updates_member_when_phone_is_known(factory, kisumu, chat):
 
     report = load(factory, HEADER + "0722000002,77,Juma Otieno,trader,kisumu-fish,en,,maize,\n")
 
-    assert (report.imported, report.updated) == (0, 1)
+    assert (report.added, report.updated) == (0, 1)
     found = member(factory, phone=JUMA)
     assert (found.name, found.telegram_id, found.language) == ("Juma Otieno", 77, "en")
     assert roles_of(found) == {("kisumu-fish", "trader")}
@@ -211,7 +212,7 @@ def test_export_round_trips_through_empty_database(factory, kisumu, mombasa):
     empty_database(factory)
     make_coordinator(factory, GRACE, "kisumu-fish", "mombasa-crafts")
     second = load(factory, first)
-    assert (second.imported, second.updated, second.errors) == (4, 1, [])
+    assert (second.added, second.updated, second.errors) == (4, 1, [])
 
     assert export(factory) == first
     given = (DATA / "members_good.csv").read_text(encoding="utf-8")
@@ -241,7 +242,8 @@ def test_export_guards_cells_that_look_like_formulas_and_import_reads_them_back(
         roster.export_members(session, buffer)
     assert "'=HYPERLINK" in buffer.getvalue()
     with unit_of_work(factory) as session:
-        roster.import_members(session, io.StringIO(buffer.getvalue()), "KE")
+        roster.import_members(session, io.StringIO(buffer.getvalue()), "cli", region="KE",
+                              file_name="members.csv")
     with unit_of_work(factory) as session:
         assert members.find(session, phone=JUMA).place_name == "=HYPERLINK(\"http://x\")"
 

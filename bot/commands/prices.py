@@ -2,7 +2,7 @@
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO, Annotated
@@ -10,12 +10,15 @@ from typing import IO, Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from bot.commands.common import USAGE, fail, open_database, out, err, reported
+from bot.commands.common import USAGE, err, fail, open_database, out, reported
 from bot.settings import get_settings
+from bot.spreadsheet import ImportReport, RowError
 from handlers import quantities
 from handlers.matching import best, sure
 from handlers.places import names as place_names
+from handlers.prices import change_settings
 from storage import audit, catalog, clusters, prices
+from storage.audit import Actor
 from storage.db import unit_of_work
 from storage.models import Place, utcnow
 
@@ -28,22 +31,6 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 class PriceFileError(ValueError):
     """The file cannot be read as a price CSV at all."""
-
-
-class RowError(ValueError):
-    """One row cannot be loaded; the message says why."""
-
-
-@dataclass
-class ImportReport:
-    loaded: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line in the file, reason)
-
-    @property
-    def skipped(self) -> int:
-        return len(self.errors)
 
 
 @dataclass
@@ -80,15 +67,13 @@ def import_command(
         raise fail(f"{file} is not UTF-8 text") from None
     try:
         with unit_of_work(open_database(get_settings())) as session:
-            report = import_prices(session, io.StringIO(text, newline=""), source)
-            audit.record(session, action="prices.import", actor="cli", file=file.name,
-                         source=source, loaded=report.loaded, updated=report.updated,
-                         skipped=report.skipped)
+            report = import_prices(session, io.StringIO(text, newline=""), "cli", source=source,
+                                   file_name=file.name)
     except PriceFileError as e:
         raise fail(f"{file}: {e}") from None
     for line, reason in report.errors:
         err.print(f"line {line}: {reason}")
-    out.print(f"loaded {report.loaded}, updated {report.updated}, unchanged {report.unchanged}, "
+    out.print(f"loaded {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
               f"skipped {report.skipped}")
 
 
@@ -105,24 +90,29 @@ def settings_command(
     """Show a cluster's price settings; with options, change them first."""
     if digest_day is not None and digest_day.lower()[:3] not in DAYS:
         raise fail(f"digest day must be one of {', '.join(DAYS)}: {digest_day}", USAGE)
-    changes = {"alert_percent": alert_percent, "digest_hour": digest_hour,
-               "digest_day": DAYS.index(digest_day.lower()[:3]) if digest_day else None}
-    changes = {name: value for name, value in changes.items() if value is not None}
+    day = DAYS.index(digest_day.lower()[:3]) if digest_day else None
     with unit_of_work(open_database(get_settings())) as session:
         cluster = clusters.by_slug(session, slug)
         if cluster is None:
             raise fail(f"no cluster has the slug {slug}")
-        if changes:
-            current = prices.save_settings(session, cluster.id, **changes)
-            audit.record(session, action="prices.settings", actor="cli", cluster_id=cluster.id,
-                         **changes)
-        else:
-            current = prices.settings_for(session, cluster.id)
+        current = change_settings(session, cluster, "cli", alert_percent=alert_percent,
+                                  digest_day=day, digest_hour=digest_hour)
         out.print(f"{cluster.slug}: alert at {current.alert_percent:g}%, digest on "
                   f"{DAYS[current.digest_day]} at {current.digest_hour:02d}:00 {cluster.timezone}")
 
 
-def import_prices(session: Session, file: IO[str], source: str) -> ImportReport:
+def import_prices(session: Session, file: IO[str], actor: Actor, *, source: str,
+                  file_name: str) -> ImportReport:
+    """Loads the prices of record of a CSV file from `source` (new ones added, changed ones
+    updated) and reports the bad rows by line number; audited. PriceFileError when the file is
+    no price CSV at all."""
+    report = load_rows(session, file, source)
+    audit.record(session, action="prices.import", actor=actor, file=file_name, source=source,
+                 loaded=report.added, updated=report.updated, skipped=report.skipped)
+    return report
+
+
+def load_rows(session: Session, file: IO[str], source: str) -> ImportReport:
     """Loads every good row (new ones added, changed ones updated) and reports the bad ones."""
     reader = csv.DictReader(file)
     if reader.fieldnames is None:
@@ -156,7 +146,7 @@ def keep(session: Session, report: ImportReport, stored: dict, new: list, price:
     if price["source_key"] not in stored:
         new.append({**price, "source": source, "cluster_id": None, "member_id": None,
                     "created_at": utcnow()})
-        report.loaded += 1
+        report.added += 1
         return
     price_id, amount = stored[price["source_key"]]
     if abs(amount - price["amount"]) > 1e-9 * max(1.0, amount):
