@@ -276,6 +276,8 @@ def read_answer(text: str, parsed: Parsed) -> tuple[Parsed, list[str]]:
     return parsed, leftover
 
 
+# --- Amounts as a draft keeps them ------------------------------------------------------------
+
 def quantity_of(stored: dict) -> quantities.Quantity:
     """The quantity kept in a draft (drafts from before sizes were kept have none)."""
     return quantities.Quantity(stored["amount"], stored["unit"], stored.get("size", 1.0),
