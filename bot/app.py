@@ -14,7 +14,7 @@ from starlette.routing import Route
 from telegram import Update
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot import simulator
+from bot import simulator, web
 from bot.bodies import read_body
 from bot.channels import sms, telegram
 from bot.dispatcher import Dispatcher
@@ -242,7 +242,8 @@ def create_app(settings: Settings | None = None, *, polling: bool = False) -> St
         Route(sms.STATUS_PATH, sms_status, methods=["POST"]),
         Route(telegram.WEBHOOK_PATH, telegram_update, methods=["POST"]),
         *simulator.routes(services),
-    ], lifespan=lifespan)
+        *web.routes(services),
+    ], middleware=web.middleware(services), lifespan=lifespan)
 
 
 def record_sms_status(services: Services, form: dict) -> None:

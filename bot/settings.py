@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     conversation_timeout_minutes: int = 30
     # Opens the web simulator to this machine's user while a channel is configured (a laptop).
     simulator: bool = False
+    # Signs dashboard sessions; unset, a key is made once and kept in the database.
+    secret_key: str | None = None
+    # A dashboard session left this long without a request ends.
+    dashboard_idle_minutes: int = 60
     # How long a dispatcher may hold a claimed message before another may send it (PostgreSQL).
     outbox_lease_seconds: float = 60
     # How long a message accepted by one process is left to it before any process handles it.

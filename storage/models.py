@@ -274,3 +274,58 @@ class SendPace(Base):
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     next_at: Mapped[datetime] = mapped_column()
+
+
+class User(Base):
+    """A dashboard account: an officer, a partner institution or a researcher; not a member.
+    An admin sees every cluster and the users; others see the clusters of their roles."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Written into the session cookie: a new password or a removal ends every open session.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    roles: Mapped[list["UserRole"]] = relationship(back_populates="user",
+                                                   cascade="all, delete-orphan")
+
+
+class UserRole(Base):
+    """What a user may do in one cluster: `coordinator` acts, `viewer` reads (phones masked)."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    user: Mapped[User] = relationship(back_populates="roles")
+    cluster: Mapped[Cluster] = relationship()
+
+
+class SignInFailure(Base):
+    """A wrong password, kept a short while: too many for one account or from one address
+    are answered 429, whichever process of the deployment they reach."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_email", "email", "at"),
+                      Index("ix_sign_in_failures_address", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AppSecret(Base):
+    """A secret the processes of one deployment share, made on first use (the key that signs
+    dashboard sessions, unless CLUSTERBOT_SECRET_KEY gives one)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
