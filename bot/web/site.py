@@ -27,7 +27,8 @@ from storage.models import Cluster
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLE_LABELS = {**ROLES, COORDINATOR: N_("Coordinator")}
 # The pages of a cluster, after its home, as the menu lists them: (path, label).
-SECTIONS: list[tuple[str, str]] = []
+SECTIONS = [("members", N_("Members")), ("broadcasts", N_("Broadcasts")),
+            ("messages", N_("Inbox"))]
 MAX_FORM_FIELDS = 200
 MAX_FORM_PART = 1024 * 1024  # bytes: a members CSV of ~10,000 rows; larger ones go by the CLI
 
