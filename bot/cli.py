@@ -19,6 +19,7 @@ from bot.commands import clusters as clusters_commands
 from bot.commands import places as places_commands
 from bot.commands import prices as prices_commands
 from bot.commands import skills as skills_commands
+from bot.commands import users as users_commands
 from bot.commands.common import (USAGE, cluster_named, err, fail, open_database, out,
                                  prepare_database, read_languages, reported)
 from bot.engine import Engine
@@ -49,6 +50,7 @@ app.add_typer(lang_app, name="lang")
 app.add_typer(places_commands.app, name="places")
 app.add_typer(prices_commands.app, name="prices")
 app.add_typer(skills_commands.app, name="skills")
+app.add_typer(users_commands.app, name="user")
 
 
 STALL_HINT = 15  # seconds with nothing sent before the broadcast command asks about the server
