@@ -1,10 +1,11 @@
 """The web simulator: talk to the bot as a member from a browser, with no SMS or Telegram account.
 
-It acts as any member it is told to be, so it only answers the person at this machine: requests
-from the loopback address, with no proxy in between, sent as JSON (a page on another site cannot
-send that without asking first, and we never say yes). While a channel is configured, a message
-typed here can reach real phones, so it is off unless the operator opens it with
-CLUSTERBOT_SIMULATOR=1.
+It acts as any member it is told to be, so it only answers the person at this machine (requests
+from the loopback address, with no proxy in between, sent as JSON: a page on another site cannot
+send that without asking first, and we never say yes) or a signed-in dashboard admin (whose
+messages carry the session's CSRF token). While a channel is configured, a message typed here can
+reach real phones, so it is then for admins only, unless the operator opens it to this machine
+with CLUSTERBOT_SIMULATOR=1.
 """
 import ipaddress
 import json
@@ -19,7 +20,9 @@ from bot.channels import sms, telegram
 from bot.channels.console import Console, nothing_leaves, session_start
 from bot.phones import read_address
 from bot.settings import Settings
+from bot.web import access
 from handlers.budget import CHANNELS
+from storage.db import unit_of_work
 
 MAX_BODY = 4096  # bytes: an address, a style and a message of at most ten SMS
 PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
@@ -28,6 +31,7 @@ NOT_FOUND = Response("Not Found", status_code=404)
 
 PAGE = """<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>clusterbot simulator</title>
+<meta name="csrf" content="<!--csrf-->">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
  body{font-family:sans-serif;max-width:36em;margin:1em auto;padding:0 1em}
@@ -50,7 +54,8 @@ function show(text, who) {
 }
 async function send(text) {
   show(text, "me");
-  const response = await fetch("simulator", {method: "POST", headers: {"Content-Type": "application/json"},
+  const response = await fetch("simulator", {method: "POST", headers: {"Content-Type": "application/json",
+    "X-CSRF-Token": document.querySelector("meta[name=csrf]").content},
     body: JSON.stringify({address: address.value, style: style.value, text: text})});
   const data = await response.json();
   if (data.error) { show(data.error, "bot"); return; }
@@ -83,15 +88,22 @@ def routes(services) -> list[Route]:
     local = nothing_leaves(settings)
     started: list[int] = []
 
+    async def allowed(request: Request, posting: bool) -> bool:
+        if is_open(settings, request):
+            return True
+        admin = await run_in_threadpool(admin_signed_in, services, request)
+        return admin and (not posting or access.csrf_ok(request, None))
+
     async def page(request: Request) -> Response:
-        if not is_open(settings, request):
+        if not await allowed(request, posting=False):
             return NOT_FOUND
         if local:
             started[:] = [await run_in_threadpool(session_start, services.factory)]
-        return HTMLResponse(PAGE.replace("<!--about-->", ABOUT if local else ""))
+        return HTMLResponse(PAGE.replace("<!--about-->", ABOUT if local else "")
+                            .replace("<!--csrf-->", access.csrf_token(request)))
 
     async def send(request: Request) -> Response:
-        if not is_open(settings, request):
+        if not await allowed(request, posting=True):
             return NOT_FOUND
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return JSONResponse({"error": "send JSON"}, status_code=415)
@@ -113,6 +125,12 @@ def routes(services) -> list[Route]:
         return JSONResponse(await run_in_threadpool(console.send_for_web, text))
 
     return [Route("/simulator", page), Route("/simulator", send, methods=["POST"])]
+
+
+def admin_signed_in(services, request: Request) -> bool:
+    with unit_of_work(services.factory) as session:
+        account = access.signed_in(request, session, services.settings.dashboard_idle_minutes * 60)
+        return bool(account and account.is_admin)
 
 
 def is_open(settings: Settings, request: Request) -> bool:

@@ -1,6 +1,7 @@
 """The web simulator: open to the person at this machine while nothing can leave it; with a
 channel configured, closed unless the operator opens it, and never to another address."""
 import asyncio
+import re
 
 import httpx
 import pytest
@@ -8,6 +9,7 @@ from doubles.server import serve
 from scenes import GRACE, JUMA, add_member, count
 from sqlalchemy import select
 
+from bot import accounts
 from bot.app import create_app
 from locales.i18n import translate
 from storage import outbox
@@ -134,3 +136,39 @@ def test_opened_simulator_refuses_another_address(opened, network, factory):
                     await web.post("/simulator", json={"address": GRACE, "text": "ME"})]
     assert [r.status_code for r in asyncio.run(visit())] == [404, 404]
     assert nothing_stored(factory)
+
+
+def signed_in(url: str, email: str, password: str) -> tuple[httpx.Client, str]:
+    """A client signed in to the dashboard, and its session's form token (a new one is made at
+    sign-in)."""
+    client = httpx.Client(base_url=url)
+    token = re.compile(r'name="csrf" value="([^"]+)"')
+    form = token.search(client.get("/login").text).group(1)
+    assert client.post("/login", data={"email": email, "password": password,
+                                       "csrf": form}).status_code == 303
+    return client, token.search(client.get("/dashboard", follow_redirects=True).text).group(1)
+
+
+def test_with_a_channel_configured_a_signed_in_admin_may_use_the_simulator(
+        channel_settings, network, factory, kisumu, twilio):
+    """Only an admin, and only with the session's token: a coordinator is not enough, and a page
+    of another site cannot post for the admin."""
+    with unit_of_work(factory) as session:
+        accounts.add_user(session, "admin@example.org", "lake victoria 2026", "admin", [], "cli")
+        accounts.add_user(session, "grace@example.org", "lake victoria 2026", "coordinator",
+                          [kisumu], "cli")
+    plain_http = channel_settings.model_copy(update={"public_url": "http://127.0.0.1:8080"})
+    with serve(create_app(plain_http)) as url:  # an https URL makes the cookie Secure
+        coordinator, token = signed_in(url, "grace@example.org", "lake victoria 2026")
+        assert coordinator.get("/simulator").status_code == 404
+        assert coordinator.post("/simulator", json={"address": JUMA, "text": "HELP"},
+                                headers={"X-CSRF-Token": token}).status_code == 404
+        admin, token = signed_in(url, "admin@example.org", "lake victoria 2026")
+        page = admin.get("/simulator")
+        forged = admin.post("/simulator", json={"address": JUMA, "text": "HELP"})
+        reply = admin.post("/simulator", json={"address": JUMA, "text": "MSAADA"},
+                           headers={"X-CSRF-Token": token})
+    assert page.status_code == 200 and token in page.text
+    assert forged.status_code == 404
+    assert reply.status_code == 200 and reply.json()["replies"]
+    assert count(factory, InboundMessage) == 1  # the admin's message only
