@@ -44,6 +44,14 @@ def named_cluster(turn: Turn, words: list[str]) -> tuple[str | None, list[str]]:
     return None, words
 
 
+def begin(turn: Turn, mode: str, chosen: list[Cluster]) -> None:
+    """Starts a coordinator's conversation about the clusters chosen (`pick`): the one cluster
+    when there is one, else `ask_cluster` asks which later."""
+    turn.data = {"mode": mode, "cluster_ids": [c.id for c in chosen]}
+    if len(chosen) == 1:
+        turn.data["cluster"] = chosen[0].id
+
+
 def ask_cluster(turn: Turn, flow: str, step: str, question: str,
                 preface: str | None = None) -> None:
     """Asks which of the coordinator's clusters (of those the command named, if it did) the

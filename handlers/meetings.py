@@ -112,9 +112,7 @@ def start(turn: Turn) -> None:
     chosen = coordinators.pick(turn, named)
     if chosen is None:
         return refused(turn, "create", named)
-    turn.data = {"mode": "create", "cluster_ids": [c.id for c in chosen]}
-    if len(chosen) == 1:
-        turn.data["cluster"] = chosen[0].id
+    coordinators.begin(turn, "create", chosen)
     read_command(turn, args, chosen[0].timezone)
     ask_next(turn)
 

@@ -89,9 +89,7 @@ def start_official(turn: Turn, words: list[str]) -> None:
     chosen = coordinators.pick(turn, named)
     if chosen is None:
         return turn.end()
-    turn.data = {"mode": "set", "cluster_ids": [c.id for c in chosen]}
-    if len(chosen) == 1:
-        turn.data["cluster"] = chosen[0].id
+    coordinators.begin(turn, "set", chosen)
     read(turn, " ".join(words))
 
 

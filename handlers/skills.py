@@ -376,9 +376,7 @@ def start_training(turn: Turn, cluster_name: str | None, words: list[str]) -> No
     chosen = coordinators.pick(turn, cluster_name)
     if chosen is None:
         return turn.end()
-    turn.data = {"mode": "training", "cluster_ids": [c.id for c in chosen]}
-    if len(chosen) == 1:
-        turn.data["cluster"] = chosen[0].id
+    coordinators.begin(turn, "training", chosen)
     at = date_start(words, chosen[0].timezone)
     meeting_handlers.read_command(turn, " ".join(words[at:]), chosen[0].timezone)
     turn.data.pop("title", None)  # words after a colon: the title of a training is its skill
