@@ -11,6 +11,7 @@ extracted again, English msgstr = msgid, entries no longer in the code are dropp
 still untranslated are listed. Safe to run from several shells at once (it holds a lock while it
 rewrites the files).
 """
+import configparser
 import fcntl
 import json
 import sys
@@ -23,15 +24,23 @@ from babel.messages.pofile import read_po, write_po
 LOCALES = Path(__file__).resolve().parent
 ROOT = LOCALES.parent
 LANGUAGES = ("en", "sw", "fr", "pt")
-METHOD_MAP = [("bot/**.py", "python"), ("handlers/**.py", "python"), ("storage/**.py", "python")]
 KEYWORDS = {"_": None, "N_": None, "Plural": (1, 2)}
+
+
+def method_map() -> list[tuple[str, str]]:
+    """[(pattern, method)] from babel.cfg, as `pybabel extract -F babel.cfg` reads it, e.g.
+    ("bot/**.py", "python"), ("bot/web/templates/**.html", "jinja2")."""
+    config = configparser.RawConfigParser()
+    config.read(ROOT / "babel.cfg", encoding="utf-8")
+    return [tuple(reversed([part.strip() for part in section.split(":", 1)]))
+            for section in config.sections()]
 
 
 def code_messages() -> list[str | tuple[str, str]]:
     """Every message marked with _(), N_() or Plural() in the code: a msgid, or (singular,
     plural) for a plural one; sorted by msgid."""
     found = {message for _file, _line, message, _comments, _context in extract_from_dir(
-        ROOT, METHOD_MAP, keywords=KEYWORDS) if message and key(message)}
+        ROOT, method_map(), keywords=KEYWORDS) if message and key(message)}
     return sorted(found, key=key)
 
 

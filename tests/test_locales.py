@@ -4,7 +4,6 @@ Fast: no database. The messages are extracted from the code at test time, with t
 mapping (babel.cfg) and keywords (`_`, `N_`) as `pybabel extract`, so a string added to the
 code fails here until every catalog has it (see locales/README.md).
 """
-import configparser
 import string
 from functools import cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from handlers.budget import MAX_REPLY_SEGMENTS, SMS, count_segments, is_gsm7, re
 from handlers.market import listings, showing
 from locales import i18n
 from locales.i18n import LANGUAGE_NAMES, SHIPPED, Plural, keyword_aliases, keyword_word, translate
+from locales.merge import method_map
 from storage.catalog import load_products
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,17 +29,6 @@ FIX = ("add them to the catalogs: `pybabel update -D clusterbot -i locales/clust
 
 
 # --- Extraction and catalogs ----------------------------------------------------------------
-
-def method_map() -> list[tuple[str, str]]:
-    """[(pattern, method)] from babel.cfg, e.g. ("bot/**.py", "python")."""
-    cfg = configparser.RawConfigParser()
-    cfg.read(ROOT / "babel.cfg", encoding="utf-8")
-    pairs = []
-    for section in cfg.sections():
-        method, pattern = (part.strip() for part in section.split(":", 1))
-        pairs.append((pattern, method))
-    return pairs
-
 
 @cache
 def extracted() -> tuple[dict[str, str], dict[str, str]]:
