@@ -8,7 +8,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.web import broadcasts, home, inbox, members, signin
+from bot.web import broadcasts, home, inbox, market, meetings, members, prices, signin, skills
 from bot.web.site import Site
 from storage import users
 from storage.db import unit_of_work
@@ -20,7 +20,8 @@ SESSION_DAYS = 1  # a cookie ends a day after sign-in at the latest; idleness en
 
 def routes(services) -> list[BaseRoute]:
     site = Site(services.settings, services.factory)
-    pages = [route for module in (home, members, broadcasts, inbox) for route in module.routes(site)]
+    pages = [route for module in (home, members, broadcasts, inbox, meetings, prices, skills, market)
+             for route in module.routes(site)]
     return [*signin.routes(site), *pages,
             Mount("/static", StaticFiles(directory=STATIC), name="static")]
 
