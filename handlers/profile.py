@@ -1,8 +1,16 @@
 """ME (the member's profile and how to change each part) and LANG."""
+from sqlalchemy.orm import Session
+
+from handlers import products as product_names
 from handlers import registration
+from handlers.coordinators import ROLE as COORDINATOR
+from handlers.matching import best, sure
+from handlers.places import names as place_names
 from handlers.turn import Choice, Turn
-from locales.i18n import LANGUAGE_NAMES, SHIPPED, fold, keyword_word
-from storage import clusters
+from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word
+from storage import audit, clusters, members
+from storage.audit import Actor
+from storage.models import Cluster, Member
 
 FLOW = "profile"
 
@@ -84,3 +92,133 @@ def read_language(word: str) -> str | None:
 
 STEPS = {"pick_part": on_part, "pick_language": on_language}
 KEYWORDS = {"me": show, "lang": change_language}
+
+
+# --- The dashboard's edit of a member (the rules of registration, without the conversation) ---
+
+EDITED = ("name", "place", "language", "roles", "products")
+BAD_NAME = N_("Write the name in letters only, at most 60 characters.")
+BAD_PLACE = N_("Write the name of a town or market.")
+BAD_LANGUAGE = N_("Choose a language.")
+NO_ROLE = N_("Choose at least one role.")
+BAD_PRODUCTS = N_("Write product names, like: tilapia, maize (at most 20).")
+MAX_PRODUCTS = 20
+
+
+class EditError(ValueError):
+    """An edit that cannot be saved: what is wrong with each part (a msgid); nothing changed."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def edit(session: Session, member: Member, cluster: Cluster, actor: Actor, *, name: str,
+         place: str, language: str, roles: list[str], products: str) -> list[str]:
+    """Changes a member's name, place, language, roles in `cluster` (coordinator is granted
+    elsewhere and kept) and products, by the rules of registration; a part given as it is
+    stays as it is. Audited as member.edit; returns the parts changed. EditError, with nothing
+    changed, when any part cannot be saved."""
+    typed = {"name": name, "place": place, "language": language, "roles": roles,
+             "products": products}
+    readers = {"name": read_name, "place": lambda text: read_place(session, cluster, text),
+               "language": read_code, "roles": lambda chosen: read_roles(member, cluster, chosen),
+               "products": lambda text: read_products(session, text)}
+    before, shown = edited_parts(member, cluster), form_values(member, cluster)
+    parts, problems = {}, {}
+    for part, read in readers.items():
+        kept = sorted(set(typed[part])) if part == "roles" else typed[part].strip()
+        try:
+            parts[part] = before[part] if kept == shown[part] else read(typed[part])
+        except EditError as e:
+            problems.update(e.problems)
+    if problems:
+        raise EditError(problems)
+    changed = [part for part in EDITED if parts[part] != before[part]]
+    save_edit(session, member, cluster, {part: parts[part] for part in changed})
+    audit.record(session, action="member.edit", actor=actor, cluster_id=cluster.id,
+                 member_id=member.id, changed=changed)
+    return changed
+
+
+def form_values(member: Member, cluster: Cluster) -> dict:
+    """The parts as an edit form shows them; a part sent back as shown is kept as it is (even
+    if today's rules would not take it: an import may have written it)."""
+    return {"name": member.name or "", "place": member.place_name or "",
+            "language": member.language or "", "roles": edited_parts(member, cluster)["roles"],
+            "products": ", ".join(p.raw_name for p in member.products)}
+
+
+def edited_parts(member: Member, cluster: Cluster) -> dict:
+    """The member's parts as `edit` reads them."""
+    return {"name": member.name, "place": (member.place_name, member.place_id),
+            "language": member.language,
+            "roles": sorted(m.role for m in member.memberships
+                            if m.cluster_id == cluster.id and m.role in registration.ROLES),
+            "products": [(p.product_id, p.raw_name) for p in member.products]}
+
+
+def read_name(text: str) -> str:
+    name = text.strip()
+    command = keyword_of(name) and " " not in name
+    if command or len(name) > 60 or not registration.NAME.match(name):
+        raise EditError({"name": BAD_NAME})
+    return name.title() if name.islower() or name.isupper() else name
+
+
+def read_place(session: Session, cluster: Cluster, text: str) -> tuple[str | None, int | None]:
+    """A known place of the cluster when the name surely is one, else the name as written."""
+    typed = text.strip()
+    if not typed:
+        return None, None
+    if len(typed) > 100 or not any(c.isalpha() for c in typed):
+        raise EditError({"place": BAD_PLACE})
+    places = clusters.places_for(session, cluster)
+    match = sure(best(typed, place_names(places)))
+    return (registration.name_of(places, match.key), match.key) if match else (typed, None)
+
+
+def read_code(code: str) -> str:
+    if code not in SHIPPED:
+        raise EditError({"language": BAD_LANGUAGE})
+    return code
+
+
+def read_roles(member: Member, cluster: Cluster, chosen: list[str]) -> list[str]:
+    """The chosen roles; at least one, unless the member coordinates the cluster."""
+    roles = sorted(set(chosen))
+    coordinates = any(m.cluster_id == cluster.id and m.role == COORDINATOR
+                      for m in member.memberships)
+    if any(role not in registration.ROLES for role in roles) or not (roles or coordinates):
+        raise EditError({"roles": NO_ROLE})
+    return roles
+
+
+def read_products(session: Session, text: str) -> list[tuple[int | None, str]]:
+    """The products of a typed list (catalog matches in any language; others as typed)."""
+    if not text.strip() or fold(text) in product_names.NONE_WORDS:
+        return []
+    found = [(pid, raw) for pid, raw in product_names.read_list(session, text)
+             if pid is not None or any(c.isalpha() for c in raw)]
+    if not found or len(found) > MAX_PRODUCTS:
+        raise EditError({"products": BAD_PRODUCTS})
+    return found
+
+
+def save_edit(session: Session, member: Member, cluster: Cluster, changes: dict) -> None:
+    """Writes the changed parts; roles one by one, so a kept role keeps the date it was taken."""
+    if "name" in changes:
+        member.name = changes["name"]
+        member.registered = member.registered or bool(member.name)
+    if "place" in changes:
+        member.place_name, member.place_id = changes["place"]
+    if "language" in changes:
+        member.language, member.language_chosen = changes["language"], True
+    if "roles" in changes:
+        held = edited_parts(member, cluster)["roles"]
+        for role in set(held) - set(changes["roles"]):
+            clusters.remove_role(session, member, cluster.id, role)
+        for role in changes["roles"]:
+            members.add_role(session, member, cluster.id, role)
+    if "products" in changes:
+        members.set_products(member, changes["products"])
