@@ -7,7 +7,7 @@ from handlers.coordinators import ROLE as COORDINATOR
 from handlers.matching import best, sure
 from handlers.places import names as place_names
 from handlers.turn import Choice, Turn
-from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word
+from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_word
 from storage import audit, clusters, members
 from storage.audit import Actor
 from storage.models import Cluster, Member
@@ -160,10 +160,9 @@ def edited_parts(member: Member, cluster: Cluster) -> dict:
 
 def read_name(text: str) -> str:
     name = text.strip()
-    command = keyword_of(name) and " " not in name
-    if command or len(name) > 60 or not registration.NAME.match(name):
+    if registration.name_problem(name):
         raise EditError({"name": BAD_NAME})
-    return name.title() if name.islower() or name.isupper() else name
+    return registration.as_written(name)
 
 
 def read_place(session: Session, cluster: Cluster, text: str) -> tuple[str | None, int | None]:

@@ -103,12 +103,24 @@ def ask_name(turn: Turn, preface: str | None = None) -> None:
 def on_name(turn: Turn) -> None:
     """Stores the name and asks for the next answer."""
     name = turn.answer.strip()
-    if keyword_of(name) and " " not in name:
-        return ask_name(turn, turn._("That looks like a command, not a name."))
-    if len(name) > 60 or not NAME.match(name):
-        return ask_name(turn, turn._("Please send your name in letters only."))
-    turn.data["name"] = name.title() if name.islower() or name.isupper() else name
+    if problem := name_problem(name):
+        return ask_name(turn, turn._(problem))
+    turn.data["name"] = as_written(name)
     ask_next(turn)
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a member's name (a msgid to show), or None when it can."""
+    if keyword_of(name) and " " not in name:
+        return N_("That looks like a command, not a name.")
+    if len(name) > 60 or not NAME.match(name):
+        return N_("Please send your name in letters only.")
+    return None
+
+
+def as_written(name: str) -> str:
+    """The name with capitals where a phone left none (or only capitals): `Juma Otieno`."""
+    return name.title() if name.islower() or name.isupper() else name
 
 
 def role_choices(turn: Turn) -> list[Choice]:
