@@ -29,6 +29,7 @@ MAX_TEXT = 1600  # ten SMS; anything longer is cut before it reaches a handler
 RETRY_AFTER = (1, 2, 5, 15, 30)  # seconds before each new try of a handling the database failed
 # What the bot answers in a group chat for everyone to read: nothing personal is in these.
 ANSWERED_IN_GROUPS = {"help", "price"}
+NOT_UNDERSTOOD = "?"  # what `_route` returns for a message it answered with the hint
 
 
 def clean(text: str) -> str:
@@ -113,6 +114,8 @@ class Engine:
         keyword = self._route(turn)
         queue_replies(session, turn, public=keyword in ANSWERED_IN_GROUPS)
         messages.mark_inbound(message, "handled", member.id)
+        if keyword == NOT_UNDERSTOOD:
+            message.not_understood = True  # for a coordinator to answer from the dashboard
 
     def _member(self, session: Session, inbound: Inbound, phone: str | None,
                 telegram_id: int | None) -> Member:
@@ -141,7 +144,7 @@ class Engine:
     def _route(self, turn: Turn) -> str | None:
         """Carrier words, then HELP, MENU and LANG, then the open question (unless the message
         leaves a menu), then keywords; returns the keyword the message was handled as (None for
-        an answer or a hint)."""
+        an answer, NOT_UNDERSTOOD for a message answered with the hint)."""
         text, member = turn.inbound.text, turn.member
         whole = fold(text)
         if turn.inbound.has_media and not member.opted_out:
@@ -170,6 +173,7 @@ class Engine:
                             menu=keyword_word("menu", turn.lang)))
         else:
             routes.hint(turn)
+            return NOT_UNDERSTOOD
         return None
 
     def _continue(self, turn: Turn) -> None:

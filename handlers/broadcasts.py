@@ -4,6 +4,7 @@
 
 The coordinator sees the reach (members per channel, SMS segments) and confirms with YES.
 """
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -93,16 +94,41 @@ def take_text(turn: Turn, text: str) -> None:
     if texts is None or not any(t.strip() for t in texts.values()):
         return ask_text(turn, turn._("Please send the text of the broadcast."))
     turn.data["texts"] = texts
-    reach = broadcasts.reach(turn.session, turn.data["clusters"], turn.data["filters"])
-    if not sum(reach.values()):
+    cost = estimate(turn.session, turn.data["clusters"], turn.data["filters"], texts)
+    if not cost.members:
         turn.end()
         return turn.say(turn._("No member matches this broadcast. Nothing was sent."))
-    segments = max(count_segments(t) for t in texts.values())
-    sms, telegram = reach.get("sms", 0), reach.get("telegram", 0)
     turn.ask(FLOW, "confirm", turn._(
-        REACH, count=sum(reach.values()), telegram=number(telegram, turn.lang),
-        sms=number(sms, turn.lang), segments=segments, total=number(segments * sms, turn.lang)),
+        REACH, count=cost.members, telegram=number(cost.telegram, turn.lang),
+        sms=number(cost.sms, turn.lang), segments=cost.segments,
+        total=number(cost.total, turn.lang)),
         [Choice("yes", turn._("Send")), Choice("no", turn._("Do not send"))], free_text=False)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a broadcast would reach and cost, before it is sent: members per channel, the SMS
+    segments of its longest text, and the SMS it takes in all (each SMS member gets that many)."""
+
+    telegram: int
+    sms: int
+    segments: int
+
+    @property
+    def members(self) -> int:
+        return self.telegram + self.sms
+
+    @property
+    def total(self) -> int:
+        return self.segments * self.sms
+
+
+def estimate(session: Session, cluster_ids: list[int], filters: dict,
+             texts: dict[str, str]) -> Estimate:
+    """The reach and SMS cost of a broadcast of `texts` to the members the filters select."""
+    reach = broadcasts.reach(session, cluster_ids, filters)
+    return Estimate(telegram=reach.get("telegram", 0), sms=reach.get("sms", 0),
+                    segments=max((count_segments(t) for t in texts.values()), default=0))
 
 
 def read_texts(text: str) -> dict[str, str] | None:

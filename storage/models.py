@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -178,17 +179,23 @@ class Conversation(Base):
 
 
 INBOUND_UNHANDLED = "status = 'received'"
+INBOUND_NOT_UNDERSTOOD = "not_understood"
 
 
 class InboundMessage(Base):
     """A message in: stored first (`received`), then `handled`, or `ignored` (no one to answer),
-    or `failed` (the member was told). A handling that fails is tried again at `retry_at`."""
+    or `failed` (the member was told). A handling that fails is tried again at `retry_at`.
+    One the bot did not understand (it answered with the hint) is `not_understood`: it waits
+    in the dashboard's inbox until a coordinator answers it (`answered_at`)."""
 
     __tablename__ = "inbound_messages"
     __table_args__ = (
         UniqueConstraint("channel", "provider_id"),
         Index("ix_inbound_unhandled", "received_at", sqlite_where=text(INBOUND_UNHANDLED),
               postgresql_where=text(INBOUND_UNHANDLED)),
+        Index("ix_inbound_not_understood", "received_at",
+              sqlite_where=text(INBOUND_NOT_UNDERSTOOD),
+              postgresql_where=text(INBOUND_NOT_UNDERSTOOD)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,6 +211,8 @@ class InboundMessage(Base):
     handled_at: Mapped[datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     retry_at: Mapped[datetime | None] = mapped_column()
+    not_understood: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    answered_at: Mapped[datetime | None] = mapped_column()
 
 
 OUTBOX_PENDING_STATUSES = ("queued", "sending")  # still to send
