@@ -3,7 +3,7 @@ form without its token, too many wrong passwords, an idle or superseded session.
 import time
 
 import pytest
-from conftest import ADMIN, GRACE, OMAR, PASSWORD, RUTH, Browser
+from dashboard_people import ADMIN, GRACE, OMAR, PASSWORD, RUTH, Browser
 from scenes import count
 
 from bot import accounts

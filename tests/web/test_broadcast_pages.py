@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ADMIN, GRACE, OMAR, RUTH
+from dashboard_people import ADMIN, GRACE, OMAR, RUTH
 from scenes import AMINA, JUMA, TOMAS, add_member, count
 from sqlalchemy import select
 

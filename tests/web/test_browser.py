@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, GRACE, PASSWORD
+from dashboard_people import ADMIN, GRACE, PASSWORD
 from doubles.server import serve
 from doubles.twilio import TwilioDouble
 from scenes import JUMA, add_member

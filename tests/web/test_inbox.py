@@ -4,7 +4,7 @@ another cluster's members."""
 import re
 
 import pytest
-from conftest import ADMIN, GRACE, OMAR, RUTH
+from dashboard_people import ADMIN, GRACE, OMAR, RUTH
 from scenes import AMINA, JUMA, TOMAS, add_member
 from sqlalchemy import select
 

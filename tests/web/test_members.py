@@ -6,14 +6,13 @@ import io
 from datetime import timedelta
 
 import pytest
-from conftest import ADMIN, GRACE, OMAR, RUTH
+from dashboard_people import ADMIN, GRACE, OMAR, RUTH
 from scenes import AMINA, JUMA, TOMAS, add_member, count, profile
 from sqlalchemy import select
 
 from bot import roster
 from storage.db import unit_of_work
-from storage.models import (AuditEntry, InboundMessage, Member, Membership, OutboundMessage,
-                            utcnow)
+from storage.models import AuditEntry, InboundMessage, Member, Membership, OutboundMessage, utcnow
 
 LIST = "/dashboard/kisumu-fish/members"
 MASKED_AMINA = "+2547•••••001"

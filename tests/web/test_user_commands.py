@@ -1,6 +1,6 @@
 """`clusterbot user add|list|remove|password`: the accounts the dashboard signs in."""
 import pytest
-from conftest import PASSWORD
+from dashboard_people import PASSWORD
 from typer.testing import CliRunner
 
 from bot import cli
