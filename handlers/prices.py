@@ -470,11 +470,12 @@ def check(turn: Turn, code: str, publish: bool) -> None:
     turn.say(turn._("Price report {code} is rejected.", code=str(report.id)))
 
 
-def decide(session: Session, report: prices.PriceReport, actor: Member, publish: bool) -> None:
+def decide(session: Session, report: prices.PriceReport, actor: Actor, publish: bool) -> None:
     """Publishes or rejects a held price report, audited, and tells its reporter; a published
-    one alerts members when their median moved."""
+    one alerts members when their median moved. The actor is a coordinator (a member) or a
+    dashboard user ("web:EMAIL")."""
     cluster = session.get(Cluster, report.cluster_id)
-    prices.decide(report, actor, publish)
+    prices.decide(report, audit.member_id(actor), publish)
     audit.record(session, action="price.publish" if publish else "price.reject", actor=actor,
                  cluster_id=cluster.id, report=report.id, amount=report.amount,
                  market=report.market)
@@ -629,14 +630,28 @@ def alert(session, cluster: Cluster, product: Product, actor_id: int | None, tex
 
 # --- A cluster's settings: when members are alerted, when the digest goes ---------------------
 
+ALERT_LEAST, ALERT_MOST = 1, 1000  # percent
+SETTING_RANGES = {"digest_day": range(7), "digest_hour": range(24)}
+
+
+class SettingsError(ValueError):
+    """A setting out of its range (its name is the message)."""
+
+
 def change_settings(session: Session, cluster: Cluster, actor: Actor, *,
                     alert_percent: float | None = None, digest_day: int | None = None,
                     digest_hour: int | None = None) -> prices.PriceSettings:
-    """Changes the settings given (None: as it is; digest_day 0 is Monday), audited when any
-    is; returns the cluster's settings."""
+    """Changes the settings given (None: as it is; digest_day 0 is Monday, digest_hour 0-23),
+    audited when any is; returns the cluster's settings. SettingsError names a setting out of
+    its range (nothing is changed)."""
     changes = {name: value for name, value in (("alert_percent", alert_percent),
                                                  ("digest_hour", digest_hour),
                                                  ("digest_day", digest_day)) if value is not None}
+    if alert_percent is not None and not ALERT_LEAST <= alert_percent <= ALERT_MOST:
+        raise SettingsError("alert_percent")
+    for name, allowed in SETTING_RANGES.items():
+        if changes.get(name, 0) not in allowed:
+            raise SettingsError(name)
     if not changes:
         return prices.settings_for(session, cluster.id)
     current = prices.save_settings(session, cluster.id, **changes)

@@ -240,9 +240,11 @@ def held_reports(session: Session, cluster_ids: list[int], limit: int = 4) -> li
         .order_by(PriceReport.id).limit(limit)))
 
 
-def decide(report: PriceReport, decider: Member, publish: bool) -> None:
+def decide(report: PriceReport, decider_id: int | None, publish: bool) -> None:
+    """Publishes or rejects a report; `decider_id` is the member who checked it (None: a
+    dashboard user, named in the audit log)."""
     report.status = "published" if publish else "rejected"
-    report.decided_by, report.decided_at = decider.id, utcnow()
+    report.decided_by, report.decided_at = decider_id, utcnow()
 
 
 # --- Settings, baselines, digests ---------------------------------------------------------------

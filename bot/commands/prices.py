@@ -16,7 +16,7 @@ from bot.spreadsheet import ImportReport, RowError
 from handlers import quantities
 from handlers.matching import best, sure
 from handlers.places import names as place_names
-from handlers.prices import change_settings
+from handlers.prices import ALERT_LEAST, ALERT_MOST, change_settings
 from storage import audit, catalog, clusters, prices
 from storage.audit import Actor
 from storage.db import unit_of_work
@@ -82,7 +82,8 @@ def import_command(
 def settings_command(
         slug: Annotated[str, typer.Argument(metavar="CLUSTER", help="The cluster's slug.")],
         alert_percent: Annotated[float | None, typer.Option(
-            min=1, max=1000, help="Alert members when a price moves more than this percent.")] = None,
+            min=ALERT_LEAST, max=ALERT_MOST,
+            help="Alert members when a price moves more than this percent.")] = None,
         digest_day: Annotated[str | None, typer.Option(
             help="Day of the weekly digest: mon, tue, ... sun.")] = None,
         digest_hour: Annotated[int | None, typer.Option(

@@ -24,3 +24,47 @@ def bars(series: list[tuple[str, list[int]]], labels: list[str], title: str) -> 
     return Markup(f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
                   f'aria-label="{escape(title)}" preserveAspectRatio="none">'
                   + "".join(shapes) + "</svg>")
+
+
+LINE_WIDTH, LINE_HEIGHT, MARGIN = 300, 130, 6
+AXIS, FOOT = 30, 12  # room for the scale's labels at the left, and the first and last labels
+
+
+def lines(series: list[tuple[str, list[float | None]]], labels: list[str], title: str,
+          shown=str) -> Markup:
+    """Lines over time: one per series (its name is its CSS class), a point per label where it
+    has a value (None: no value that time; the line joins the values around it), on a scale
+    from the lowest value to the highest, labelled at both ends with `shown(value)`; the first
+    and last labels under it."""
+    values = [v for _, points in series for v in points if v is not None]
+    if not labels or not values:
+        return Markup("")
+    low, high = min(values), max(values)
+    if high == low:
+        low, high = low * 0.9, high * 1.1 or 1
+    step = (LINE_WIDTH - AXIS - 2 * MARGIN) / max(len(labels) - 1, 1)
+    inner = LINE_HEIGHT - FOOT - 2 * MARGIN
+
+    def y(value: float) -> float:
+        return MARGIN + inner * (high - value) / (high - low)
+
+    shapes = [scale_label(AXIS - 2, y(value) + 3, "end", shown(value)) for value in (high, low)]
+    shapes += [scale_label(AXIS + MARGIN, LINE_HEIGHT - 2, "start", labels[0]),
+               scale_label(LINE_WIDTH, LINE_HEIGHT - 2, "end", labels[-1])]
+    for name, points in series:
+        spots = [(AXIS + MARGIN + index * step, y(value), labels[index], value)
+                 for index, value in enumerate(points) if value is not None]
+        if len(spots) > 1:
+            path = " ".join(f"{x:.1f},{top:.1f}" for x, top, _, _ in spots)
+            shapes.append(f'<polyline class="{escape(name)}" points="{path}"/>')
+        shapes += [f'<circle class="{escape(name)}" cx="{x:.1f}" cy="{top:.1f}" r="2.5">'
+                   f'<title>{escape(label)}: {escape(shown(value))}</title></circle>'
+                   for x, top, label, value in spots]
+    return Markup(f'<svg class="chart lines" viewBox="0 0 {LINE_WIDTH} {LINE_HEIGHT}" '
+                  f'role="img" aria-label="{escape(title)}">' + "".join(shapes) + "</svg>")
+
+
+def scale_label(x: float, y: float, anchor: str, text: str) -> str:
+    """A label of a chart's scale at (x, y), its end or start there (`anchor`)."""
+    return (f'<text class="scale" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">'
+            f'{escape(text)}</text>')
