@@ -98,6 +98,8 @@ CONFIRM_CANCEL = Plural("Cancel {title} ({code}), {starts}? The {count} member i
                         "told.",
                         "Cancel {title} ({code}), {starts}? The {count} members invited will be "
                         "told.")
+PASSED = N_("That time has passed.")
+NOBODY = N_("Nobody in {cluster} can get an invitation yet.")
 
 
 def start(turn: Turn) -> None:
@@ -166,15 +168,76 @@ def why(turn: Turn, part: str, preface: str | None) -> str | None:
 
 
 def check(turn: Turn, part: str, text: str) -> str | None:
+    """Why a place or title cannot be taken, in the member's words, or None."""
+    problem = problem_with(part, text)
+    return problem.text(turn.lang) if problem else None
+
+
+# --- What a meeting must be, however it is called, moved or cancelled --------------------------
+
+class Refused(ValueError):
+    """Why a meeting cannot be called, moved or cancelled as asked (a msgid and its values, said
+    in the reader's language); nothing was changed."""
+
+    def __init__(self, msgid: str | Plural, **values):
+        super().__init__(msgid)
+        self.msgid, self.values = msgid, values
+
+    def text(self, lang: str | None) -> str:
+        return translate(lang, self.msgid, **self.values)
+
+
+def problem_with(part: str, text: str) -> Refused | None:
     """Why a place or title cannot be taken, or None."""
     most = MAX_PLACE if part == "place" else MAX_TITLE
     if not any(c.isalpha() for c in text) and part == "place":
-        return turn._("Please send the name of a place.")
+        return Refused(N_("Please send the name of a place."))
     if not any(c.isalpha() for c in text):
-        return turn._("Please send a short title in words.")
+        return Refused(N_("Please send a short title in words."))
     if len(text) > most:
-        return turn._(TOO_LONG, count=most)
+        return Refused(TOO_LONG, count=most)
     return None
+
+
+def check_text(part: str, text: str) -> None:
+    """Refused when the place or title cannot be taken."""
+    problem = problem_with(part, text)
+    if problem:
+        raise problem
+
+
+def check_start(starts_at: datetime, now: datetime) -> None:
+    """Refused when the moment has passed."""
+    if starts_at <= now:
+        raise Refused(PASSED)
+
+
+def is_open(meeting: Meeting, now: datetime) -> bool:
+    """The meeting may still be moved or cancelled: scheduled, and not begun."""
+    return meeting.status == "scheduled" and meeting.starts_at > now
+
+
+def check_open(meeting: Meeting, now: datetime) -> None:
+    """Refused when the meeting is over or cancelled."""
+    if not is_open(meeting, now):
+        raise Refused(text_of(meeting, "is_over"), code=meeting.code)
+
+
+def reach(session: Session, cluster: Cluster, organiser: Actor) -> int:
+    """How many members an invitation to the cluster's members reaches; Refused when nobody."""
+    count = meetings.audience_size(session, cluster.id, audit.member_id(organiser))
+    if not count:
+        raise Refused(NOBODY, cluster=cluster.name)
+    return count
+
+
+def not_changed(turn: Turn, refusal: Refused) -> None:
+    """Asks for another moment when the one given has passed; else ends, saying why."""
+    if refusal.msgid == PASSED:
+        turn.data.pop("at")
+        return ask_next(turn, refusal.text(turn.lang))
+    turn.end()
+    turn.say(refusal.text(turn.lang))
 
 
 # --- Asking for what is missing --------------------------------------------------------------
@@ -271,7 +334,7 @@ def ask_which(turn: Turn, ambiguous: dates.Ambiguous, cluster: Cluster) -> None:
                       dates.format_when(moment, cluster.timezone, turn.lang, swahili_hour=False))
                for moment in ambiguous.choices]
     turn.ask(FLOW, "pick_when", turn._("Which day and time do you mean?"), choices,
-             preface=turn._("That time has passed.") if ambiguous.passed else None)
+             preface=turn._(PASSED) if ambiguous.passed else None)
 
 
 def on_which(turn: Turn) -> None:
@@ -327,14 +390,13 @@ def on_title(turn: Turn) -> None:
 def ask_confirm(turn: Turn) -> None:
     """Shows the meeting and how many members it reaches, and asks to send it."""
     data, cluster = turn.data, cluster_of(turn)
-    reach = meetings.audience_size(turn.session, cluster.id, turn.member.id)
-    if not reach:
-        turn.end()
-        return turn.say(turn._("Nobody in {cluster} can get an invitation yet.",
-                               cluster=cluster.name))
+    try:
+        count = reach(turn.session, cluster, turn.member)
+    except Refused as refusal:
+        return not_changed(turn, refusal)
     when = dates.format_when(datetime.fromisoformat(data["at"]), cluster.timezone, turn.lang)
     turn.ask(FLOW, "confirm", turn._(CONFIRM, title=data["title"], starts=when,
-                                     place=data["place"], count=reach),
+                                     place=data["place"], count=count),
              # Not "Cancel": typed alone, carriers read it as STOP.
              [Choice("yes", turn._("Yes")), Choice("no", turn._("Do not send"))], free_text=False)
 
@@ -345,14 +407,13 @@ def on_confirm(turn: Turn) -> None:
     if turn.answer != "yes":
         turn.end()
         return turn.say(turn._("OK, nothing was sent."))
-    starts_at, now = datetime.fromisoformat(data["at"]), utcnow()
-    if starts_at <= now:
-        data.pop("at")
-        return ask_next(turn, turn._("That time has passed."))
-    turn.end()
     cluster = turn.session.get(Cluster, data["cluster"])
-    meeting, invited = create(turn.session, cluster, turn.member, data["title"], data["place"],
-                              starts_at, now)
+    try:
+        meeting, invited = create(turn.session, cluster, turn.member, data["title"],
+                                  data["place"], datetime.fromisoformat(data["at"]))
+    except Refused as refusal:
+        return not_changed(turn, refusal)
+    turn.end()
     turn.say(turn._(SENT, count=invited, code=meeting.code,
                     command=command(turn, "list", meeting.code)))
 
@@ -360,10 +421,17 @@ def on_confirm(turn: Turn) -> None:
 def create(session: Session, cluster: Cluster, organiser: Actor, title: str, place: str,
            starts_at: datetime, now: datetime | None = None) -> tuple[Meeting, int]:
     """Calls a meeting of the cluster's members (not its organiser): schedules it with a code
-    and reminders, and invites them, audited; returns it and how many members are invited."""
+    and reminders, and invites them, audited; returns it and how many members are invited.
+    Refused, with nothing changed, for a moment passed, a place or title that cannot be taken,
+    or nobody to invite."""
+    now = now or utcnow()
+    check_start(starts_at, now)
+    check_text("place", place)
+    check_text("title", title)
+    reach(session, cluster, organiser)
     meeting, invited = meetings.schedule(
         session, cluster_id=cluster.id, organiser_id=audit.member_id(organiser), title=title,
-        place=place, starts_at=starts_at, now=now or utcnow())
+        place=place, starts_at=starts_at, now=now)
     tell(session, meeting, text_of(meeting, "invitation"))
     audit.record(session, action="meeting.create", actor=organiser, cluster_id=cluster.id,
                  meeting_id=meeting.id, code=meeting.code, starts_at=starts_at.isoformat(),
@@ -521,7 +589,7 @@ def find_meeting(turn: Turn, args: str, action: str, open_only: bool = True) -> 
         return turn.say(turn._("No meeting has the code {code}.", code=code))
     if coordinators.pick(turn, meeting.cluster.slug) is None:
         return refused(turn, action, code, meeting.cluster)
-    if open_only and (meeting.status != "scheduled" or meeting.starts_at <= utcnow()):
+    if open_only and not is_open(meeting, utcnow()):
         turn.end()
         return turn.say(turn._(text_of(meeting, "is_over"), code=meeting.code))
     return meeting
@@ -568,31 +636,38 @@ def on_confirm_move(turn: Turn) -> None:
     """Moves the meeting and tells everyone invited."""
     data = turn.data
     meeting = turn.session.get(Meeting, data["meeting"])
-    if turn.answer != "yes" or meeting.status != "scheduled":
+    if turn.answer != "yes":
         turn.end()
         return turn.say(turn._(text_of(meeting, "unchanged")))
-    starts_at, now = datetime.fromisoformat(data["at"]), utcnow()
-    if starts_at <= now:
-        data.pop("at")
-        return ask_next(turn, turn._("That time has passed."))
+    starts_at = datetime.fromisoformat(data["at"])
+    try:
+        told = move(turn.session, meeting, turn.member, starts_at)
+    except Refused as refusal:
+        return not_changed(turn, refusal)
     turn.end()
-    told = move(turn.session, meeting, turn.member, starts_at, now)
     turn.say(turn._(text_of(meeting, "is_moved"),
                     code=meeting.code, count=told,
                     starts=dates.format_when(starts_at, meeting.cluster.timezone, turn.lang)))
 
 
 def move(session: Session, meeting: Meeting, actor: Actor, starts_at: datetime,
-         now: datetime | None = None) -> int:
-    """Moves the meeting to a new start and tells everyone invited, audited; returns how many
-    were told."""
-    old = meeting.starts_at
-    meetings.move(session, meeting, starts_at, now or utcnow())
+         now: datetime | None = None, place: str | None = None) -> int:
+    """Moves the meeting to a new start (and `place`, when given) and tells everyone invited,
+    audited; returns how many were told. Refused, with nothing changed, when the meeting is
+    over or cancelled, the new moment has passed or the place cannot be taken."""
+    now = now or utcnow()
+    check_open(meeting, now)
+    check_start(starts_at, now)
+    if place is not None:
+        check_text("place", place)
+    old, old_place = meeting.starts_at, meeting.place
+    meetings.move(session, meeting, starts_at, now, place)
     # Everyone invited is told, those who said no too: their no was for the old time.
     told = tell(session, meeting, text_of(meeting, "moved"))
+    moved_place = {"old_place": old_place, "place": place} if place not in (None, old_place) else {}
     audit.record(session, action="meeting.move", actor=actor, cluster_id=meeting.cluster_id,
                  meeting_id=meeting.id, code=meeting.code, old=old.isoformat(),
-                 new=starts_at.isoformat())
+                 new=starts_at.isoformat(), **moved_place)
     return told
 
 
@@ -611,16 +686,22 @@ def on_confirm_cancel(turn: Turn) -> None:
     """Cancels the meeting and tells everyone invited."""
     meeting = turn.session.get(Meeting, turn.data["meeting"])
     turn.end()
-    if turn.answer != "yes" or meeting.status != "scheduled":
+    if turn.answer != "yes":
         return turn.say(turn._(text_of(meeting, "unchanged")))
-    told = cancel(turn.session, meeting, turn.member)
+    try:
+        told = cancel(turn.session, meeting, turn.member)
+    except Refused as refusal:
+        return turn.say(refusal.text(turn.lang))
     turn.say(turn._(text_of(meeting, "is_cancelled"),
                     code=meeting.code, count=told))
 
 
 def cancel(session: Session, meeting: Meeting, actor: Actor, now: datetime | None = None) -> int:
-    """Cancels the meeting and tells everyone invited, audited; returns how many were told."""
-    meetings.cancel(session, meeting, now or utcnow())
+    """Cancels the meeting and tells everyone invited, audited; returns how many were told.
+    Refused, with nothing changed, when it is over or cancelled already."""
+    now = now or utcnow()
+    check_open(meeting, now)
+    meetings.cancel(session, meeting, now)
     # Everyone invited is told, those who said no too: they may have told others about it,
     # and a cancellation should never be learnt at a closed door.
     told = tell(session, meeting, text_of(meeting, "cancelled"))

@@ -36,6 +36,7 @@ MAX_WORDING = 100  # characters of a need in the member's own words
 SIMILAR = CLOSE  # rapidfuzz score at which two needs in members' own words are the same need
 EXAMPLES = 5  # wordings shown per need in the CLI report
 DATE_WORDS = 10  # words a date and a time take at most (`kesho saa kumi na moja na nusu jioni`)
+THRESHOLDS = (1, 100_000)  # the fewest and most members a cluster's alert threshold may be
 
 THRESHOLD_REACHED = Plural("{count} member of {cluster} now needs {skill}. Send {skills} to see "
                            "all their needs.",
@@ -274,7 +275,10 @@ def alert_coordinators(session: Session, cluster: Cluster) -> list[str]:
 
 def set_threshold(session: Session, cluster: Cluster, actor: Actor, members: int) -> list[str]:
     """Sets how many members must need a skill before the cluster's coordinators are told,
-    audited; tells them now, once, of the skills already there, and returns those."""
+    audited; tells them now, once, of the skills already there, and returns those. ValueError,
+    with nothing changed, for a number outside THRESHOLDS."""
+    if not THRESHOLDS[0] <= members <= THRESHOLDS[1]:
+        raise ValueError(f"a threshold is from {THRESHOLDS[0]} to {THRESHOLDS[1]} members")
     store.set_threshold(session, cluster.id, members)
     told = alert_coordinators(session, cluster)
     audit.record(session, action="skills.threshold", actor=actor, cluster_id=cluster.id,
@@ -449,16 +453,16 @@ def take_topic(turn: Turn, text: str) -> str | None:
 
 def announce(turn: Turn) -> None:
     """Plans the training, invites the members who asked for it, and tells the coordinator."""
-    session, data, now = turn.session, turn.data, utcnow()
+    session, data = turn.session, turn.data
     starts_at = datetime.fromisoformat(data["at"])
-    if starts_at <= now:
-        data.pop("at")
-        return meeting_handlers.ask_next(turn, turn._("That time has passed."))
-    turn.end()
     cluster = session.get(Cluster, data["cluster"])
-    training, invited = plan_training(session, cluster, turn.member, skill=data["skill"],
-                                      topic=data["topic"], title=data["title"],
-                                      place=data["place"], starts_at=starts_at, now=now)
+    try:
+        training, invited = plan_training(session, cluster, turn.member, skill=data["skill"],
+                                          topic=data["topic"], title=data["title"],
+                                          place=data["place"], starts_at=starts_at)
+    except meeting_handlers.Refused as refusal:
+        return meeting_handlers.not_changed(turn, refusal)
+    turn.end()
     turn.say(turn._(PLANNED, skill=meeting_handlers.title_in(training, turn.lang),
                     when=dates.format_when(starts_at, cluster.timezone, turn.lang),
                     place=training.place, count=invited,
@@ -470,10 +474,14 @@ def plan_training(session: Session, cluster: Cluster, organiser: Actor, *, skill
                   now: datetime | None = None) -> tuple[meeting_store.Meeting, int]:
     """Plans a training on a catalog skill (or, with no skill, on the topic in members' own
     words) and invites the members of the cluster who asked for it, audited; returns it and
-    how many are invited."""
+    how many are invited. Refused (handlers.meetings), with nothing changed, for a moment
+    passed or a place that cannot be taken."""
+    now = now or utcnow()
+    meeting_handlers.check_start(starts_at, now)
+    meeting_handlers.check_text("place", place)
     training, invited = meeting_store.schedule(
         session, cluster_id=cluster.id, organiser_id=audit.member_id(organiser), title=title,
-        place=place, starts_at=starts_at, now=now or utcnow(), kind="training", skill=skill,
+        place=place, starts_at=starts_at, now=now, kind="training", skill=skill,
         member_ids=askers(session, cluster.id, skill, topic))
     meeting_handlers.tell(session, training, meeting_handlers.text_of(training, "invitation"))
     audit.record(session, action="skills.training", actor=organiser, cluster_id=cluster.id,

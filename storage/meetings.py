@@ -174,9 +174,12 @@ def plan_reminders(session: Session, meeting: Meeting, now: datetime) -> None:
     session.flush()
 
 
-def move(session: Session, meeting: Meeting, starts_at: datetime, now: datetime) -> None:
-    """Gives the meeting a new start; its reminders are planned again for it."""
+def move(session: Session, meeting: Meeting, starts_at: datetime, now: datetime,
+         place: str | None = None) -> None:
+    """Gives the meeting a new start (and place, when given); its reminders are planned again
+    for it."""
     meeting.starts_at = starts_at
+    meeting.place = place or meeting.place
     meeting.updated_at = now
     plan_reminders(session, meeting, now)
 

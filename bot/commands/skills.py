@@ -67,7 +67,8 @@ def examples(row: skills.NeedRow) -> list[str]:
 @reported
 def threshold(
     members: Annotated[int, typer.Argument(
-        min=1, max=100_000, help="How many members must need a skill.")],
+        min=skills.THRESHOLDS[0], max=skills.THRESHOLDS[1],
+        help="How many members must need a skill.")],
     cluster: Annotated[str, typer.Option(help="Slug of the cluster network.")],
 ):
     """Set how many members must need a skill before the cluster's coordinators are told
