@@ -101,10 +101,12 @@ def failed_sends(session: Session, cluster_id: int, since: datetime) -> list[tup
 
 def upcoming_meetings(session: Session, cluster_id: int, now: datetime,
                       limit: int = 5) -> list[UpcomingMeeting]:
-    answered = lambda value: func.count(case((Invitation.answer == value, 1)))  # noqa: E731
+    def answers(given) -> object:
+        return func.count(case((and_(Invitation.id.is_not(None), given), 1)))
+
     rows = session.execute(
-        select(Meeting, answered("yes"), answered("no"),
-               func.count(case((Invitation.answer.is_(None), 1))))
+        select(Meeting, answers(Invitation.answer == "yes"), answers(Invitation.answer == "no"),
+               answers(Invitation.answer.is_(None)))
         .outerjoin(Invitation, Invitation.meeting_id == Meeting.id)
         .where(Meeting.cluster_id == cluster_id, Meeting.status == "scheduled",
                Meeting.starts_at >= now)

@@ -8,8 +8,8 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from starlette.requests import Request
 from sqlalchemy.orm import Session
+from starlette.requests import Request
 
 from storage import users
 

@@ -17,8 +17,9 @@ from handlers import broadcasts
 from handlers.budget import count_segments
 from handlers.registration import ROLES
 from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED
-from storage import broadcast_pages, overview
+from storage import broadcast_pages
 from storage import broadcasts as stored
+from storage import overview
 from storage import products as catalog
 from storage.models import Product
 
@@ -111,12 +112,12 @@ def blank_texts(page: Page) -> dict[str, str]:
 
 def read_draft(page: Page) -> Draft:
     """The form's broadcast, with what is wrong in it (in the reader's language)."""
-    draft = Draft(role=typed(page, "role"), place=typed(page, "place")[:200],
-                  language=typed(page, "language"), product=typed(page, "product"),
-                  texts={language: typed(page, f"text_{language}")
+    draft = Draft(role=page.field("role"), place=page.field("place")[:200],
+                  language=page.field("language"), product=page.field("product"),
+                  texts={language: page.field(f"text_{language}")
                          for language in page.cluster.languages},
-                  when="later" if typed(page, "when") == "later" else "now",
-                  send_at=typed(page, "send_at")[:20])
+                  when="later" if page.field("when") == "later" else "now",
+                  send_at=page.field("send_at")[:20])
     check(page, draft)
     return draft
 

@@ -6,7 +6,6 @@ What members wrote is personal: a viewer sees only how many such messages there 
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.web.broadcasts import typed
 from bot.web.site import Page, Site
 from handlers import inbox as answers
 from storage import inbox
@@ -22,7 +21,7 @@ def routes(site: Site) -> list[Route]:
                            **inbox_context(page, problem))
 
     def answer(page: Page) -> Response:
-        text = typed(page, "text")
+        text = page.field("text")
         if not text or len(text) > MAX_ANSWER:
             return listing(page, page._("Write an answer of at most {count} characters.",
                                         count=MAX_ANSWER), 400)

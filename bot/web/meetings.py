@@ -6,7 +6,6 @@ A viewer sees who comes by name, never a phone number."""
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
@@ -38,7 +37,7 @@ def routes(site: Site) -> list[Route]:
         return site.render(page, page.request, "meetings.html", **list_context(page))
 
     def call(page: Page) -> Response:
-        typed = form_values(page.form, ("day", "time", "place", "title"))
+        typed = page.fields("day", "time", "place", "title")
         try:
             meeting, invited = verbs.create(page.session, page.cluster, page.account.actor,
                                             typed["title"], typed["place"], moment(page, typed))
@@ -60,7 +59,7 @@ def routes(site: Site) -> list[Route]:
         return site.render(page, page.request, "meeting.html", **meeting_context(page, meeting))
 
     def shift(page: Page, meeting: Meeting) -> Response:
-        typed = form_values(page.form, ("day", "time", "place"))
+        typed = page.fields("day", "time", "place")
         try:
             told = verbs.move(page.session, meeting, page.account.actor, moment(page, typed),
                               place=typed["place"] or None)
@@ -176,7 +175,3 @@ def notice(page: Page, meeting: Meeting) -> str | None:
     return page._(INVITED, count=int(told)) if "invited" in asked else None
 
 
-def form_values(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
-    """The form's text fields, trimmed; a missing one (or a file sent instead) is empty."""
-    return {name: value.strip() if isinstance(value := form.get(name, ""), str) else ""
-            for name in names}

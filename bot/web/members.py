@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from bot import roster
 from bot.spreadsheet import RowError, unguarded, write
-from bot.web.site import MAX_FORM_PART, Page, Site
+from bot.web.site import MASK, MAX_FORM_PART, Page, Site, masked
 from handlers import profile
 from handlers.registration import ROLES
 from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, Plural
@@ -25,7 +25,6 @@ from storage.models import Member
 
 PER_PAGE = 50
 PLACES_LISTED = 200  # in the place filter; a cluster with more is searched by name
-MASK = "•"
 LARGEST_ID = 2**31 - 1  # an id a guess may exceed; the database's integers end here
 OPTED_OUT = {"yes": True, "no": False}  # the filter's values in the address
 MATCHING = Plural("{count} member", "{count} members")
@@ -135,13 +134,6 @@ def roles_in(member: Member, cluster_id: int) -> list[str]:
 
 def shown_phone(page: Page, phone: str | None) -> str:
     return (phone if page.sees_phones else masked(phone)) if phone else ""
-
-
-def masked(text: str) -> str:
-    """`+2547•••••002`: enough to tell two members apart, not enough to reach one."""
-    if len(text) < 10:
-        return MASK * len(text)
-    return text[:5] + MASK * (len(text) - 8) + text[-3:]
 
 
 def export(page: Page) -> Response:

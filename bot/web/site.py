@@ -30,6 +30,7 @@ ROLE_LABELS = {**ROLES, COORDINATOR: N_("Coordinator")}
 SECTIONS = [("members", N_("Members")), ("broadcasts", N_("Broadcasts")),
             ("messages", N_("Inbox")), ("meetings", N_("Meetings")), ("prices", N_("Prices")),
             ("skills", N_("Skills")), ("market", N_("Market"))]
+MASK = "•"
 MAX_FORM_FIELDS = 200
 MAX_FORM_PART = 1024 * 1024  # bytes: a members CSV of ~10,000 rows; larger ones go by the CLI
 
@@ -48,6 +49,15 @@ class Page:
 
     def _(self, msgid, /, **values) -> str:
         return translate(self.language, msgid, **values)
+
+    def field(self, name: str) -> str:
+        """A text field of the posted form as typed, trimmed, line ends made `\\n` (empty when
+        missing, or when a file was posted in its place)."""
+        value = self.form.get(name, "") if self.form is not None else ""
+        return value.replace("\r\n", "\n").strip() if isinstance(value, str) else ""
+
+    def fields(self, *names: str) -> dict[str, str]:
+        return {name: self.field(name) for name in names}
 
     @property
     def role(self) -> str | None:
@@ -112,6 +122,14 @@ class Site:
 
     def refusal(self, request: Request, status: int, page: Page | None = None) -> HTMLResponse:
         return self.render(page, request, "refusal.html", status=status, status_code=status)
+
+
+def masked(text: str) -> str:
+    """`+2547•••••002`: enough to tell two members apart, not enough to reach one (what a
+    viewer is shown of a phone number)."""
+    if len(text) < 10:
+        return MASK * len(text)
+    return text[:5] + MASK * (len(text) - 8) + text[-3:]
 
 
 def reader_language(request: Request) -> str:

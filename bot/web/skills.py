@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.web.meetings import form_values, moment, rows
+from bot.web.meetings import moment, rows
 from bot.web.site import Page, Site
 from handlers import meetings as meeting_verbs
 from handlers import skills
@@ -33,7 +33,7 @@ def routes(site: Site) -> list[Route]:
         return site.render(page, page.request, "skills.html", **context(page))
 
     def threshold(page: Page) -> Response:
-        typed = form_values(page.form, ("members",))["members"]
+        typed = page.field("members")
         try:
             told = skills.set_threshold(page.session, page.cluster, page.account.actor,
                                         int(typed) if typed.isdigit() and len(typed) < 9 else 0)
@@ -45,7 +45,7 @@ def routes(site: Site) -> list[Route]:
                                 303)
 
     def training(page: Page) -> Response:
-        typed = form_values(page.form, ("need", "day", "time", "place"))
+        typed = page.fields("need", "day", "time", "place")
         row = next((r for r in skills.needs_table(page.session, page.cluster.id)
                     if row_key(r) == typed["need"]), None)
         try:

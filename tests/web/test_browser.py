@@ -1,76 +1,20 @@
 """The dashboard in a real browser (Debian's headless Chromium, driven by Selenium) on a phone's
-width: sign-in, a cluster's home and the simulator. Each page is saved as a screenshot in
+width: sign-in, a cluster's home, a broadcast sent, the simulator, and each page at that width. Each page is saved as a screenshot in
 build/screenshots/ for a person to look at."""
-import base64
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from dashboard_people import ADMIN, GRACE, PASSWORD
+from browsing import fits_the_width, screenshot, sign_in
+from dashboard_people import ADMIN, GRACE
 from doubles.server import serve
 from doubles.twilio import TwilioDouble
 from scenes import AMINA, JUMA, add_member
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.app import create_app
 from storage.db import unit_of_work
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-PHONE = (360, 780)  # the width of a small Android phone
-
-
-@pytest.fixture(scope="module")
-def chrome():
-    """Headless Chromium; skipped on a machine without it, except in CI, where it must run."""
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        if os.environ.get("CI"):
-            pytest.fail("CI installs Debian's chromium and chromium-driver (.ci/run)")
-        pytest.skip("Debian's chromium and chromium-driver are not installed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=en-GB"):
-        options.add_argument(argument)
-    # A desktop window is never narrower than about 500 px: the phone is emulated instead.
-    options.add_experimental_option("mobileEmulation", {"deviceMetrics": {
-        "width": PHONE[0], "height": PHONE[1], "pixelRatio": 1.0}})
-    browser = webdriver.Chrome(options=options, service=Service(driver))
-    browser.implicitly_wait(5)
-    yield browser
-    browser.quit()
-
-
-def screenshot(browser, name: str) -> Path:
-    """Saves the whole page, as tall as it is, at the phone's width."""
-    WebDriverWait(browser, 10).until(
-        lambda b: b.execute_script("return document.readyState") == "complete")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = browser.execute_cdp_cmd("Page.captureScreenshot",
-                                   {"format": "png", "captureBeyondViewport": True})
-    path = SCREENSHOTS / f"{name}.png"
-    path.write_bytes(base64.b64decode(shot["data"]))
-    return path
-
-
-def fits_the_width(browser) -> bool:
-    """Nothing wider than the phone: no sideways scrolling of the page itself."""
-    return browser.execute_script(
-        "return document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-def sign_in(browser, url: str, email: str) -> None:
-    browser.delete_all_cookies()
-    browser.get(url + "/login")
-    browser.find_element(By.NAME, "email").send_keys(email)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form.stacked button").click()
-    WebDriverWait(browser, 10).until(ready.url_contains("/dashboard"))
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ Kisumu, and Kisumu's page names no member of another cluster."""
 from datetime import timedelta
 
 import pytest
+from browsing import fits_the_width, screenshot, sign_in
 from dashboard_people import GRACE, OMAR, RUTH
 from scenes import AMINA, JUMA, TOMAS, add_member
 from selenium.webdriver.common.by import By
-from test_browser import chrome, fits_the_width, screenshot, sign_in  # noqa: F401 (a fixture)
 from test_prices_page import hidden_from_others
 
 from handlers.market.posting import save_listing

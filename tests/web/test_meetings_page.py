@@ -6,12 +6,12 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from browsing import fits_the_width, screenshot, sign_in
 from dashboard_people import ADMIN, GRACE, OMAR, RUTH
 from scenes import AMINA
 from scenes import GRACE as GRACE_PHONE
 from scenes import JUMA, add_member, outbox
 from sqlalchemy import func, select
-from test_browser import chrome, fits_the_width, screenshot, sign_in  # noqa: F401 (a fixture)
 
 from handlers import meetings as verbs
 from handlers import skills

@@ -7,11 +7,11 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from browsing import fits_the_width, screenshot, sign_in
 from dashboard_people import GRACE, OMAR, RUTH
 from scenes import AMINA, JUMA, TOMAS, add_member
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
-from test_browser import chrome, fits_the_width, screenshot, sign_in  # noqa: F401 (a fixture)
 
 from bot.web import charts
 from storage import prices, products

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from browsing import fits_the_width, screenshot, sign_in
 from dashboard_people import GRACE, OMAR, RUTH
 from scenes import AMINA
 from scenes import GRACE as GRACE_PHONE
 from scenes import JUMA, TOMAS, add_member, outbox
 from sqlalchemy import func, select
-from test_browser import chrome, fits_the_width, screenshot, sign_in  # noqa: F401 (a fixture)
 from test_meetings_page import audits
 
 from handlers import meetings as meeting_verbs
