@@ -14,14 +14,16 @@ from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.app import create_app
+from storage import outbox
 from storage.db import unit_of_work
 
 
 @pytest.fixture
-def members(factory, kisumu):
+def members(factory, kisumu) -> dict[str, int]:
     with unit_of_work(factory) as session:
-        add_member(session, JUMA, "fisher", kisumu, "sw", "Juma", place="Kisumu")
-        add_member(session, AMINA, "fish_processor", kisumu, "en", "Amina", place="Kisumu")
+        juma = add_member(session, JUMA, "fisher", kisumu, "sw", "Juma", place="Kisumu")
+        amina = add_member(session, AMINA, "fish_processor", kisumu, "en", "Amina", place="Kisumu")
+        return {"juma": juma.id, "amina": amina.id}
 
 
 @pytest.fixture
@@ -101,3 +103,15 @@ def test_the_other_pages_fit_a_phone(chrome, site, members, path):
     chrome.get(f"{site}/dashboard/kisumu-fish/{path}")
     assert fits_the_width(chrome)
     screenshot(chrome, path)
+
+
+def test_a_members_profile_and_conversation_on_a_phone(chrome, site, members, factory):
+    with unit_of_work(factory) as session:
+        outbox.queue(session, channel="sms", address=JUMA, member_id=members["juma"],
+                     text="Bei ya tilapia leo: KES 300/kg")
+    sign_in(chrome, site, GRACE)
+    chrome.get(f"{site}/dashboard/kisumu-fish/members")
+    chrome.find_element(By.LINK_TEXT, "Juma").click()
+    assert "Bei ya tilapia leo" in chrome.find_element(By.TAG_NAME, "main").text
+    assert fits_the_width(chrome)
+    screenshot(chrome, "member")
