@@ -7,9 +7,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from storage.meetings import Invitation, Meeting
-from storage.models import Member
-
-LARGEST_ID = 2**31 - 1  # a guessed id beyond the database's integers names nothing
+from storage.models import LARGEST_ID, Member
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
+LARGEST_ID = 2**31 - 1  # ids are 32-bit integers: a larger one, typed or guessed, names nothing
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

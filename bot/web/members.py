@@ -25,7 +25,6 @@ from storage.models import Member
 
 PER_PAGE = 50
 PLACES_LISTED = 200  # in the place filter; a cluster with more is searched by name
-LARGEST_ID = 2**31 - 1  # an id a guess may exceed; the database's integers end here
 OPTED_OUT = {"yes": True, "no": False}  # the filter's values in the address
 MATCHING = Plural("{count} member", "{count} members")
 CONVERSATION = Plural("{count} message", "{count} messages")
@@ -164,10 +163,8 @@ def exported_row(page: Page, member: Member) -> list[str]:
 
 def chosen_member(page: Page) -> Member | None:
     """The member of the address when they are in this cluster; None for anyone else (404)."""
-    member_id = page.request.path_params["member_id"]
-    if member_id > LARGEST_ID:
-        return None
-    return member_pages.member_of(page.session, page.cluster.id, member_id)
+    return member_pages.member_of(page.session, page.cluster.id,
+                                  page.request.path_params["member_id"])
 
 
 def member_path(page: Page, member_id: int) -> str:

@@ -22,7 +22,7 @@ from handlers.registration import ROLES
 from locales.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, N_, SHIPPED, number, translate
 from storage import clusters
 from storage.db import unit_of_work
-from storage.models import Cluster
+from storage.models import LARGEST_ID, Cluster
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLE_LABELS = {**ROLES, COORDINATOR: N_("Coordinator")}
@@ -111,6 +111,9 @@ class Site:
             if account is None:
                 return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
             page = Page(request, session, account, form=form, language=reader_language(request))
+            if any(isinstance(value, int) and value > LARGEST_ID
+                   for value in request.path_params.values()):
+                return self.refusal(request, 404, page)  # a guess beyond any id the database has
             slug = request.path_params.get("slug")
             if slug is not None:
                 page.cluster = clusters.by_slug(session, slug)

@@ -128,3 +128,14 @@ def test_the_sign_in_page_speaks_the_reader_language(browser, lang, word):
 def test_accounts_are_in_the_audit_log(factory, people):
     with unit_of_work(factory) as session:
         assert session.query(AuditEntry).filter_by(action="user.add").count() == 4
+
+
+def test_an_id_beyond_the_database_integers_is_not_found(browser):
+    """A guessed id too large for the database is 404 on every page, not a database error."""
+    grace = browser(GRACE)
+    for path in ("members/99999999999", "broadcasts/99999999999",
+                 "broadcasts/99999999999/progress"):
+        assert grace.get(f"/dashboard/kisumu-fish/{path}").status_code == 404, path
+    grace.get("/dashboard/kisumu-fish/messages")
+    answer = grace.post("/dashboard/kisumu-fish/messages/99999999999/answer", {"text": "Hello"})
+    assert answer.status_code == 404
