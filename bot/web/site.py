@@ -118,6 +118,7 @@ class Site:
             if slug is not None:
                 page.cluster = clusters.by_slug(session, slug)
                 if page.cluster is None or page.role is None:
+                    page.cluster = None  # not even its name is shown
                     return self.refusal(request, 404, page)
                 if acting and not account.may_act(page.cluster.id):
                     return self.refusal(request, 403, page)
