@@ -77,7 +77,8 @@ def remove_user(session: Session, user: User, actor: audit.Actor) -> None:
     users.remove(session, user)
 
 
-def sign_in(session: Session, email: str, password: str, address: str, now: datetime) -> User | None:
+def sign_in(session: Session, email: str, password: str, address: str,
+            now: datetime) -> User | None:
     """The account when the password is right; None when not (the failure is counted).
     Raises Throttled, before looking at the password, past the limits."""
     email = email.strip().lower()[:254]

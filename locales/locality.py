@@ -14,7 +14,8 @@ def currency_of(country: str) -> str:
 
 def official_languages(country: str) -> list[str]:
     """The shipped languages official (or de facto) in the country."""
-    return [lang for lang in get_official_languages(country.upper(), de_facto=True) if lang in SHIPPED]
+    return [lang for lang in get_official_languages(country.upper(), de_facto=True)
+            if lang in SHIPPED]
 
 
 def languages_of(country: str) -> list[str]:

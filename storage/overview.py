@@ -115,7 +115,8 @@ def upcoming_meetings(session: Session, cluster_id: int, now: datetime,
             for m, yes, no, waiting in rows]
 
 
-def open_needs(session: Session, cluster_id: int, limit: int = 8) -> list[tuple[str | None, str, int]]:
+def open_needs(session: Session, cluster_id: int,
+               limit: int = 8) -> list[tuple[str | None, str, int]]:
     """(skill slug or None, a wording, members) of the most asked-for needs."""
     rows = session.execute(
         select(SkillNeed.skill, func.min(SkillNeed.wording), func.count())
@@ -127,7 +128,8 @@ def open_needs(session: Session, cluster_id: int, limit: int = 8) -> list[tuple[
 
 def market_counts(session: Session, cluster_id: int, now: datetime) -> dict[str, int]:
     """Open offers and requests, and the matches and introductions among them."""
-    live = and_(Listing.cluster_id == cluster_id, Listing.status == "open", Listing.expires_at > now)
+    live = and_(Listing.cluster_id == cluster_id, Listing.status == "open",
+                Listing.expires_at > now)
     offers = session.scalar(select(func.count()).where(live, Listing.kind == "sell")) or 0
     requests = session.scalar(select(func.count()).where(live, Listing.kind == "buy")) or 0
     matched = (select(func.count()).select_from(MarketMatch)

@@ -20,8 +20,8 @@ SESSION_DAYS = 1  # a cookie ends a day after sign-in at the latest; idleness en
 
 def routes(services) -> list[BaseRoute]:
     site = Site(services.settings, services.factory)
-    pages = [route for module in (home, members, broadcasts, inbox, meetings, prices, skills, market)
-             for route in module.routes(site)]
+    sections = (home, members, broadcasts, inbox, meetings, prices, skills, market)
+    pages = [route for module in sections for route in module.routes(site)]
     return [*signin.routes(site), *pages,
             Mount("/static", StaticFiles(directory=STATIC), name="static")]
 

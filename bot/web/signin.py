@@ -22,7 +22,8 @@ def routes(site: Site) -> list[Route]:
         data = await request.form(max_fields=10, max_part_size=4096)
         if not access.csrf_ok(request, data.get("csrf")):
             return site.refusal(request, 403)
-        email, password = str(data.get("email", ""))[:MAX_FIELD], str(data.get("password", ""))[:MAX_FIELD]
+        email = str(data.get("email", ""))[:MAX_FIELD]
+        password = str(data.get("password", ""))[:MAX_FIELD]
         address = request.client.host if request.client else "unknown"
         try:
             user = await run_in_threadpool(check, email, password, address)

@@ -1,6 +1,6 @@
 """The dashboard in a real browser (Debian's headless Chromium, driven by Selenium) on a phone's
-width: sign-in, a cluster's home, a broadcast sent, the simulator, and each page at that width. Each page is saved as a screenshot in
-build/screenshots/ for a person to look at."""
+width: sign-in, a cluster's home, a broadcast sent, the simulator, and each page at that
+width. Each page is saved as a screenshot in build/screenshots/ for a person to look at."""
 import re
 
 import pytest
