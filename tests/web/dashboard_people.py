@@ -1,8 +1,13 @@
-"""The people of the dashboard tests and their HTTP client (imported by the test modules;
-`conftest` is a name every test folder has, so it is not imported by name)."""
+"""The people of the dashboard tests, their HTTP client and the checks several page tests share
+(imported by the test modules: `conftest` is a name every test folder has, and no test module
+imports another)."""
 import re
 
 import httpx
+from sqlalchemy import select
+
+from storage.db import unit_of_work
+from storage.models import AuditEntry
 
 PASSWORD = "lake victoria 2026"
 ADMIN = "admin@example.org"
@@ -36,3 +41,22 @@ class Browser:
     def sign_in(self, email: str, password: str = PASSWORD) -> httpx.Response:
         self.get("/login")
         return self.post("/login", {"email": email, "password": password})
+
+
+def hidden_from_others(browser, section: str, secret: str) -> None:
+    """Kisumu Fish's `section` is sent to sign in when signed out and is 404 to Omar (Lamu
+    Crafts), without `secret`; Lamu Crafts' is 404 to Grace."""
+    signed_out = browser().get(f"/dashboard/kisumu-fish/{section}")
+    assert signed_out.status_code == 303 and signed_out.headers["location"].startswith("/login")
+    omar = browser(OMAR).get(f"/dashboard/kisumu-fish/{section}")
+    assert omar.status_code == 404 and secret not in omar.text
+    assert browser(GRACE).get(f"/dashboard/lamu-crafts/{section}").status_code == 404
+
+
+def audits(factory, action: str) -> list[AuditEntry]:
+    """The audit entries of `action`, oldest first."""
+    with unit_of_work(factory) as session:
+        found = list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)
+                                     .order_by(AuditEntry.id)))
+        session.expunge_all()
+        return found

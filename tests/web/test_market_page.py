@@ -6,10 +6,9 @@ from datetime import timedelta
 
 import pytest
 from browsing import fits_the_width, screenshot, sign_in
-from dashboard_people import GRACE, OMAR, RUTH
+from dashboard_people import GRACE, OMAR, RUTH, hidden_from_others
 from scenes import AMINA, JUMA, TOMAS, add_member
 from selenium.webdriver.common.by import By
-from test_prices_page import hidden_from_others
 
 from handlers.market.posting import save_listing
 from handlers.market.reading import read_listing

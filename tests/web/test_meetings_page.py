@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from browsing import fits_the_width, screenshot, sign_in
-from dashboard_people import ADMIN, GRACE, OMAR, RUTH
+from dashboard_people import ADMIN, GRACE, OMAR, RUTH, audits
 from scenes import AMINA
 from scenes import GRACE as GRACE_PHONE
 from scenes import JUMA, add_member, outbox
@@ -70,14 +70,6 @@ def state(factory) -> tuple:
                                    .order_by(store.Meeting.id)).all()
         audited = session.scalar(select(func.count()).select_from(AuditEntry))
     return meetings, len(outbox(factory)), audited
-
-
-def audits(factory, action: str) -> list[AuditEntry]:
-    with unit_of_work(factory) as session:
-        found = list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)
-                                     .order_by(AuditEntry.id)))
-        session.expunge_all()
-        return found
 
 
 def meeting(factory, meeting_id: int) -> store.Meeting:

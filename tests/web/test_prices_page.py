@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from browsing import fits_the_width, screenshot, sign_in
-from dashboard_people import GRACE, OMAR, RUTH
+from dashboard_people import GRACE, OMAR, RUTH, hidden_from_others
 from scenes import AMINA, JUMA, TOMAS, add_member
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
@@ -128,16 +128,6 @@ def test_a_viewer_reads_the_prices_without_the_buttons(browser, scene):
     assert "/reports/" not in page and 'name="decision"' not in page
     assert f'action="{PAGE}/settings"' not in page
     assert JUMA not in page
-
-
-def hidden_from_others(browser, section: str, secret: str) -> None:
-    """Kisumu Fish's `section` is sent to sign in when signed out and is 404 to Omar (Lamu
-    Crafts), without `secret`; Lamu Crafts' is 404 to Grace."""
-    signed_out = browser().get(f"/dashboard/kisumu-fish/{section}")
-    assert signed_out.status_code == 303 and signed_out.headers["location"].startswith("/login")
-    omar = browser(OMAR).get(f"/dashboard/kisumu-fish/{section}")
-    assert omar.status_code == 404 and secret not in omar.text
-    assert browser(GRACE).get(f"/dashboard/lamu-crafts/{section}").status_code == 404
 
 
 def test_signed_out_readers_and_other_clusters_see_nothing(browser, scene):

@@ -7,12 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from browsing import fits_the_width, screenshot, sign_in
-from dashboard_people import GRACE, OMAR, RUTH
+from dashboard_people import GRACE, OMAR, RUTH, audits
 from scenes import AMINA
 from scenes import GRACE as GRACE_PHONE
 from scenes import JUMA, TOMAS, add_member, outbox
 from sqlalchemy import func, select
-from test_meetings_page import audits
 
 from handlers import meetings as meeting_verbs
 from handlers import skills
