@@ -3,12 +3,12 @@
 sender), and how the sending of each went."""
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.broadcasts import Broadcast
 from storage.models import AuditEntry, Member, OutboundMessage, Product
-from storage.overview import FAILED
+from storage import overview
 
 SENT = "broadcast.send"  # the audit action of a broadcast sent or scheduled
 
@@ -50,27 +50,9 @@ def of_cluster(session: Session, cluster_id: int, broadcast_id: int) -> Sent | N
     return found[0] if found and cluster_id in found[0].broadcast.cluster_ids else None
 
 
-def statuses(session: Session, broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Outbox rows per status of each broadcast (`storage.broadcasts.progress` for many)."""
-    counts: dict[int, dict[str, int]] = {i: {} for i in broadcast_ids}
-    rows = session.execute(
-        select(OutboundMessage.broadcast_id, OutboundMessage.status, func.count())
-        .where(OutboundMessage.broadcast_id.in_(broadcast_ids))
-        .group_by(OutboundMessage.broadcast_id, OutboundMessage.status))
-    for broadcast_id, status, count in rows:
-        counts[broadcast_id][status] = count
-    return counts
-
-
-def failure_reasons(session: Session, broadcast_id: int, limit: int = 10) -> list[tuple[str, int]]:
+def failure_reasons(session: Session, broadcast_id: int) -> list[tuple[str, int]]:
     """Why the broadcast's messages failed, the most common reason first."""
-    reason = func.coalesce(OutboundMessage.error, OutboundMessage.status)
-    rows = session.execute(
-        select(reason, func.count())
-        .where(OutboundMessage.broadcast_id == broadcast_id, OutboundMessage.status.in_(FAILED))
-        .group_by(reason).order_by(func.count().desc(), reason).limit(limit))
-    return [(text, count) for text, count in rows]
-
+    return overview.failure_reasons(session, OutboundMessage.broadcast_id == broadcast_id)
 
 
 def catalog(session: Session) -> list[Product]:

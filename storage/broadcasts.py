@@ -113,10 +113,19 @@ def due(session: Session, now: datetime) -> list[Broadcast]:
 
 def progress(session: Session, broadcast_id: int) -> dict[str, int]:
     """Outbox rows of the broadcast per status."""
-    rows = session.execute(select(OutboundMessage.status, func.count())
-                           .where(OutboundMessage.broadcast_id == broadcast_id)
-                           .group_by(OutboundMessage.status))
-    return dict(rows.all())
+    return progress_of(session, [broadcast_id])[broadcast_id]
+
+
+def progress_of(session: Session, broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Outbox rows per status of each broadcast, in one query."""
+    counts: dict[int, dict[str, int]] = {i: {} for i in broadcast_ids}
+    rows = session.execute(
+        select(OutboundMessage.broadcast_id, OutboundMessage.status, func.count())
+        .where(OutboundMessage.broadcast_id.in_(broadcast_ids))
+        .group_by(OutboundMessage.broadcast_id, OutboundMessage.status))
+    for broadcast_id, status, count in rows:
+        counts[broadcast_id][status] = count
+    return counts
 
 
 def finished_sending(session: Session) -> list[Broadcast]:

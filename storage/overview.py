@@ -89,13 +89,17 @@ def count_on(counts: dict, day: date) -> int:
 
 
 def failed_sends(session: Session, cluster_id: int, since: datetime) -> list[tuple[str, int]]:
-    """Why sends failed lately, the most common reason first."""
+    """Why sends to the cluster's members failed lately, the most common reason first."""
+    return failure_reasons(session, OutboundMessage.member_id.in_(in_cluster(cluster_id)),
+                           OutboundMessage.created_at >= since)
+
+
+def failure_reasons(session: Session, *where, limit: int = 10) -> list[tuple[str, int]]:
+    """Why the outbox rows `where` selects failed, the most common reason first."""
     reason = func.coalesce(OutboundMessage.error, OutboundMessage.status)
     rows = session.execute(
-        select(reason, func.count())
-        .where(OutboundMessage.member_id.in_(in_cluster(cluster_id)),
-               OutboundMessage.status.in_(FAILED), OutboundMessage.created_at >= since)
-        .group_by(reason).order_by(func.count().desc()).limit(10))
+        select(reason, func.count()).where(*where, OutboundMessage.status.in_(FAILED))
+        .group_by(reason).order_by(func.count().desc(), reason).limit(limit))
     return [(text, count) for text, count in rows]
 
 

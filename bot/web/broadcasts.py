@@ -221,7 +221,7 @@ def figures(counts: dict[str, int], reasons: list[tuple[str, int]] = ()) -> Figu
 
 def history(page: Page) -> list[tuple[broadcast_pages.Sent, Figures]]:
     sent = broadcast_pages.history(page.session, page.cluster.id, HISTORY)
-    counts = broadcast_pages.statuses(page.session, [s.broadcast.id for s in sent])
+    counts = stored.progress_of(page.session, [s.broadcast.id for s in sent])
     return [(s, figures(counts[s.broadcast.id])) for s in sent]
 
 
