@@ -60,6 +60,7 @@ class Cluster(Base):
     country: Mapped[str] = mapped_column(String(2), default="KE")
     languages: Mapped[list[Any]] = mapped_column(default=lambda: ["en"])
     timezone: Mapped[str] = mapped_column(String(64), default="Africa/Nairobi")
+    story: Mapped[str | None] = mapped_column(Text)  # told on the public page, by coordinators
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -96,6 +97,10 @@ class Member(Base):
     sms_unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     telegram_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     prefers_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    # In the cluster directory (FIND, the public page): None until the member is asked.
+    listed: Mapped[bool | None] = mapped_column(Boolean)
+    business_name: Mapped[str | None] = mapped_column(String(100))
+    capacity: Mapped[str | None] = mapped_column(String(100))  # as written: "200kg a week"
     deleted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
