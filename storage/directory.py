@@ -1,12 +1,13 @@
 """The cluster directory's tables: support institutions, members' searches (FIND; a search that
 found nothing is a miss coordinators read), introductions asked from a search, the products a
 cluster shows on its public page, and what visitors of that page wrote."""
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (Boolean, Float, ForeignKey, Index, Integer, SmallInteger, String, Text,
-                        UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+                        UniqueConstraint, func, select)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.models import Base, Member, Place, utcnow
 
@@ -118,3 +119,36 @@ class ContactMessage(Base):
     address: Mapped[str] = mapped_column(String(64))
     trapped: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class Miss:
+    """What members looked for and did not find, counted over the searches folded alike:
+    `query` as it was first written, how many times, and the last time."""
+
+    query: str
+    count: int
+    last: datetime
+
+
+def misses(session: Session, cluster_id: int, since: datetime | None = None) -> list[Miss]:
+    """The cluster's misses (searches that found nothing, since `since` when given) grouped by
+    their folded text, most asked first (then the most recent)."""
+    where = [DirectorySearch.cluster_id == cluster_id, DirectorySearch.found.is_(False)]
+    if since is not None:
+        where.append(DirectorySearch.created_at >= since)
+    grouped = (select(DirectorySearch.folded, func.count().label("count"),
+                      func.max(DirectorySearch.created_at).label("last"),
+                      func.min(DirectorySearch.id).label("first"))
+               .where(*where).group_by(DirectorySearch.folded).subquery())
+    rows = session.execute(
+        select(DirectorySearch.query, grouped.c.count, grouped.c.last)
+        .join(grouped, DirectorySearch.id == grouped.c.first)
+        .order_by(grouped.c.count.desc(), grouped.c.last.desc(), grouped.c.folded))
+    return [Miss(query, count, last) for query, count, last in rows]
+
+
+def institutions_of(session: Session, cluster_id: int) -> list[Institution]:
+    """The cluster's institutions in the order of their names (their places loaded)."""
+    return list(session.scalars(select(Institution).where(Institution.cluster_id == cluster_id)
+                                .order_by(Institution.folded_name, Institution.id)).unique())
