@@ -1,0 +1,1 @@
+"""The cluster directory: listing consent, FIND and introductions from it."""
