@@ -331,13 +331,14 @@ def show_progress(factory, broadcast_id: int, total: int, wait: int) -> None:
 def members_import(file: Annotated[Path, typer.Argument(
         exists=True, dir_okay=False, readable=True, metavar="FILE.csv",
         help="UTF-8 CSV with the header phone,telegram_id,name,roles,clusters,language,"
-             "location,products,opted_out; lists separated by ;")]):
+             "location,products,opted_out and optionally ,listed; lists separated by ;")]):
     """Load members from CSV: new ones are added, known ones (same phone or Telegram id) updated.
 
     Each bad row is reported on stderr as `line N: reason` and skipped; the good rows load.
     Exit status 0 when the file could be read, even with bad rows; 1 when it could not
     (not UTF-8, wrong header). Empty cells leave a known member's data as it is; an opt-out
     is never undone by an import. A phone or Telegram id given on an earlier line is a bad row.
+    `listed` (true/false, empty: as it is) records the member's answer about the directory.
     The coordinator role is granted only by `clusterbot coordinator add`: a row naming it is
     a bad row unless the member already coordinates every cluster the row lists.
     """

@@ -1,13 +1,13 @@
 """Members as CSV: import (each row on its own, bad rows reported by line) and export."""
-import csv
 from dataclasses import dataclass, field
 from typing import IO
 
-from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.phones import TELEGRAM_ID, to_e164
-from bot.spreadsheet import ImportReport, RowError, unguarded, write
+from bot.spreadsheet import FileError, Header, ImportReport, Outcome, RowError
+from bot.spreadsheet import load_rows as load_rows_of
+from bot.spreadsheet import write
 from handlers.products import read_list
 from handlers.registration import ROLES
 from locales.i18n import SHIPPED, fold
@@ -17,12 +17,15 @@ from storage.audit import Actor
 from storage.models import Cluster, Member
 
 HEADER = ["phone", "telegram_id", "name", "roles", "clusters", "language", "location", "products",
-          "opted_out"]
+          "opted_out"]  # the columns every members file has
+OPTIONAL = ["listed"]  # a file may end with these; export writes them
+COLUMNS = [*HEADER, *OPTIONAL]
+FILE_HEADER = Header(tuple(HEADER), optional=tuple(OPTIONAL))
 CSV_ROLES = (*ROLES, "coordinator")  # in export order
 FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
-class RosterError(ValueError):
+class RosterError(FileError):
     """The file cannot be read as a members CSV at all."""
 
 
@@ -39,6 +42,7 @@ class Row:
     location: str | None
     products: str | None
     opted_out: bool | None
+    listed: bool | None  # said yes or no to the cluster directory; None: leave as it is
 
 
 @dataclass
@@ -74,50 +78,22 @@ def import_members(session: Session, file: IO[str], actor: Actor, *, region: str
 
 def load_rows(session: Session, file: IO[str], region: str) -> ImportReport:
     """Loads each good row in its own savepoint and reports the bad ones by line number."""
-    reader = csv.reader(file)
-    header = next(reader, None)
-    if header is None:
-        raise RosterError("the file is empty")
-    if [h.strip() for h in header] != HEADER:
-        raise RosterError(f"the header must be {','.join(HEADER)}")
-    report, seen = ImportReport(), FileIds()
-    next_line = reader.line_num + 1
-    while True:
-        line = next_line
-        try:
-            cells = next(reader, None)
-        except csv.Error as e:
-            report.errors.append((line, f"unreadable CSV, stopped here ({e})"))
-            break
-        if cells is None:
-            break
-        next_line = reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        try:
-            with session.begin_nested():
-                row = read_row(session, cells, region)
-                seen.claim(line, row)
-                created = load_row(session, row)
-        except RowError as e:
-            report.errors.append((line, str(e)))
-        except IntegrityError:
-            report.errors.append((line, "the phone or telegram_id belongs to another member"))
-        except DataError:
-            report.errors.append((line, "a value does not fit the database"))
-        else:
-            if created:
-                report.added += 1
-            else:
-                report.updated += 1
-    return report
+    seen = FileIds()
+
+    def load(line: int, cells: dict[str, str]) -> Outcome:
+        row = read_row(session, cells, region)
+        seen.claim(line, row)
+        return "added" if load_row(session, row) else "updated"
+
+    try:
+        return load_rows_of(session, file, FILE_HEADER, load,
+                            conflict="the phone or telegram_id belongs to another member")
+    except FileError as e:
+        raise RosterError(str(e)) from None
 
 
-def read_row(session: Session, cells: list[str], region: str) -> Row:
+def read_row(session: Session, cell: dict[str, str], region: str) -> Row:
     """Checks every cell of a row; raises RowError with the first problem found."""
-    if len(cells) != len(HEADER):
-        raise RowError(f"expected {len(HEADER)} fields, found {len(cells)}")
-    cell = dict(zip(HEADER, (unguarded(c.strip()) for c in cells)))
     phone, telegram_id = read_phone(cell["phone"], region), read_telegram_id(cell["telegram_id"])
     if phone is None and telegram_id is None:
         raise RowError("needs a phone or a telegram_id")
@@ -128,7 +104,9 @@ def read_row(session: Session, cells: list[str], region: str) -> Row:
                name=read_text(cell["name"], "name", 100), roles=roles, clusters=in_clusters,
                language=read_language(cell["language"]),
                location=read_text(cell["location"], "location", 200),
-               products=cell["products"] or None, opted_out=read_flag(cell["opted_out"]))
+               products=cell["products"] or None,
+               opted_out=read_flag(cell["opted_out"], "opted_out"),
+               listed=read_flag(cell.get("listed", ""), "listed"))
 
 
 def read_phone(text: str, region: str) -> str | None:
@@ -183,11 +161,12 @@ def read_text(text: str, what: str, limit: int) -> str | None:
     return text or None
 
 
-def read_flag(text: str) -> bool | None:
+def read_flag(text: str, column: str) -> bool | None:
+    """true/yes/1 or false/no/0 (any case); None when empty."""
     if not text:
         return None
     if text.lower() not in FLAGS:
-        raise RowError(f"opted_out must be true or false: {text}")
+        raise RowError(f"{column} must be true or false: {text}")
     return FLAGS[text.lower()]
 
 
@@ -218,6 +197,8 @@ def load_row(session: Session, row: Row) -> bool:
         members.set_products(member, read_list(session, row.products))
     if row.opted_out:
         member.opted_out = True
+    if row.listed is not None:
+        member.listed = row.listed
     session.flush()
     return created
 
@@ -263,11 +244,11 @@ def find_place(session: Session, typed: str, in_clusters: list[Cluster]) -> tupl
 
 def export_members(session: Session, file: IO[str]) -> int:
     """Writes every member (not deleted) as CSV; returns how many."""
-    return write(file, HEADER, map(member_row, members.all_members(session)))
+    return write(file, COLUMNS, map(member_row, members.all_members(session)))
 
 
 def member_row(member: Member) -> list[str]:
-    """The member's CSV cells, in HEADER order."""
+    """The member's CSV cells, in COLUMNS order (HEADER's first)."""
     roles = {m.role for m in member.memberships}
     slugs = sorted({m.cluster.slug for m in member.memberships})
     products = [catalog.display_name(p.product, "en") if p.product else p.raw_name
@@ -282,5 +263,6 @@ def member_row(member: Member) -> list[str]:
         member.place_name or "",
         ";".join(products),
         "true" if member.opted_out else "false",
+        "" if member.listed is None else str(member.listed).lower(),
     ]
 

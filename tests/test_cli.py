@@ -186,7 +186,7 @@ def test_chat_registers_member_when_input_is_piped(clusterbot, factory, kisumu):
     assert "Karibu, Juma!" in result.stdout
     export = clusterbot("members", "export")
     assert export.stdout.splitlines()[1] == (
-        "+254722000002,,Juma,fisher,kisumu-fish,sw,Kisumu,tilapia;omena,false")
+        "+254722000002,,Juma,fisher,kisumu-fish,sw,Kisumu,tilapia;omena,false,")
 
 
 def test_three_members_register_in_three_languages_and_export_shows_them(clusterbot, kisumu):
@@ -201,9 +201,9 @@ def test_three_members_register_in_three_languages_and_export_shows_them(cluster
         assert result.exit_code == 0, result.output
     rows = sorted(clusterbot("members", "export").stdout.splitlines()[1:])
     assert rows == [
-        "+254722000001,,Amina,fish_processor,kisumu-fish,fr,Kisumu,tilapia;omena,false",
-        "+254722000002,,Juma,fisher,kisumu-fish,sw,Kisumu,tilapia;omena,false",
-        "+254722000004,,Tomás,craftsperson,kisumu-fish,en,Mombasa,baskets;beads,false",
+        "+254722000001,,Amina,fish_processor,kisumu-fish,fr,Kisumu,tilapia;omena,false,",
+        "+254722000002,,Juma,fisher,kisumu-fish,sw,Kisumu,tilapia;omena,false,",
+        "+254722000004,,Tomás,craftsperson,kisumu-fish,en,Mombasa,baskets;beads,false,",
     ]
 
 
@@ -362,7 +362,7 @@ def test_members_export_guards_cells_typed_as_formulas_and_leaves_phone_as_is(cl
     clusterbot("members", "export", str(file))
 
     assert cells(file.read_text(encoding="utf-8"))[1] == [
-        JUMA, "", "'=1+1", "", "", "", "'@home", "", "false"]
+        JUMA, "", "'=1+1", "", "", "", "'@home", "", "false", ""]
     assert clusterbot("members", "import", str(file)).stdout == "imported 0, updated 1, skipped 0\n"
     juma = find(factory, phone=JUMA)
     assert (juma.name, juma.place_name) == ("=1+1", "@home")

@@ -175,6 +175,38 @@ def test_import_skips_row_when_phone_and_telegram_id_are_two_members(factory, ki
     assert member(factory, phone=AMINA).telegram_id is None
 
 
+LISTED_HEADER = HEADER.replace("opted_out\n", "opted_out,listed\n")
+
+
+def test_import_reads_listed_column_and_empty_cell_keeps_the_answer(factory, kisumu):
+    load(factory, LISTED_HEADER + f"{AMINA},,Amina,,,,,,,yes\n{JUMA},,Juma,,,,,,,0\n"
+                                  f"{GRACE},,Grace,,,,,,,\n")
+    assert [member(factory, phone=p).listed for p in (AMINA, JUMA, GRACE)] == [True, False, None]
+
+    load(factory, LISTED_HEADER + f"{AMINA},,Amina,,,,,,,\n{JUMA},,Juma,,,,,,,TRUE\n")
+    load(factory, HEADER + f"{AMINA},,Amina,,,,,,\n")  # a file without the column
+
+    assert [member(factory, phone=p).listed for p in (AMINA, JUMA)] == [True, True]
+
+
+@pytest.mark.parametrize("row, reason", [
+    ("+254722000002,,Juma,,,,,,,maybe", "listed must be true or false: maybe"),
+    ("+254722000002,,Juma,,,,,,", "expected 10 fields, found 9"),
+])
+def test_import_skips_row_when_listed_cell_is_bad(factory, kisumu, row, reason):
+    report = load(factory, LISTED_HEADER + f"{AMINA},,Amina,,,,,,,yes\n" + row + "\n")
+
+    assert report.errors == [(3, reason)] and report.added == 1
+    assert member(factory, phone=JUMA) is None
+
+
+@pytest.mark.parametrize("header", [HEADER.replace("opted_out", "opted_out,listed,extra"),
+                                    HEADER.replace("opted_out", "listed")])
+def test_import_fails_when_header_has_unknown_last_column(factory, header):
+    with pytest.raises(roster.RosterError, match="optionally ,listed"):
+        load(factory, header + "+254722000002,,Juma,,,,,,,\n")
+
+
 def test_import_fails_when_header_is_wrong(factory):
     with pytest.raises(roster.RosterError, match="header"):
         load(factory, "phone,name\n+254722000002,Juma\n")
@@ -192,7 +224,7 @@ def test_export_writes_english_product_names_and_sorted_lists(factory, kisumu, m
 
     assert export(factory).splitlines()[1] == (
         "+254722000003,,Grace,fisher;coordinator,kisumu-fish;mombasa-crafts,sw,Kisumu,"
-        "tilapia;boat repair,false")
+        "tilapia;boat repair,false,")
 
 
 def test_export_leaves_out_deleted_members(factory, kisumu):
@@ -213,6 +245,7 @@ def test_export_round_trips_through_empty_database(factory, kisumu, mombasa):
     make_coordinator(factory, GRACE, "kisumu-fish", "mombasa-crafts")
     second = load(factory, first)
     assert (second.added, second.updated, second.errors) == (4, 1, [])
+    assert [member(factory, phone=p).listed for p in (AMINA, JUMA, GRACE)] == [True, False, None]
 
     assert export(factory) == first
     given = (DATA / "members_good.csv").read_text(encoding="utf-8")

@@ -1,5 +1,4 @@
 """`clusterbot prices ...`: load price history from CSV, and each cluster's price settings."""
-import csv
 import io
 import re
 from dataclasses import dataclass
@@ -12,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.commands.common import USAGE, err, fail, open_database, out, reported
 from bot.settings import get_settings
-from bot.spreadsheet import ImportReport, RowError
+from bot.spreadsheet import FileError, Header, ImportReport, Outcome, RowError
+from bot.spreadsheet import load_rows as load_rows_of
 from handlers import quantities
 from handlers.matching import best, sure
 from handlers.places import names as place_names
@@ -25,11 +25,12 @@ from storage.models import Place, utcnow
 app = typer.Typer(help="Market prices.", no_args_is_help=True)
 
 COLUMNS = ("date", "market", "commodity", "unit", "pricetype", "currency", "price")
+HEADER = Header(COLUMNS, among_others=True)  # WFP files have more columns (admin1, usdprice...)
 SOURCE = re.compile(r"[a-z0-9-]{1,16}")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class PriceFileError(ValueError):
+class PriceFileError(FileError):
     """The file cannot be read as a price CSV at all."""
 
 
@@ -115,46 +116,38 @@ def import_prices(session: Session, file: IO[str], actor: Actor, *, source: str,
 
 def load_rows(session: Session, file: IO[str], source: str) -> ImportReport:
     """Loads every good row (new ones added, changed ones updated) and reports the bad ones."""
-    reader = csv.DictReader(file)
-    if reader.fieldnames is None:
-        raise PriceFileError("the file is empty")
-    missing = [c for c in COLUMNS if c not in [name.strip() for name in reader.fieldnames]]
-    if missing:
-        raise PriceFileError(f"the header needs the columns {','.join(COLUMNS)}; "
-                             f"missing: {','.join(missing)}")
     known = read_catalog(session)
     stored = prices.keyed_prices(session, source)
-    report, seen, new = ImportReport(), {}, []
-    line = reader.line_num + 1
-    for row in reader:
-        try:
-            price = read_row(known, {k.strip(): (v or "").strip() for k, v in row.items() if k})
-            if price["source_key"] in seen:
-                raise RowError(f"repeats line {seen[price['source_key']]}")
-        except RowError as e:
-            report.errors.append((line, str(e)))
-        else:
-            seen[price["source_key"]] = line
-            keep(session, report, stored, new, price, source)
-        line = reader.line_num + 1
+    seen, new = {}, []
+
+    def load(line: int, cells: dict[str, str]) -> Outcome:
+        price = read_row(known, cells)
+        if price["source_key"] in seen:
+            raise RowError(f"repeats line {seen[price['source_key']]}")
+        outcome = keep(session, stored, new, price, source)
+        seen[price["source_key"]] = line
+        return outcome
+
+    try:
+        report = load_rows_of(session, file, HEADER, load)
+    except FileError as e:
+        raise PriceFileError(str(e)) from None
     prices.insert_prices(session, new)
     return report
 
 
-def keep(session: Session, report: ImportReport, stored: dict, new: list, price: dict,
-         source: str) -> None:
-    """Adds the row to the new ones, or updates the stored price when it changed."""
+def keep(session: Session, stored: dict, new: list, price: dict, source: str) -> Outcome:
+    """Adds the row to the new ones (inserted together at the end), or updates the stored
+    price when it changed."""
     if price["source_key"] not in stored:
         new.append({**price, "source": source, "cluster_id": None, "member_id": None,
                     "created_at": utcnow()})
-        report.added += 1
-        return
+        return "added"
     price_id, amount = stored[price["source_key"]]
     if abs(amount - price["amount"]) > 1e-9 * max(1.0, amount):
         prices.set_amount(session, price_id, price["amount"])
-        report.updated += 1
-    else:
-        report.unchanged += 1
+        return "updated"
+    return "unchanged"
 
 
 def read_catalog(session: Session) -> Catalog:
