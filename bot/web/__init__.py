@@ -8,7 +8,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.web import broadcasts, home, inbox, market, meetings, members, prices, signin, skills
+from bot.web import (broadcasts, directory, home, inbox, market, meetings, members, prices, public,
+                     signin, skills)
 from bot.web.site import Site
 from storage import users
 from storage.db import unit_of_work
@@ -20,9 +21,9 @@ SESSION_DAYS = 1  # a cookie ends a day after sign-in at the latest; idleness en
 
 def routes(services) -> list[BaseRoute]:
     site = Site(services.settings, services.factory)
-    sections = (home, members, broadcasts, inbox, meetings, prices, skills, market)
+    sections = (home, members, broadcasts, inbox, meetings, prices, skills, market, directory)
     pages = [route for module in sections for route in module.routes(site)]
-    return [*signin.routes(site), *pages,
+    return [*signin.routes(site), *pages, *public.routes(site),
             Mount("/static", StaticFiles(directory=STATIC), name="static")]
 
 
