@@ -22,6 +22,7 @@ MAX_STORY = 2000  # characters: a few paragraphs, read on a phone
 MORE_MISSES = Plural("and {count} more search word", "and {count} more search words")
 TRAPPED = Plural("{count} message filled the field people leave empty and is not shown.",
                  "{count} messages filled the field people leave empty and are not shown.")
+MISSED = Plural("{count} search found nothing.", "{count} searches found nothing.")
 LONG_STORY = N_("Keep the story within {count} characters.")
 NO_PRODUCT = N_("Choose a product of the list.")
 SAVED = {"story": N_("The story is saved."), "product": N_("Saved: {product}."),
@@ -94,10 +95,13 @@ def context(page: Page, **extra) -> dict:
     since = datetime.now(timezone.utc) - timedelta(days=MISSES_DAYS)
     misses = directory.misses(session, cluster_id, since)
     contacts = directory_pages.contacts(session, cluster_id, CONTACTS_SHOWN)
+    shows_words = page.sees_phones  # what members typed is for the people who act on it
     shown = dict(
-        acts=page.account.may_act(cluster_id), misses=misses[:MISSES_SHOWN],
+        acts=page.account.may_act(cluster_id), shows_words=shows_words,
+        misses=misses[:MISSES_SHOWN] if shows_words else [],
         more_misses=page._(MORE_MISSES, count=len(misses) - MISSES_SHOWN)
-        if len(misses) > MISSES_SHOWN else None, misses_days=MISSES_DAYS,
+        if shows_words and len(misses) > MISSES_SHOWN else None, misses_days=MISSES_DAYS,
+        missed=page._(MISSED, count=sum(miss.count for miss in misses)),
         listing=directory_pages.listing(session, cluster_id), story=page.cluster.story or "",
         typed_story=None, story_error=None, max_story=MAX_STORY,
         products=products(page), choices=product_choices(page), product_error=None,
