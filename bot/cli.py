@@ -16,6 +16,7 @@ from bot import phones, roster
 from bot.app import create_app
 from bot.channels.console import Console, nothing_leaves, session_start
 from bot.commands import clusters as clusters_commands
+from bot.commands import directory as directory_commands
 from bot.commands import places as places_commands
 from bot.commands import prices as prices_commands
 from bot.commands import skills as skills_commands
@@ -45,6 +46,8 @@ lang_app = typer.Typer(help="Language detection.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(clusters_commands.app, name="cluster")
 app.add_typer(coordinator_app, name="coordinator")
+app.add_typer(directory_commands.app, name="directory")
+app.add_typer(directory_commands.institutions_app, name="institutions")
 app.add_typer(members_app, name="members")
 app.add_typer(lang_app, name="lang")
 app.add_typer(places_commands.app, name="places")

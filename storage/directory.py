@@ -152,3 +152,9 @@ def institutions_of(session: Session, cluster_id: int) -> list[Institution]:
     """The cluster's institutions in the order of their names (their places loaded)."""
     return list(session.scalars(select(Institution).where(Institution.cluster_id == cluster_id)
                                 .order_by(Institution.folded_name, Institution.id)).unique())
+
+
+def institution_named(session: Session, cluster_id: int, folded_name: str) -> Institution | None:
+    """The cluster's institution whose folded name is `folded_name`, if any."""
+    return session.scalar(select(Institution).where(Institution.cluster_id == cluster_id,
+                                                    Institution.folded_name == folded_name))

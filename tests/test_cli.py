@@ -1,6 +1,7 @@
 """The clusterbot command: what an operator types, what it prints, what the database holds."""
 import csv
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,12 @@ from typer.testing import CliRunner
 from bot import cli
 from bot.app import create_app
 from bot.settings import get_settings
-from locales.i18n import translate
+from locales.i18n import fold, translate
 from storage import clusters, members, products
 from storage.console import SHOWN
 from storage.db import unit_of_work
-from storage.models import AuditEntry, OutboundMessage
+from storage.directory import DirectorySearch
+from storage.models import AuditEntry, OutboundMessage, utcnow
 
 DATA = Path(__file__).resolve().parent / "data"
 HEADER = "phone,telegram_id,name,roles,clusters,language,location,products,opted_out\n"
@@ -774,3 +776,89 @@ def outbox_rows(factory):
 
 def texts_by_address(factory) -> dict[str, str]:
     return {m.address: m.text for m in outbox_rows(factory) if m.kind == "broadcast"}
+
+
+# --- The directory: institutions and misses ------------------------------------------------------
+
+INSTITUTIONS = "name,category,services,place,phone,website,languages,verified\n"
+
+
+def test_institutions_import_prints_counts_and_each_bad_row_by_line(clusterbot, factory, kisumu,
+                                                                    tmp_path):
+    file = tmp_path / "institutions.csv"
+    file.write_text(INSTITUTIONS + "Kisumu Ice Plant,ice,ice blocks,Kisumu,0722111222,,sw,yes\n"
+                    "Nowhere Bank,banks,,,,,,\n"
+                    "Lake Microfinance,microfinance,loans,,,https://lakemf.example.org,,no\n",
+                    encoding="utf-8")
+
+    result = clusterbot("institutions", "import", str(file), "--cluster", "kisumu-fish")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "added 2, updated 0, unchanged 0, skipped 1\n"
+    assert result.stderr == "line 3: phone: Give a phone number or a website\n"
+    again = clusterbot("institutions", "import", str(file), "--cluster", "kisumu-fish")
+    assert again.stdout == "added 0, updated 0, unchanged 2, skipped 1\n"
+    assert [(actor, action) for actor, action, _ in audit_actions(factory)][:3] == [
+        ("cli", "institution.add"), ("cli", "institution.add"), ("cli", "institutions.import")]
+
+
+@pytest.mark.parametrize("args, text, reason", [
+    (["--cluster", "lamu-crafts"], INSTITUTIONS, "error: no cluster lamu-crafts\n"),
+    (["--cluster", "kisumu-fish"], "name,phone\nKisumu Ice Plant,0722111222\n",
+     "the header must be name,category,services,place,phone,website,languages,verified\n"),
+])
+def test_institutions_import_fails_when_cluster_or_header_is_wrong(clusterbot, factory, kisumu,
+                                                                   tmp_path, args, text, reason):
+    file = tmp_path / "institutions.csv"
+    file.write_text(text, encoding="utf-8")
+
+    result = clusterbot("institutions", "import", str(file), *args)
+
+    assert result.exit_code == 1 and result.stderr.endswith(reason)
+    assert len(result.stderr.splitlines()) == 1
+    assert [action for _, action, _ in audit_actions(factory)] == []
+
+
+def add_searches(factory, cluster_slug: str, *searches: tuple[str, bool, int]) -> None:
+    """FIND searches of Amina's, each (what she typed, whether it found, days ago)."""
+    with unit_of_work(factory) as session:
+        network = clusters.by_slug(session, cluster_slug)
+        amina = members.find(session, phone=AMINA) or add_member(
+            session, AMINA, "fish_processor", network, "en", "Amina")
+        session.flush()
+        for query, found, days in searches:
+            session.add(DirectorySearch(
+                member_id=amina.id, cluster_id=network.id, query=query,
+                folded=" ".join(fold(query).split()), found=found,
+                created_at=utcnow() - timedelta(days=days)))
+
+
+def test_directory_misses_prints_what_was_not_found_most_asked_first(clusterbot, factory, kisumu):
+    with unit_of_work(factory) as session:
+        clusters.add(session, slug="mombasa-crafts", name="Mombasa Crafts", currency="KES",
+                     country="KE", languages=["sw", "en"], timezone="Africa/Nairobi")
+    add_searches(factory, "kisumu-fish", ("Ice Kisumu", False, 40), ("boat engine", False, 9),
+                 ("ICE  kisumu", False, 3), ("omena", True, 2), ("ice kisumu", False, 1))
+    add_searches(factory, "mombasa-crafts", ("beads", False, 1))
+
+    result = clusterbot("directory", "misses", "--cluster", "kisumu-fish")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["times", "last", "looked", "for"]
+    assert [line.split(None, 2)[::2] for line in lines[1:]] == [
+        ["3", "Ice Kisumu"], ["1", "boat engine"]]  # as first written
+    recent = clusterbot("directory", "misses", "--cluster", "kisumu-fish", "--days", "7")
+    assert [line.split(None, 2)[::2] for line in recent.stdout.splitlines()[1:]] == [
+        ["2", "ICE  kisumu"]]
+    assert clusterbot("directory", "misses", "--cluster", "kisumu-fish",
+                      "--days", "0").exit_code == 2
+
+
+def test_directory_misses_says_when_there_are_none(clusterbot, factory, kisumu):
+    add_searches(factory, "kisumu-fish", ("omena", True, 1), ("tilapia", False, 30))
+
+    result = clusterbot("directory", "misses", "--cluster", "kisumu-fish", "--days", "7")
+
+    assert (result.exit_code, result.stdout) == (0, "No misses in the last 7 days.\n")
+    assert clusterbot("directory", "misses", "--cluster", "lamu").exit_code == 1
