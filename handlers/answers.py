@@ -1,6 +1,6 @@
-"""YES / NO with a code: answers a meeting invitation or an introduction; a bare YES or NO
-answers the newest open one. Capabilities that invite define `open_invitations`."""
-from handlers import market, meetings
+"""YES / NO with a code: answers a meeting invitation or an introduction (market, directory); a
+bare YES or NO answers the newest open one. Capabilities that invite define `open_invitations`."""
+from handlers import directory, market, meetings
 from handlers.turn import Turn
 from locales.i18n import keyword_of
 
@@ -8,7 +8,7 @@ FLOW = "answers"
 
 
 # Modules with `open_invitations(session, member, code: str | None) -> list[Invitation]`.
-INVITING = (meetings, market)  # a training is a meeting
+INVITING = (meetings, market, directory)  # a training is a meeting
 
 
 def yes(turn: Turn) -> None:

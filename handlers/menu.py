@@ -10,12 +10,13 @@ ITEMS = {
     "sell": N_("Sell"),
     "buy": N_("Buy"),
     "price": N_("Market prices"),
+    "find": N_("Find in directory"),
     "me": N_("My profile"),
     "lang": N_("Language"),
     "help": N_("Help"),
     "delete": N_("Delete my data"),
 }
-MEMBER_ITEMS = ["sell", "buy", "price", "me", "lang", "help", "delete"]
+MEMBER_ITEMS = ["sell", "buy", "price", "find", "me", "lang", "help", "delete"]
 NEWCOMER_ITEMS = ["join", "lang", "help"]
 
 

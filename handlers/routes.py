@@ -1,10 +1,11 @@
 """Routing as plain data: each capability module lists its keywords and its flow's steps."""
-from handlers import (account, answers, broadcasts, help, market, meetings, menu, optout, prices,
-                      profile, registration, skills)
+from handlers import (account, answers, broadcasts, directory, help, market, meetings, menu, optout,
+                      prices, profile, registration, skills)
+from handlers.directory import consent
 from handlers.turn import Handler, Turn
 
 CAPABILITIES = (registration, help, menu, profile, account, answers, broadcasts, meetings,
-                prices, skills, market)
+                prices, skills, market, consent, directory)
 
 KEYWORDS: dict[str, Handler] = {
     keyword: handler for module in CAPABILITIES for keyword, handler in module.KEYWORDS.items()}

@@ -14,6 +14,8 @@ from babel.messages.pofile import read_po
 
 from handlers import broadcasts, meetings, menu, registration, skills
 from handlers.budget import MAX_REPLY_SEGMENTS, SMS, count_segments, is_gsm7, render
+from handlers.directory import search
+from handlers.directory import showing as directory_showing
 from handlers.market import listings, showing
 from locales import i18n
 from locales.i18n import LANGUAGE_NAMES, SHIPPED, Plural, keyword_aliases, keyword_word, translate
@@ -213,6 +215,7 @@ FRAGMENTS = {
     "Yes", "Change", "Do not save", "Send", "Yes, delete", "No, keep", "None", "Done", 'Keep "{place}"',
     "none", SUMMARY, "piece", "wholesale", "No, leave it", "Do not send",
     *(m.singular if isinstance(m, Plural) else m for m in showing.FRAGMENTS),
+    search.MORE, directory_showing.NOT_VERIFIED,
 }
 
 # Reasons the engine or a handler gives before asking a question again (same message).
@@ -328,7 +331,20 @@ QUESTIONS = {
     "What should the broadcast say?": (labels(), FREE_REASK + [
         "Please send the text of the broadcast."]),
     broadcasts.REACH.singular: (labels("Send", "Do not send"), CHOICE_REASK),
+    # FIND: as many results as fit two SMS are shown (at least one), each line cut to these
+    # lengths (handlers/directory/showing.py), More when others are left.
+    search.FOUND: (lambda lang: [directory_line(lang), translate(lang, search.MORE)],
+                   CHOICE_REASK),
+    "What are you looking for? For example: ice, loans, omena.": (labels(), FREE_REASK),
 }
+
+
+def directory_line(lang: str) -> str:
+    """The longest line of a FIND result: an unverified institution far away."""
+    s = directory_showing
+    return (f"{'x' * s.NAME}: {'y' * s.WHAT}, {'z' * s.PLACE} 9999km "
+            f"({translate(lang, s.NOT_VERIFIED)})")
+
 
 # (question, preface) that cannot fit in two SMS even in English, because the question is asked
 # again with the whole summary in it: to fix in the code (handlers/engine), then remove the entry
@@ -405,6 +421,10 @@ def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
                    "renewal": f"{keyword_word('renew', lang)} 999",
                    "word": keyword_word("renew", lang),
                    "figures": f"{'x' * 16} 999x {pieces} KES 40,000,000,000,000\n+70"})
+    # directory (FIND): what was looked for and an institution's services are cut to these
+    # lengths; its links are a phone and a website of at most 80 characters.
+    values.update({"looked_for": "x" * 30, "offered": "y" * 60,
+                   "links": f"+254722000001, https://{'w' * 72}"})
     values.update({k: keyword_word(k, lang) for k in keyword_aliases()})
     unknown = set(placeholders(msgid)) - set(values)
     assert not unknown, f"give {sorted(unknown)} of {msgid!r} a worst-case value in worst_values()"
