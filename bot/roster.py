@@ -65,6 +65,15 @@ class FileIds:
             self.telegram_ids[row.telegram_id] = line
 
 
+def columns_of(header: list[str] | None) -> list[str] | None:
+    """The columns of a members file with this header line (HEADER, perhaps with `listed`);
+    None when it is no members header."""
+    try:
+        return FILE_HEADER.read(header)
+    except FileError:
+        return None
+
+
 def import_members(session: Session, file: IO[str], actor: Actor, *, region: str,
                    file_name: str) -> ImportReport:
     """Loads the members of a CSV file, each good row in its own savepoint, and reports the bad

@@ -300,3 +300,9 @@ def test_export_guards_cell_when_spreadsheet_would_run_it(factory, name, written
     header, juma = csv.reader(io.StringIO(export(factory)))
 
     assert juma[:3] == [JUMA, "", written]
+
+
+def test_columns_of_a_header_with_or_without_listed():
+    assert roster.columns_of([" phone", *roster.HEADER[1:]]) == roster.HEADER
+    assert roster.columns_of(roster.COLUMNS) == roster.COLUMNS
+    assert roster.columns_of(["name", "phone"]) is None and roster.columns_of(None) is None
