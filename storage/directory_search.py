@@ -10,26 +10,32 @@ from storage.market import new_code
 from storage.models import Member, Membership
 
 
+def findable(cluster_ids: list[int], searcher_id: int):
+    """A select of the members of the clusters who agreed to be listed and can be asked
+    (registered, not opted out, not deleted), without the searcher."""
+    in_clusters = select(Membership.member_id).where(Membership.cluster_id.in_(cluster_ids))
+    return (select(Member)
+            .where(Member.id.in_(in_clusters), Member.id != searcher_id, Member.listed.is_(True),
+                   Member.registered.is_(True), Member.opted_out.is_(False),
+                   Member.deleted_at.is_(None))
+            .options(selectinload(Member.products), selectinload(Member.memberships)))
+
+
 def findable_members(session: Session, cluster_ids: list[int], searcher_id: int) -> list[Member]:
-    """Members of the clusters who agreed to be listed and can be asked (registered, not opted
-    out, not deleted), without the searcher; their products and roles loaded."""
+    """The members FIND may show the searcher (see `findable`), their products and roles
+    loaded."""
     if not cluster_ids:
         return []
-    in_clusters = select(Membership.member_id).where(Membership.cluster_id.in_(cluster_ids))
-    return list(session.scalars(
-        select(Member)
-        .where(Member.id.in_(in_clusters), Member.id != searcher_id, Member.listed.is_(True),
-               Member.registered.is_(True), Member.opted_out.is_(False),
-               Member.deleted_at.is_(None))
-        .options(selectinload(Member.products), selectinload(Member.memberships))
-        .order_by(Member.id)).unique())
+    return list(session.scalars(findable(cluster_ids, searcher_id).order_by(Member.id)).unique())
 
 
 def findable_member(session: Session, member_id: int, cluster_ids: list[int],
                     searcher_id: int) -> Member | None:
-    """The member if they may still be found by the searcher (see findable_members)."""
-    found = [m for m in findable_members(session, cluster_ids, searcher_id) if m.id == member_id]
-    return found[0] if found else None
+    """The member if FIND may still show them to the searcher (they may have left since)."""
+    if not cluster_ids:
+        return None
+    return session.scalars(findable(cluster_ids, searcher_id).where(Member.id == member_id)
+                           ).unique().one_or_none()
 
 
 def institutions_in(session: Session, cluster_ids: list[int]) -> list[Institution]:

@@ -59,6 +59,9 @@ def search(turn: Turn, text: str) -> None:
     first results, or says nothing was found."""
     member, session = turn.member, turn.session
     joined = clusters.clusters_of(member)
+    if not joined:  # registered, then taken out of every cluster
+        return turn.say(turn._("You are not registered yet. Send {join} to register.",
+                               join=keyword_word("join", turn.lang)))
     what, place = split_place(session, joined, text)
     if not what:
         return ask_what(turn)
