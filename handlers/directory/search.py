@@ -70,9 +70,16 @@ def search(turn: Turn, text: str) -> None:
         where.longitude is not None else None
     cluster_ids = [c.id for c in joined]
     found = rank(session, member, cluster_ids, what, origin)
+    place_name = place.name if place else None
+    if not found and place is None and len(what.split()) > 1:
+        # `ice Dunga`: the last word may be a place the gazetteer does not know.
+        shorter, last = what.rsplit(None, 1)
+        found = rank(session, member, cluster_ids, shorter, origin)
+        if found:
+            what, place_name = shorter, last
     kept = directory_search.add_search(
         session, member_id=member.id, cluster_id=cluster_ids[0], query=what[:200],
-        folded=fold(what)[:200], place_name=place.name if place else None,
+        folded=fold(what)[:200], place_name=place_name and place_name[:200],
         latitude=origin[0] if origin else None, longitude=origin[1] if origin else None,
         results=[[f.kind, f.id] for f in found], shown=0, found=bool(found))
     if not found:

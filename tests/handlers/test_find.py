@@ -390,3 +390,10 @@ def test_menu_offers_find_and_help_mentions_it(chat, network):
         "sw", "What are you looking for? For example: ice, loans, omena."))]
     assert "TAFUTA" in chat(JUMA).send("MSAADA")[0]
     assert "FIND what" in chat(TOMAS).send("HELP")[0]
+
+
+def test_a_last_word_naming_no_known_place_is_left_out_when_the_rest_fits(chat, network):
+    lines = found_lines(chat(TOMAS).send("FIND ice Dunga")[0])
+    assert lines == ["Kisumu Ice Plant: ice, cold room hire, Kisumu 0km"]
+    [search] = searches(network)
+    assert (search.query, search.place_name, search.found) == ("ice", "Dunga", True)
