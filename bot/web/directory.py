@@ -10,9 +10,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.site import Page, Site
-from locales.i18n import N_, Plural
+from handlers import institutions as verbs
+from locales.directory import category_name
+from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, Plural
 from storage import directory, directory_pages
-from storage.directory import CATEGORIES
+from storage.directory import CATEGORIES, Institution
 from storage.products import display_name
 
 MISSES_DAYS = 90  # the misses counted: a recent demand signal, not the whole history
@@ -26,7 +28,9 @@ MISSED = Plural("{count} search found nothing.", "{count} searches found nothing
 LONG_STORY = N_("Keep the story within {count} characters.")
 NO_PRODUCT = N_("Choose a product of the list.")
 SAVED = {"story": N_("The story is saved."), "product": N_("Saved: {product}."),
-         "hidden": N_("No longer on the public page: {product}."), "same": N_("Nothing changed.")}
+         "hidden": N_("No longer on the public page: {product}."), "same": N_("Nothing changed."),
+         "added": N_("The institution is added."), "updated": N_("The institution is saved."),
+         "unchanged": N_("Nothing changed.")}
 
 
 def routes(site: Site) -> list[Route]:
@@ -60,8 +64,44 @@ def routes(site: Site) -> list[Route]:
                                                chosen)
         return done(page, "hidden" if changed else "same", "products", chosen.id)
 
+    def add(page: Page) -> Response:
+        typed = typed_institution(page)
+        try:
+            if directory.institution_named(page.session, page.cluster.id,
+                                           verbs.folded_name(typed["name"])):
+                raise verbs.InstitutionError({"name": verbs.NAME_TAKEN})
+            outcome = verbs.save(page.session, page.cluster, page.account.actor, typed)
+        except verbs.InstitutionError as e:
+            return site.render(page, page.request, "directory.html", status=400,
+                               **context(page, typed=typed, problems=e.messages(page.language)))
+        return done(page, outcome, "institutions")
+
+    def institution(page: Page) -> Response:
+        chosen = chosen_institution(page)
+        if chosen is None:
+            return site.refusal(page.request, 404, page)
+        return site.render(page, page.request, "directory_institution.html",
+                           **institution_context(page, chosen, form_values(chosen)))
+
+    def edit(page: Page) -> Response:
+        chosen = chosen_institution(page)
+        if chosen is None:
+            return site.refusal(page.request, 404, page)
+        typed = typed_institution(page)
+        try:
+            outcome = verbs.save(page.session, page.cluster, page.account.actor, typed, chosen)
+        except verbs.InstitutionError as e:
+            return site.render(page, page.request, "directory_institution.html", status=400,
+                               **institution_context(page, chosen, typed,
+                                                     e.messages(page.language)))
+        return done(page, outcome, "institutions")
+
     base = "/dashboard/{slug}/directory"
+    one = base + "/institutions/{institution_id:int}"
     return [Route(base, site.page(show), methods=["GET"]),
+            Route(f"{base}/institutions", site.page(add, acting=True), methods=["POST"]),
+            Route(one, site.page(institution, acting=True), methods=["GET"]),
+            Route(one, site.page(edit, acting=True), methods=["POST"]),
             Route(f"{base}/story", site.page(story, acting=True), methods=["POST"]),
             Route(f"{base}/products", site.page(product, acting=True), methods=["POST"]),
             Route(base + "/products/{product_id:int}/hide", site.page(hide, acting=True),
@@ -106,9 +146,10 @@ def context(page: Page, **extra) -> dict:
         typed_story=None, story_error=None, max_story=MAX_STORY,
         products=products(page), choices=product_choices(page), product_error=None,
         months=month_names(page.language), institutions=directory.institutions_of(
-            session, cluster_id), categories=CATEGORIES, contacts=contacts,
+            session, cluster_id), contacts=contacts,
         trapped=page._(TRAPPED, count=contacts.trapped) if contacts.trapped else None,
-        saved=saved(page))
+        saved=saved(page), **institution_choices(page), typed=empty_institution(),
+        problems={})
     return shown | extra
 
 
@@ -137,3 +178,47 @@ def saved(page: Page) -> str | None:
     chosen = chosen_product(page, asked.get("product", ""))
     name = display_name(chosen, page.language) if chosen else ""
     return page._(msgid, product=name)
+
+
+# --- Institutions ------------------------------------------------------------------------------
+
+def chosen_institution(page: Page) -> Institution | None:
+    """The institution of the address when it is this cluster's; None for any other (404)."""
+    found = page.session.get(Institution, page.request.path_params["institution_id"])
+    return found if found is not None and found.cluster_id == page.cluster.id else None
+
+
+def typed_institution(page: Page) -> dict:
+    """The institution form's fields as `handlers.institutions.save` reads them (the lists
+    ticked as `;` lists, the verified box as yes or no)."""
+    typed = page.fields("name", "services", "place", "phone", "website")
+    ticked = {name: [str(v) for v in page.form.getlist(name)] for name in ("category", "languages")}
+    return typed | {name: "; ".join(values) for name, values in ticked.items()} | {
+        "verified": "yes" if page.field("verified") else "no"}
+
+
+def form_values(institution: Institution) -> dict:
+    """What the edit form shows of a saved institution, as the form posts it."""
+    return {"name": institution.name, "category": "; ".join(institution.categories),
+            "services": "; ".join(institution.services), "place": institution.place_name or "",
+            "phone": institution.phone or "", "website": institution.website or "",
+            "languages": "; ".join(institution.languages),
+            "verified": "yes" if institution.verified else "no"}
+
+
+def empty_institution() -> dict:
+    return dict.fromkeys(verbs.FIELDS, "")
+
+
+def institution_choices(page: Page) -> dict:
+    """The categories and languages the institution form offers, named in the reader's
+    language."""
+    return dict(categories=[(slug, category_name(slug, page.language)) for slug in CATEGORIES],
+                institution_languages=[(code, LANGUAGE_NAMES[code]) for code in SHIPPED],
+                category_name=lambda slug: category_name(slug, page.language))
+
+
+def institution_context(page: Page, institution: Institution, typed: dict,
+                        problems: dict | None = None) -> dict:
+    return dict(institution=institution, typed=typed, problems=problems or {},
+                **institution_choices(page))

@@ -11,6 +11,9 @@ from dashboard_people import GRACE, OMAR, RUTH, audits, hidden_from_others
 from scenes import AMINA
 from scenes import GRACE as GRACE_PHONE
 from scenes import JUMA, TOMAS, add_member
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
 from storage import products
@@ -51,19 +54,43 @@ def scene(factory, kisumu, lamu) -> dict:
                            text=TRAPPED_TEXT, address="203.0.113.66", trapped=True),
             ContactMessage(cluster_id=lamu.id, name="Lamu buyer", reach="lamu@example.com",
                            text="Baskets wanted", address="203.0.113.7")])
+        ice = Institution(cluster_id=kisumu.id, name="Dunga Ice Plant",
+                          folded_name="dunga ice plant", categories=["cold_storage"],
+                          services=["block ice", "cold room"], place_name="Dunga",
+                          phone="+254711222333", languages=["en", "sw"])
+        bank = Institution(cluster_id=lamu.id, name="Lamu Savings", folded_name="lamu savings",
+                           categories=["finance"], services=["loans"], phone="+254711000999")
+        session.add_all([ice, bank])
+        session.flush()
         return {"omena": products.by_slug(session, "omena").id,
-                "tilapia": products.by_slug(session, "tilapia").id}
+                "tilapia": products.by_slug(session, "tilapia").id,
+                "ice": ice.id, "bank": bank.id}
 
 
 def state(factory) -> tuple:
-    """Everything the page could change: the story, the products shown, the audit log."""
+    """Everything the page could change: the story, the products shown, the institutions, the
+    audit log."""
     with unit_of_work(factory) as session:
         stories = session.execute(select(Cluster.slug, Cluster.story).order_by(Cluster.slug)).all()
         shown = session.execute(select(ClusterProduct.cluster_id, ClusterProduct.product_id,
                                        ClusterProduct.months)).all()
-        rows = tuple(session.scalar(select(func.count()).select_from(model))
-                     for model in (AuditEntry, Institution))
-    return stories, sorted(map(tuple, shown)), rows
+        institutions = [tuple(institution_of(factory, i.id, session).items())
+                        for i in session.scalars(select(Institution).order_by(Institution.id))]
+        audited = session.scalar(select(func.count()).select_from(AuditEntry))
+    return stories, sorted(map(tuple, shown)), institutions, audited
+
+
+def institution_of(factory, institution_id: int, session=None) -> dict:
+    """An institution's stored values."""
+    def read(session) -> dict:
+        found = session.get(Institution, institution_id)
+        return {name: getattr(found, name) for name in (
+            "cluster_id", "name", "folded_name", "categories", "services", "place_name",
+            "place_id", "phone", "website", "languages", "verified", "checked_at")}
+    if session is not None:
+        return read(session)
+    with unit_of_work(factory) as session:
+        return read(session)
 
 
 def shown_products(factory, kisumu) -> list[tuple[str, list[int]]]:
@@ -146,7 +173,14 @@ def test_months_and_products_are_named_in_the_readers_language(browser, scene, f
 # --- Access -------------------------------------------------------------------------------------
 
 ACTIONS = {"story": {"story": "Taken over"}, "products": {"product": "1", "months": "3"},
-           "products/1/hide": {}}
+           "products/1/hide": {},
+           "institutions": {"name": "Rogue Bank", "category": "finance", "phone": "0722000111"}}
+
+
+def institution_actions(scene) -> dict:
+    """Every action of the page, the edit of Kisumu's ice plant too."""
+    return {**ACTIONS, f"institutions/{scene['ice']}": {
+        "name": "Taken over", "category": "finance", "phone": "0722000111"}}
 
 
 def test_signed_out_readers_and_other_clusters_see_nothing(browser, scene, factory):
@@ -156,7 +190,7 @@ def test_signed_out_readers_and_other_clusters_see_nothing(browser, scene, facto
     stranger.get("/login")
     omar = browser(OMAR)
     omar.get("/dashboard/lamu-crafts/directory")
-    for action, data in ACTIONS.items():
+    for action, data in institution_actions(scene).items():
         response = stranger.post(f"{PAGE}/{action}", data)
         assert response.status_code == 303 and response.headers["location"].startswith("/login")
         assert omar.post(f"{PAGE}/{action}", data).status_code == 404
@@ -167,8 +201,9 @@ def test_a_viewer_cannot_change_anything(browser, scene, factory):
     before = state(factory)
     ruth = browser(RUTH)
     ruth.get(PAGE)
-    for action, data in ACTIONS.items():
+    for action, data in institution_actions(scene).items():
         assert ruth.post(f"{PAGE}/{action}", data).status_code == 403
+    assert ruth.get(f"{PAGE}/institutions/{scene['ice']}").status_code == 403
     assert state(factory) == before
 
 
@@ -176,7 +211,7 @@ def test_a_form_without_its_token_changes_nothing(browser, scene, factory):
     before = state(factory)
     grace = browser(GRACE)
     grace.get(PAGE)
-    for action, data in ACTIONS.items():
+    for action, data in institution_actions(scene).items():
         assert grace.post(f"{PAGE}/{action}", data, token=False).status_code == 403
         assert grace.post(f"{PAGE}/{action}", {**data, "csrf": "forged"},
                           token=False).status_code == 403
@@ -285,6 +320,114 @@ def test_removing_a_product_not_shown_changes_nothing(browser, scene, factory):
     assert state(factory) == before
 
 
+# --- Institutions ------------------------------------------------------------------------------
+
+NEW_BANK = {"name": "Equity Bank Kisumu", "category": ["finance"], "services": "loans; savings",
+            "place": "Kisumu", "phone": "0722 123 456", "website": "www.equitybank.co.ke",
+            "languages": ["sw", "en"], "verified": "yes"}
+
+
+def test_an_institution_is_added_checked_and_audited(browser, scene, factory, kisumu):
+    grace = browser(GRACE)
+    grace.get(PAGE)
+    response = grace.post(f"{PAGE}/institutions", NEW_BANK)
+    assert response.status_code == 303 and response.headers["location"].endswith("#institutions")
+    with unit_of_work(factory) as session:
+        added = session.scalar(select(Institution).where(Institution.name == NEW_BANK["name"]))
+        assert added.cluster_id == kisumu.id and added.categories == ["finance"]
+        assert added.services == ["loans", "savings"] and added.phone == "+254722123456"
+        assert added.website == "https://www.equitybank.co.ke"
+        assert sorted(added.languages) == ["en", "sw"] and added.verified
+        assert added.checked_at is not None and added.place_name == "Kisumu"
+        added_id = added.id
+    entry = audits(factory, "institution.add")[-1]
+    assert entry.actor == "web:grace@example.org" and entry.cluster_id == kisumu.id
+    assert entry.details["institution_id"] == added_id
+    page = grace.get(response.headers["location"]).text
+    assert "The institution is added." in page
+    listed = part(page, "institutions", "contacts")
+    assert f'<a href="{PAGE}/institutions/{added_id}">Equity Bank Kisumu</a>' in listed
+    assert "Finance" in listed and "+254722123456" in listed
+    assert "Dunga Ice Plant" in listed and "Lamu Savings" not in page
+
+
+def test_an_institution_with_bad_fields_is_refused_each_marked_and_nothing_saved(
+        browser, scene, factory):
+    before = state(factory)
+    grace = browser(GRACE)
+    grace.get(PAGE)
+    response = grace.post(f"{PAGE}/institutions", {
+        **NEW_BANK, "name": "", "phone": "12", "website": "ftp://equity", "category": []})
+    assert response.status_code == 400
+    form = part(response.text, "institutions", "contacts")
+    for problem in ("Give the institution&#39;s name.", "Give at least one category.",
+                    "This is not a phone number of the cluster&#39;s country",
+                    "The website must be an address starting with http:// or https://."):
+        assert problem in form
+    assert 'value="loans; savings"' in form and 'value="ftp://equity"' in form
+    assert 'value="sw" checked' in form and "<details id=\"add-institution\" open>" in form
+    assert state(factory) == before
+
+
+def test_an_institution_cannot_be_added_twice_under_one_name(browser, scene, factory):
+    before = state(factory)
+    grace = browser(GRACE)
+    grace.get(PAGE)
+    response = grace.post(f"{PAGE}/institutions", {**NEW_BANK, "name": "dunga  ICE plant"})
+    assert response.status_code == 400
+    assert "Another institution of this cluster has this name." in response.text
+    assert state(factory) == before
+
+
+def test_an_institution_is_edited_from_its_page_and_audited(browser, scene, factory):
+    grace = browser(GRACE)
+    edit = grace.get(f"{PAGE}/institutions/{scene['ice']}")
+    assert edit.status_code == 200
+    assert 'value="Dunga Ice Plant"' in edit.text and 'value="block ice; cold room"' in edit.text
+    assert 'value="cold_storage" checked' in edit.text and 'value="sw" checked' in edit.text
+    assert 'name="verified" value="yes">' in edit.text  # not ticked
+    response = grace.post(f"{PAGE}/institutions/{scene['ice']}", {
+        "name": "Dunga Ice Plant", "category": ["cold_storage", "transport"],
+        "services": "block ice; cold room; delivery", "place": "Dunga", "phone": "+254711222333",
+        "languages": ["en", "sw"], "verified": "yes"})
+    assert response.status_code == 303
+    assert "The institution is saved." in grace.get(response.headers["location"]).text
+    saved = institution_of(factory, scene["ice"])
+    assert saved["categories"] == ["transport", "cold_storage"]
+    assert saved["services"] == ["block ice", "cold room", "delivery"]
+    assert saved["verified"] and saved["checked_at"] is not None
+    entry = audits(factory, "institution.edit")[-1]
+    assert entry.actor == "web:grace@example.org"
+    assert set(entry.details["changed"]) == {"categories", "services", "verified"}
+
+
+def test_an_institution_edit_with_a_bad_field_changes_nothing(browser, scene, factory):
+    before = state(factory)
+    grace = browser(GRACE)
+    grace.get(f"{PAGE}/institutions/{scene['ice']}")
+    edited = {"name": "Dunga Ice Plant", "category": "cold_storage", "phone": "+254711222333"}
+    response = grace.post(f"{PAGE}/institutions/{scene['ice']}", {**edited, "languages": "xx"})
+    assert response.status_code == 400
+    assert "Languages are en, sw, fr and pt." in response.text
+    response = grace.post(f"{PAGE}/institutions/{scene['ice']}", {**edited, "phone": ""})
+    assert response.status_code == 400 and "Give a phone number or a website." in response.text
+    assert 'value="Dunga Ice Plant"' in response.text  # what was typed stays in the form
+    assert state(factory) == before
+
+
+def test_another_clusters_institution_is_not_found(browser, scene, factory):
+    before = state(factory)
+    grace = browser(GRACE)
+    grace.get(PAGE)
+    for path in (f"{PAGE}/institutions/{scene['bank']}", f"{PAGE}/institutions/999999",
+                 f"{PAGE}/institutions/99999999999999"):
+        response = grace.get(path)
+        assert response.status_code == 404 and "Lamu Savings" not in response.text
+        assert grace.post(path, {"name": "Taken over", "category": "finance",
+                                 "phone": "0722000111"}).status_code == 404
+    assert state(factory) == before
+
+
 # --- In a browser -------------------------------------------------------------------------------
 
 def test_the_page_fits_a_phone_in_a_real_browser(chrome, site, scene, factory, kisumu):
@@ -297,3 +440,31 @@ def test_the_page_fits_a_phone_in_a_real_browser(chrome, site, scene, factory, k
         chrome.get(site + PAGE)
         assert fits_the_width(chrome), name
         screenshot(chrome, name)
+    sign_in(chrome, site, GRACE)
+    chrome.get(f"{site}{PAGE}/institutions/{scene['ice']}")
+    assert fits_the_width(chrome)
+    screenshot(chrome, "directory-institution")
+
+
+def test_a_coordinator_adds_an_institution_in_a_real_browser(chrome, site, scene, factory):
+    sign_in(chrome, site, GRACE)
+    chrome.get(site + PAGE)
+    chrome.find_element(By.CSS_SELECTOR, "#add-institution summary").click()
+    form = chrome.find_element(By.CSS_SELECTOR, "#add-institution form")
+    form.find_element(By.NAME, "name").send_keys("Equity Bank Kisumu")
+    form.find_element(By.CSS_SELECTOR, 'input[name="category"][value="finance"]').click()
+    form.find_element(By.NAME, "services").send_keys("loans; savings")
+    form.find_element(By.NAME, "phone").send_keys("0722 12")  # too short: refused
+    form.find_element(By.TAG_NAME, "button").click()
+    WebDriverWait(chrome, 10).until(
+        ready.presence_of_element_located((By.CSS_SELECTOR, "#add-institution[open] .error")))
+    screenshot(chrome, "directory-institution-refused")
+    form = chrome.find_element(By.CSS_SELECTOR, "#add-institution form")
+    phone = form.find_element(By.NAME, "phone")
+    phone.clear()
+    phone.send_keys("0722 123 456")
+    form.find_element(By.TAG_NAME, "button").click()
+    WebDriverWait(chrome, 10).until(ready.url_contains("saved=added"))
+    assert "Equity Bank Kisumu" in chrome.find_element(By.ID, "institutions").find_element(
+        By.XPATH, "following-sibling::ul").text
+    assert audits(factory, "institution.add")[-1].actor == "web:grace@example.org"
