@@ -51,7 +51,8 @@ def routes(site: Site) -> list[Route]:
         if chosen is None:
             return site.render(page, page.request, "directory.html", status=400,
                                **context(page, product_error=page._(NO_PRODUCT)))
-        months = [int(m) for m in page.form.getlist("months") if str(m).isdigit() and len(m) < 3]
+        months = [int(m) for m in map(str, page.form.getlist("months"))
+                  if m.isdigit() and len(m) < 3]
         changed = directory_pages.show_product(page.session, page.cluster, page.account.actor,
                                                chosen, months)
         return done(page, "product" if changed else "same", "products", chosen.id)
