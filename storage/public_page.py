@@ -52,6 +52,14 @@ def posts_since(session: Session, address: str, since: datetime) -> int:
                                  ContactMessage.created_at >= since)) or 0
 
 
+def relayed_since(session: Session, cluster_id: int, since: datetime) -> int:
+    """How many messages (not trapped) visitors sent the cluster since then."""
+    return session.scalar(select(func.count()).select_from(ContactMessage)
+                          .where(ContactMessage.cluster_id == cluster_id,
+                                 ~ContactMessage.trapped,
+                                 ContactMessage.created_at >= since)) or 0
+
+
 def keep_message(session: Session, cluster_id: int, *, name: str, reach: str, text: str,
                  address: str, trapped: bool) -> ContactMessage:
     """Keeps what a visitor wrote, in the caller's transaction."""

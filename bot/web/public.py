@@ -5,6 +5,7 @@ contact form, POST /c/{slug}/contact: kept, and relayed to the cluster's coordin
 
 The page sets no cookie and needs no script: a visitor on 2G gets one small HTML page and the
 shared style sheet."""
+import ipaddress
 import json
 import re
 import unicodedata
@@ -38,6 +39,9 @@ from storage.products import display_name
 # coordinators an SMS.
 MOST_POSTS = 5
 POST_WINDOW = timedelta(hours=1)
+# Relayed to a cluster's coordinators in that hour, from every address together: past it, a
+# message is kept for the dashboard only, so a crowd of addresses cannot run up an SMS bill.
+MOST_RELAYS = 20
 MAX_BODY = 16 * 1024  # bytes of a posted form: the three fields at their longest, in UTF-8
 LIMITS = {"name": 100, "reach": 200, "message": 2000}  # characters, as the table keeps them
 TRAP = "website"  # hidden from people; what fills it is a script
@@ -48,7 +52,7 @@ UNIT_CODES = {"kg": "KGM", "l": "LTR", "piece": "H87"}  # UN/CEFACT, as schema.o
 # A run of 7 or more digits (spaces, dots, dashes, brackets between them) is a phone number
 # someone typed into their name or place: it never reaches the page.
 PHONE_LIKE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
-SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+SLUG = re.compile(r"[a-z0-9_-]{1,64}")
 
 TITLE = N_("{cluster}: products and suppliers")
 DESCRIPTION = N_("What the members of {cluster} make and sell, when, and how to reach them.")
@@ -77,7 +81,7 @@ def routes(site: Site) -> list[Route]:
         form = read_form(await read_body(request, MAX_BODY))
         if form is None:
             return note(site, lang, 400, N_("Not sent"), N_("Please use the form."))
-        address = (request.client.host if request.client else "unknown")[:64]
+        address = poster(request.client.host if request.client else "unknown")
         return await run_in_threadpool(answer, site, request, lang, form, address)
 
     return [Route("/c/{slug}", show), Route("/c/{slug}/contact", contact, methods=["POST"])]
@@ -91,6 +95,20 @@ def visitor_language(request: Request) -> str:
     accepted = [part.split(";")[0].strip().replace("-", "_")
                 for part in request.headers.get("accept-language", "")[:500].split(",")]
     return negotiate_locale([a for a in accepted if a], SHIPPED, sep="_") or DEFAULT_LANGUAGE
+
+
+def poster(host: str) -> str:
+    """Whom posts are counted by: the client's address as the sign-in throttle reads it; for
+    IPv6 its /64 network, which one subscriber holds whole and may change addresses within."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def read_form(body: bytes) -> dict[str, str] | None:
@@ -271,7 +289,8 @@ def note(site: Site, lang: str, status: int, heading: str, text: str,
 def receive(site: Site, session: Session, cluster: Cluster, lang: str, form: dict,
             address: str) -> Response:
     """Refuses a post past the limit (429); keeps a trapped one and relays it to no one;
-    re-shows the form with what is wrong; else keeps the message and relays it."""
+    re-shows the form with what is wrong; else keeps the message and relays it (unless the
+    cluster had more than MOST_RELAYS this hour: then the dashboard shows it)."""
     if public_page.posts_since(session, address, now() - POST_WINDOW) >= MOST_POSTS:
         response = note(site, lang, 429, N_("Too many messages"),
                         N_("Too many messages were sent from your address. Please try again "
@@ -288,7 +307,8 @@ def receive(site: Site, session: Session, cluster: Cluster, lang: str, form: dic
         session, cluster.id, address=address, trapped=trapped,
         **{"name": values["name"][:LIMITS["name"]], "reach": values["reach"][:LIMITS["reach"]],
            "text": values["message"][:LIMITS["message"]]})
-    if not trapped:
+    if not trapped and public_page.relayed_since(session, cluster.id,
+                                                 now() - POST_WINDOW) <= MOST_RELAYS:
         relay(session, cluster, message)
     return note(site, lang, 200, N_("Thank you"), SENT, cluster, {"cluster": cluster.name})
 

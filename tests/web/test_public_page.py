@@ -21,7 +21,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.web.public import MOST_POSTS
+from bot.web import public
+from bot.web.public import MOST_POSTS, poster
 from handlers.budget import count_segments
 from locales.i18n import SHIPPED
 from storage import products
@@ -323,11 +324,32 @@ def test_too_many_posts_from_one_address(url, visitor, factory):
     assert refused.status_code == 429 and refused.headers["retry-after"] == "3600"
     assert '<html lang="sw">' in refused.text and "jaribu tena" in refused.text
     assert len(stored(factory)) == MOST_POSTS and queued(factory) == []
-    another = httpx.Client(base_url=url, timeout=10,
-                           transport=httpx.HTTPTransport(local_address="127.0.0.2"))
-    with another:
+    with from_address(url, "127.0.0.2") as another:
         assert another.post(CONTACT, data=BUYER).status_code == 200  # another address
     assert [m.address for m in stored(factory)][-1] == "127.0.0.2"
+
+
+def from_address(url: str, address: str) -> httpx.Client:
+    """A visitor at another loopback address (Linux answers all of 127.0.0.0/8)."""
+    return httpx.Client(base_url=url, timeout=10,
+                        transport=httpx.HTTPTransport(local_address=address))
+
+
+def test_a_crowd_of_addresses_is_relayed_no_more_than_the_hourly_limit(url, factory,
+                                                                       monkeypatch):
+    monkeypatch.setattr(public, "MOST_RELAYS", 2)  # the app runs in this process
+    for n in (2, 3, 4):
+        with from_address(url, f"127.0.0.{n}") as someone:
+            assert someone.post(CONTACT, data=BUYER).status_code == 200
+    assert len(stored(factory)) == 3  # all kept for the dashboard
+    assert len(queued(factory)) == 2 * 2  # two messages relayed to Grace and Pierre
+
+
+def test_posts_are_counted_by_address_and_by_ipv6_network():
+    assert poster("203.0.113.7") == "203.0.113.7"
+    assert poster("::ffff:203.0.113.7") == "203.0.113.7"
+    assert poster("2001:db8:1:2:3:4:5:6") == poster("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
+    assert poster("unknown") == "unknown"
 
 
 @pytest.mark.parametrize(("lang", "name_missing", "reach_wrong"), [
