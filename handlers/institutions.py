@@ -121,16 +121,16 @@ def read(session: Session, cluster: Cluster, given: dict[str, str]) -> Fields:
     text = {name: (given.get(name) or "").strip() for name in FIELDS}
     problems: dict[str, str] = {}
     readers = {"name": read_name, "category": read_categories, "services": read_services,
+               "place": lambda t: read_place(session, cluster, t),
                "phone": lambda t: read_phone(t, cluster.country), "website": read_website,
-               "languages": read_languages, "verified": read_verified,
-               "place": lambda t: read_place(session, cluster, t)}
+               "languages": read_languages, "verified": read_verified}
     values = {}
     for name, reader in readers.items():
         try:
             values[name] = reader(text[name])
         except Problem as e:
             problems[name] = e.msgid
-    if not problems and not (values["phone"] or values["website"]):
+    if not (text["phone"] or text["website"]):
         problems["phone"] = CONTACT_MISSING
     if problems:
         raise InstitutionError(problems)

@@ -141,6 +141,15 @@ def test_a_bad_field_is_refused_with_its_problem_and_nothing_is_saved(factory, k
     assert stored(factory) == {} and actions(factory) == []
 
 
+def test_every_bad_field_is_reported_at_once(factory, kisumu):
+    with pytest.raises(institutions.InstitutionError) as refused:
+        save(factory, {"name": "", "category": "ice", "place": "p" * 201})
+
+    assert refused.value.problems == {"name": institutions.NAME_MISSING,
+                                      "place": institutions.PLACE_LONG,
+                                      "phone": institutions.CONTACT_MISSING}
+
+
 def test_problems_are_translated_for_the_dashboard(factory, kisumu):
     with pytest.raises(institutions.InstitutionError) as refused:
         save(factory, fields(name="", website="mailto:x@y.org"))
