@@ -27,6 +27,7 @@ from bot.web.site import Site
 from handlers.budget import CHANNELS, fits_budget, most_that_fit
 from handlers.labels import shorten, unit_label
 from handlers.prices import WHOLESALE, day_label, local_now, money
+from locales.directory import category_name
 from locales.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, N_, SHIPPED, Plural, number, translate
 from storage import clusters, outbox, prices, public_page
 from storage.db import unit_of_work
@@ -239,6 +240,7 @@ def institution_row(institution: Institution, lang: str, today) -> dict:
     website = institution.website or ""
     checked = institution.checked_at
     return dict(name=institution.name, place=place, phone=institution.phone,
+                categories=[category_name(slug, lang) for slug in institution.categories or []],
                 services=list(institution.services or []),
                 website=website if website.startswith(("https://", "http://")) else None,
                 verified=institution.verified,

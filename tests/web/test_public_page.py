@@ -28,7 +28,7 @@ from locales.i18n import SHIPPED
 from storage import products
 from storage.db import unit_of_work
 from storage.directory import ClusterProduct, ContactMessage, Institution
-from storage.models import OutboundMessage, utcnow
+from storage.models import Cluster, Member, OutboundMessage, utcnow
 from storage.prices import OfficialPrice
 
 PAGE = "/c/kisumu-fish"
@@ -42,7 +42,9 @@ AKINYI = "+254722000008"  # listed, then deleted her data
 HALIMA = "+254722000012"  # typed her phone number into her business name
 FATMA = "+254722000011"  # listed in Lamu Crafts only
 PHONES = [AMINA, JUMA, GRACE, TOMAS, WANJIRU, BARAKA, OTIENO, AKINYI, HALIMA, FATMA]
-STORY = "Fishers and processors of Lake Victoria.\n</script><script>alert('story')</script>"
+STORY = ("Fishers and processors of Lake Victoria: tilapia, omena and Nile perch landed at "
+         "Dunga and Kisumu every morning.\nDried and smoked fish all year.")
+HOSTILE = "Fish & more <3\n</script><script>alert('story')</script>"
 BUYER = {"name": "Maria Costa", "reach": "maria@buyer.example.org",
          "message": "We buy 2 tonnes of omena a month. Can your members supply Mombasa?"}
 
@@ -199,7 +201,7 @@ def test_institutions_with_their_public_contacts(visitor):
     shown = main(visitor.get(PAGE, params={"lang": "en"}).text)
     institutions = shown.split('<ul class="catalogue institutions">')[1].split("</ul>")[0]
     ice, loans = institutions.split("<li>")[1:]
-    assert "Dunga Ice Plant" in ice and "ice, cold room" in ice
+    assert "Dunga Ice Plant" in ice and "Cold storage and ice" in ice and "ice, cold room" in ice
     assert 'href="tel:+254733000100"' in ice and 'href="https://ice.example.org"' in ice
     assert "checked" in ice and "Not verified" not in ice
     assert "Lakeside Microfinance" in loans and "Not verified" in loans
@@ -229,17 +231,25 @@ def test_the_browsers_language_and_no_cookie(visitor):
     assert "set-cookie" not in french.headers and "set-cookie" not in german.headers
 
 
-def test_title_description_and_json_ld(visitor):
+def tell(factory, story: str) -> None:
+    """A coordinator sets Kisumu Fish's story."""
+    with unit_of_work(factory) as session:
+        session.scalar(select(Cluster).where(Cluster.slug == "kisumu-fish")).story = story
+
+
+def test_title_description_and_json_ld(visitor, factory):
     page = visitor.get(PAGE, params={"lang": "en"}).text
     assert "<title>Kisumu Fish: products and suppliers</title>" in page
-    assert '<meta name="description" content="Fishers and processors of Lake Victoria.' in page
+    assert '<meta name="description" content="Fishers and processors of Lake Victoria:' in page
+    tell(factory, HOSTILE)
+    page = visitor.get(PAGE, params={"lang": "en"}).text
     assert f'<link rel="canonical" href="{PUBLIC_URL}{PAGE}">' in page
     script = json_ld(page)
     assert "<" not in script  # nothing in the data can end the script element
     data = json.loads(script)
     assert data["@context"] == "https://schema.org" and data["@type"] == "Organization"
     assert data["name"] == "Kisumu Fish" and data["url"] == PUBLIC_URL + PAGE
-    assert data["description"] == STORY
+    assert data["description"] == HOSTILE
     offers = {offer["itemOffered"]["name"]: offer for offer in data["makesOffer"]}
     assert set(offers) == {"tilapia", "omena", "Nile perch"}
     assert all(o["@type"] == "Offer" and o["itemOffered"]["@type"] == "Product"
@@ -250,13 +260,19 @@ def test_title_description_and_json_ld(visitor):
 
 
 def test_the_story_and_names_are_escaped(visitor, factory):
+    tell(factory, HOSTILE)
     with unit_of_work(factory) as session:
-        amina = session.scalar(select(Institution).where(Institution.name == "Dunga Ice Plant"))
-        amina.name = "<b>Ice</b> & Co"
+        session.scalar(select(Institution).where(Institution.name == "Dunga Ice Plant")
+                       ).name = "<b>Ice</b> & Co"
+        session.scalar(select(Member).where(Member.phone == AMINA)
+                       ).business_name = "<img src=x onerror=alert(1)>Mama Samaki"
     page = visitor.get(PAGE).text
     assert "<script>alert" not in page and "</script><script>" not in page
-    assert "&lt;/script&gt;&lt;script&gt;alert(&#39;story&#39;)" in main(page)
-    assert "&lt;b&gt;Ice&lt;/b&gt; &amp; Co" in main(page)
+    assert "<img" not in page and "<b>Ice" not in page
+    shown = main(page)
+    assert "Fish &amp; more &lt;3\n&lt;/script&gt;&lt;script&gt;alert(&#39;story&#39;)" in shown
+    assert "&lt;b&gt;Ice&lt;/b&gt; &amp; Co" in shown
+    assert "&lt;img src=x onerror=alert(1)&gt;Mama Samaki" in shown
 
 
 def test_an_unknown_cluster_is_not_found(visitor):
