@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 from handlers import products as product_names
 from handlers import registration
 from handlers.coordinators import ROLE as COORDINATOR
+from handlers.directory import consent
 from handlers.matching import best, sure
 from handlers.places import names as place_names
 from handlers.turn import Choice, Turn
@@ -13,18 +14,23 @@ from storage.audit import Actor
 from storage.models import Cluster, Member
 
 FLOW = "profile"
+DIRECTORY_PARTS = {True: N_("Directory: listed"), False: N_("Directory: not listed")}
 
 
 def show(turn: Turn) -> None:
-    """Shows the profile and offers to change one part of it."""
+    """Shows the profile and offers to change one part of it; a member never asked whether to
+    be listed in the directory is asked first."""
     if not turn.member.registered:
         turn.end()
         return turn.say(turn._("You are not registered yet. Send {join} to register.",
                                join=keyword_word("join", turn.lang)))
+    if consent.unasked(turn.member):
+        return consent.ask(turn, then="me", text=turn.inbound.text)
     turn.data = profile_answers(turn)
     text = turn._("Your profile: {summary} Reply with a number to change a part.",
                   summary=registration.summary(turn))
-    choices = registration.part_choices(turn) + [Choice("done", turn._("Done"))]
+    directory = Choice("directory", turn._(DIRECTORY_PARTS[bool(turn.member.listed)]))
+    choices = registration.part_choices(turn) + [directory, Choice("done", turn._("Done"))]
     turn.ask(FLOW, "pick_part", text, choices, free_text=False, menu=True,
              repeat=turn._("What do you want to change?"))
 
@@ -34,6 +40,8 @@ def on_part(turn: Turn) -> None:
     if turn.answer == "done":
         turn.end()
         return turn.say(turn._("OK."))
+    if turn.answer == "directory":
+        return consent.ask(turn)
     turn.data.pop(turn.answer, None)
     if turn.answer == "cluster":
         turn.data.pop("place", None)
@@ -90,8 +98,14 @@ def read_language(word: str) -> str | None:
             "kireno": "pt"}.get(folded)
 
 
+def show_after_consent(turn: Turn, text: str) -> None:
+    """Shows the profile once a member asked at ME has said whether to be listed."""
+    show(turn)
+
+
 STEPS = {"pick_part": on_part, "pick_language": on_language}
 KEYWORDS = {"me": show, "lang": change_language}
+consent.THEN["me"] = show_after_consent
 
 
 # --- The dashboard's edit of a member (the rules of registration, without the conversation) ---

@@ -9,6 +9,7 @@ import re
 
 from handlers import clusters as cluster_actions
 from handlers import products as product_names
+from handlers.directory import consent
 from handlers.labels import product_label, shorten
 from handlers.matching import best, sure
 from handlers.places import names as place_names
@@ -45,7 +46,7 @@ NO_PRODUCTS = N_("none")
 # any question around it, in 2 SMS in every language (tests/test_locales.py proves the worst).
 SHOWN_LENGTH = 24  # a name, cluster or place
 SHOWN_PRODUCT = 20  # one product in the list
-SHOWN_PRODUCTS = 48  # the whole product list, "+N" included
+SHOWN_PRODUCTS = 40  # the whole product list, "+N" included
 
 
 def start(turn: Turn) -> None:
@@ -71,7 +72,7 @@ def ask_next(turn: Turn) -> None:
         if part not in data:
             return ASK[part](turn)
     if data.get("edit"):  # one part changed from ME: saved without a summary
-        save(turn)
+        turn.say(save(turn))
         return turn.end()
     ask_confirm(turn)
 
@@ -292,10 +293,14 @@ def ask_confirm(turn: Turn) -> None:
 
 
 def on_confirm(turn: Turn) -> None:
-    """Saves the profile on yes; on change asks which part; on cancel drops the answers."""
+    """Saves the profile on yes (and asks, with the welcome, whether to be listed in the
+    directory); on change asks which part; on cancel drops the answers."""
     if turn.answer == "yes":
-        save(turn)
-        return turn.end()
+        said = save(turn)
+        turn.end()
+        if consent.unasked(turn.member):
+            return consent.ask(turn, preface=said)
+        return turn.say(said)
     if turn.answer == "cancel":
         turn.end()
         return turn.say(turn._("Registration cancelled. Nothing was saved."))
@@ -320,8 +325,9 @@ def on_part(turn: Turn) -> None:
     ask_next(turn)
 
 
-def save(turn: Turn) -> None:
-    """Writes every answer to the member's profile, in this one transaction."""
+def save(turn: Turn) -> str:
+    """Writes every answer to the member's profile, in this one transaction; returns what to
+    tell the member (welcome, or saved)."""
     member, data = turn.member, turn.data
     member.name = data["name"]
     member.place_name = data["place"]["name"]
@@ -331,11 +337,12 @@ def save(turn: Turn) -> None:
     members.set_products(member, [tuple(p) for p in data["products"]])
     was_registered, member.registered = member.registered, True
     cluster = turn.session.get(clusters.Cluster, data["cluster"])
-    turn.say(turn._("Welcome, {name}! You are registered in {cluster}. Send {help} for what "
-                    "you can do.", name=shown(member.name), cluster=shown(cluster.name),
-                    help=keyword_word("help", member.language))
-             if not was_registered else
-             turn._("Saved. Send {me} to see your profile.", me=keyword_word("me", member.language)))
+    if was_registered:
+        return turn._("Saved. Send {me} to see your profile.",
+                      me=keyword_word("me", member.language))
+    return turn._("Welcome, {name}! You are registered in {cluster}. Send {help} for what you "
+                  "can do.", name=shown(member.name), cluster=shown(cluster.name),
+                  help=keyword_word("help", member.language))
 
 
 ASK = {

@@ -6,7 +6,9 @@ answers and reported deals (no names), the prices they reported (unlinked from t
 they did as a coordinator for the cluster (broadcasts, meetings, official prices; the link to
 them removed). Removed: their name, phone, Telegram id and username, place and products, their
 roles, open question, skills needs, the texts and addresses of every message to or from them,
-their listings' words and places, and any message or audit entry that names them.
+their listings' words and places, their place in the directory (listed, business name,
+capacity), their directory searches and the introductions asked from a search on either side,
+and any message or audit entry that names them.
 """
 import re
 from datetime import datetime, timezone
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from storage import members, outbox
 from storage.broadcasts import Broadcast
+from storage.directory import DirectoryIntroduction, DirectorySearch
 from storage.market import Listing
 from storage.meetings import Meeting
 from storage.models import AuditEntry, InboundMessage, Member, OutboundMessage
@@ -36,6 +39,7 @@ def forget_member(session: Session, member: Member) -> None:
     forget_messages(session, member.id, addresses)
     forget_mentions(session, mentions)
     forget_listings(session, member.id)
+    forget_directory(session, member.id)
     session.execute(delete(SkillNeed).where(SkillNeed.member_id == member.id))
     unlink(session, member.id)
     forget_audit(session, member.id, mentions)
@@ -44,7 +48,7 @@ def forget_member(session: Session, member: Member) -> None:
 
 class Mentions:
     """How a text can name the member: their phone (with or without the country code), Telegram
-    id or username, or their name as a word."""
+    id or username, or their name or business name as a word."""
 
     def __init__(self, needles: list[str], pattern: re.Pattern | None):
         self.needles, self.pattern = needles, pattern
@@ -60,9 +64,10 @@ class Mentions:
             if word:
                 needles.append(word)
                 words.append(re.escape(word))
-        if member.name and len(member.name.strip()) >= 3:
-            needles.append(member.name.strip())
-            words.append(re.escape(member.name.strip()))
+        for name in (member.name, member.business_name):  # FIND's results show the latter
+            if name and len(name.strip()) >= 3:
+                needles.append(name.strip())
+                words.append(re.escape(name.strip()))
         pattern = (re.compile(r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])", re.IGNORECASE)
                    if words else None)
         return cls(needles, pattern)
@@ -115,6 +120,15 @@ def forget_listings(session: Session, member_id: int) -> None:
     session.execute(update(Listing).where(Listing.member_id == member_id).values(
         product_name="", product_key="", place_id=None, place_name="", place_key="",
         latitude=None, longitude=None))
+
+
+def forget_directory(session: Session, member_id: int) -> None:
+    """Removes what the member looked for in the directory and the introductions they asked
+    for or were asked about."""
+    session.execute(delete(DirectorySearch).where(DirectorySearch.member_id == member_id))
+    session.execute(delete(DirectoryIntroduction).where(or_(
+        DirectoryIntroduction.searcher_id == member_id,
+        DirectoryIntroduction.member_id == member_id)))
 
 
 def unlink(session: Session, member_id: int) -> None:

@@ -12,9 +12,9 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from handlers import broadcasts, meetings, menu, registration, skills
+from handlers import broadcasts, meetings, menu, profile, registration, skills
 from handlers.budget import MAX_REPLY_SEGMENTS, SMS, count_segments, is_gsm7, render
-from handlers.directory import search
+from handlers.directory import consent, search
 from handlers.directory import showing as directory_showing
 from handlers.market import listings, showing
 from locales import i18n
@@ -208,6 +208,7 @@ LONG_PRODUCTS = [(f"smoked lake fish from the islands of Mfangano or Rusinga gra
 SUMMARY = registration.SUMMARY
 PROFILE = "Your profile: {summary} Reply with a number to change a part."
 CONFIRM = "Is this right? {summary}"
+WELCOME = "Welcome, {name}! You are registered in {cluster}. Send {help} for what you can do."
 
 # Messages shown only as a choice label or inside another message, never sent alone.
 FRAGMENTS = {
@@ -215,6 +216,7 @@ FRAGMENTS = {
     "Yes", "Change", "Do not save", "Send", "Yes, delete", "No, keep", "None", "Done", 'Keep "{place}"',
     "none", SUMMARY, "piece", "wholesale", "No, leave it", "Do not send",
     *(m.singular if isinstance(m, Plural) else m for m in showing.FRAGMENTS),
+    consent.YES, consent.NO, consent.USE_MY_NAME, consent.SKIP, *profile.DIRECTORY_PARTS.values(),
     search.MORE, directory_showing.NOT_VERIFIED,
 }
 
@@ -240,6 +242,11 @@ def parts(lang):  # with the cluster part: members of a deployment with several 
     return [translate(lang, registration.PART_LABELS[p]) for p in registration.PARTS]
 
 
+def profile_parts(lang):  # the parts ME offers: registration's, the directory, done
+    directory = max((translate(lang, label) for label in profile.DIRECTORY_PARTS.values()), key=len)
+    return parts(lang) + [directory, translate(lang, "Done")]
+
+
 def labels(*msgids):
     return lambda lang: [translate(lang, msgid) for msgid in msgids]
 
@@ -259,10 +266,20 @@ QUESTIONS = {
     "Which language do you prefer?": (lambda lang: [LANGUAGE_NAMES[c] for c in SHIPPED],
                                       CHOICE_REASK),
     CONFIRM: (labels("Yes", "Change", "Do not save"), CHOICE_REASK),
-    "What do you want to change?": (lambda lang: parts(lang) + [translate(lang, "Done")],
-                                    CHOICE_REASK),
+    "What do you want to change?": (profile_parts, CHOICE_REASK),
     # Asked again as "What do you want to change?" (with the same choices), not with the summary.
-    PROFILE: (lambda lang: parts(lang) + [translate(lang, "Done")], []),
+    PROFILE: (profile_parts, []),
+    # Listing consent: asked with the welcome at registration; the name or capacity kept shown
+    # cut (consent.SHOWN_KEPT).
+    consent.QUESTION: (labels(consent.YES, consent.NO), CHOICE_REASK + [WELCOME]),
+    consent.ASK_BUSINESS: (
+        lambda lang: [translate(lang, consent.USE_MY_NAME),
+                      translate(lang, consent.KEEP, place="x" * consent.SHOWN_KEPT)],
+        FREE_REASK + [consent.BAD_BUSINESS]),
+    consent.ASK_CAPACITY: (
+        lambda lang: [translate(lang, consent.SKIP),
+                      translate(lang, consent.KEEP, place="x" * consent.SHOWN_KEPT)],
+        FREE_REASK + [consent.BAD_CAPACITY]),
     "Menu: reply with a number.": (
         lambda lang: [translate(lang, menu.ITEMS[k]) for k in menu.MEMBER_ITEMS],
         CHOICE_REASK),

@@ -105,12 +105,11 @@ def kept_label(turn: Turn, current: str) -> str:
 
 
 def readable(text: str, *, letters: bool) -> str | None:
-    """The answer with its spaces tidied, or None when it is too long or has no letters (no
-    letters or digits, for a capacity)."""
+    """The answer with its spaces tidied, or None when it is too long or not words: it starts
+    with a letter or digit, and a name has letters too ("J&M Traders", "2000 Fish")."""
     tidy = " ".join(text.split())
-    fits = 0 < len(tidy) <= LONGEST
-    has = any(c.isalpha() for c in tidy) if letters else any(c.isalnum() for c in tidy)
-    return tidy if fits and has else None
+    words = 0 < len(tidy) <= LONGEST and tidy[0].isalnum()
+    return tidy if words and (not letters or sum(c.isalpha() for c in tidy) >= 2) else None
 
 
 def done(turn: Turn, confirmation: str) -> None:

@@ -14,8 +14,9 @@ from storage.models import Conversation, InboundMessage, Member, OutboundMessage
 
 
 def register(chat, phone, *answers):
+    """Registers by default as Juma, who then chooses not to be listed in the directory."""
     c = chat(phone)
-    for text in ("JOIN",) + (answers or ("Juma", "1", "Kisumu", "tilapia", "1")):
+    for text in ("JOIN",) + (answers or ("Juma", "1", "Kisumu", "tilapia", "1", "2")):
         c.send(text)
     return c
 

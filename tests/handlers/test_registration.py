@@ -5,6 +5,8 @@ from scenes import AMINA, JUMA, TOMAS, half_written, lamu_crafts, member, profil
 from bot.channels.console import Console
 from bot.engine import Engine
 from handlers.budget import SMS, fits_budget, numbered, to_gsm7
+from handlers.directory import consent
+from handlers.profile import DIRECTORY_PARTS
 from locales.i18n import keyword_word, translate
 from storage import clusters
 from storage.db import session_factory, unit_of_work
@@ -248,7 +250,7 @@ def saved_answers(factory) -> tuple:
 
 TYPED = (LONG_NAME, LONG_PLACE, sorted(LONG_PRODUCTS))
 CONFIRM_LABELS = ["Yes", "Change", "Do not save"]
-PROFILE_LABELS = ["Name", "Role", "Place", "Products", "Language", "Done"]
+PROFILE_LABELS = ["Name", "Role", "Place", "Products", "Language", DIRECTORY_PARTS[False], "Done"]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -262,8 +264,11 @@ def test_summary_fits_two_sms_when_answers_are_long(chat, factory, homa_bay, lan
     assert fits_budget(SMS, asked_again, [])
     assert asks_whole(asked_again.split("\n", 1)[1], lang, "Is this right? {summary}",
                       CONFIRM_LABELS)
-    welcome = juma.send("1")[0]
+    welcome = juma.send("1")[0]  # with the question whether to be listed in the directory
     assert fits_budget(SMS, welcome, []) and LONG_NAME[:20] in welcome
+    assert to_gsm7(welcome).endswith(to_gsm7(numbered(
+        translate(lang, consent.QUESTION), [translate(lang, consent.YES),
+                                             translate(lang, consent.NO)])))
     assert saved_answers(factory) == TYPED
     assert fits_budget(SMS, juma.send(keyword_word("join", lang))[0], [])  # already registered
 
@@ -273,6 +278,7 @@ def test_profile_fits_two_sms_when_answers_are_long(chat, factory, homa_bay, lan
     juma = chat(JUMA)
     register_at_length(juma, lang)
     juma.send("1")
+    juma.send("2")  # not listed in the directory
     shown = juma.send(keyword_word("me", lang))[0]
     assert fits_budget(SMS, shown, [])
     assert asks_whole(shown, lang, "Your profile: {summary} Reply with a number to change a part.",
