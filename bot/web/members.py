@@ -105,7 +105,7 @@ def list_context(page: Page) -> dict:
     found, total = member_pages.page_of(session, cluster_id, filters, number, PER_PAGE)
     return dict(
         rows=[row_of(page, member) for member in found], total=total, filters=filters,
-        page_no=number, pages=max(1, math.ceil(total / PER_PAGE)), header=",".join(roster.HEADER),
+        page_no=number, pages=max(1, math.ceil(total / PER_PAGE)), header=",".join(roster.COLUMNS),
         query=filters_query(filters), urlencode=urlencode, matching=MATCHING,
         everyone=overview.member_count(session, cluster_id),
         opted_out=member_pages.opted_out_count(session, cluster_id),
@@ -141,7 +141,7 @@ def export(page: Page) -> Response:
     filters = read_filters(page)
     found = member_pages.every_match(page.session, page.cluster.id, filters)
     buffer = io.StringIO()
-    count = write(buffer, roster.HEADER, (exported_row(page, member) for member in found))
+    count = write(buffer, roster.COLUMNS, (exported_row(page, member) for member in found))
     audit.record(page.session, action="members.export", actor=page.account.actor,
                  cluster_id=page.cluster.id, count=count, filters=filters_query(filters))
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
@@ -149,14 +149,14 @@ def export(page: Page) -> Response:
 
 
 def exported_row(page: Page, member: Member) -> list[str]:
-    cells = dict(zip(roster.HEADER, roster.member_row(member)))
+    cells = dict(zip(roster.COLUMNS, roster.member_row(member)))
     held = set(roles_in(member, page.cluster.id))
     cells["roles"] = ";".join(role for role in roster.CSV_ROLES if role in held)
     cells["clusters"] = page.cluster.slug  # another cluster's memberships are not this one's
     if not page.sees_phones:
         cells["phone"] = masked(cells["phone"])
         cells["telegram_id"] = MASK * len(cells["telegram_id"])
-    return [cells[column] for column in roster.HEADER]
+    return [cells[column] for column in roster.COLUMNS]
 
 
 # --- A member's profile, conversation and edit --------------------------------------------------
@@ -263,7 +263,8 @@ def outside_rows(session, text: str, cluster) -> list[tuple[int, str]]:
         header = next(reader, None)
     except csv.Error:
         raise Refused(BROKEN, number=1) from None
-    if header is None or [h.strip() for h in header] != roster.HEADER:
+    columns = roster.columns_of(header)
+    if columns is None:
         return []  # roster.import_members says what is wrong with the file
     found, next_line = [], reader.line_num + 1
     while True:
@@ -275,8 +276,8 @@ def outside_rows(session, text: str, cluster) -> list[tuple[int, str]]:
         if cells is None:
             return found
         next_line = reader.line_num + 1
-        if len(cells) == len(roster.HEADER) and any(cell.strip() for cell in cells):
-            cell = {column: unguarded(value.strip()) for column, value in zip(roster.HEADER, cells)}
+        if len(cells) == len(columns) and any(cell.strip() for cell in cells):
+            cell = {column: unguarded(value.strip()) for column, value in zip(columns, cells)}
             problem = outside(session, cell, cluster)
             if problem:
                 found.append((line, problem))

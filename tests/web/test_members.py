@@ -181,7 +181,7 @@ def test_signed_out_readers_are_sent_to_sign_in(browser, cast):
 def test_the_csv_has_the_cli_header_and_this_clusters_members_only(browser, cast, factory):
     response = browser(GRACE).get(f"{LIST}.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    assert response.text.splitlines()[0] == HEADER
+    assert response.text.splitlines()[0] == ",".join(roster.COLUMNS)  # with listed
     rows = {row["name"]: row for row in csv_rows(response.text)}
     assert set(rows) == {"Amina Achieng", "Juma Otieno", "Zawadi Njeri", "Baraka"}
     assert rows["Amina Achieng"]["phone"] == AMINA
@@ -368,12 +368,15 @@ def test_an_import_adds_members_to_this_cluster_and_reports_bad_rows(browser, ca
     ("0722000020,,Neema Auma,,,sw,,,", "must name this cluster only"),
     (f"{TOMAS},,Tomas,craftsperson,kisumu-fish,en,,,", "outside this cluster"),
 ])
+@pytest.mark.parametrize("listed", [False, True])
 def test_an_import_reaching_outside_the_cluster_imports_nothing(browser, cast, factory, row,
-                                                                 reason):
+                                                                 reason, listed):
     grace = browser(GRACE)
     grace.get(LIST)
     members_before = count(factory, Member)
-    response = upload(grace, f"{HEADER}\n0722000030,,Good Row,fisher,kisumu-fish,en,,,\n{row}\n")
+    header, end = (f"{HEADER},listed", ",true") if listed else (HEADER, "")
+    response = upload(grace, f"{header}\n0722000030,,Good Row,fisher,kisumu-fish,en,,,{end}\n"
+                             f"{row}{end}\n")
     assert response.status_code == 400
     assert "Nothing was imported" in response.text and reason in response.text
     assert "<td>3</td>" in response.text
