@@ -65,9 +65,7 @@ def search(turn: Turn, text: str) -> None:
     what, place = split_place(session, joined, text)
     if not what:
         return ask_what(turn)
-    where = place or member.place
-    origin = (where.latitude, where.longitude) if where and where.latitude is not None and \
-        where.longitude is not None else None
+    origin = coordinates(place or member.place)
     cluster_ids = [c.id for c in joined]
     found = rank(session, member, cluster_ids, what, origin)
     place_name = place.name if place else None
@@ -86,6 +84,13 @@ def search(turn: Turn, text: str) -> None:
         turn.end()
         return turn.say(turn._(NOTHING, looked_for=shorten(what, QUERY)))
     show_page(turn, kept)
+
+
+def coordinates(place: Place | None) -> tuple[float, float] | None:
+    """Where distances are measured from: the place's latitude and longitude, when known."""
+    if place is None or place.latitude is None or place.longitude is None:
+        return None
+    return place.latitude, place.longitude
 
 
 def split_place(session: Session, joined: list, text: str) -> tuple[str, Place | None]:

@@ -26,11 +26,7 @@ def line(session: Session, search: DirectorySearch, kind: str, found: Member | I
     words = query_words(search.query)
     if kind == "member":
         name = found.business_name or found.name or "-"
-        offers = [product_label(session, p.product_id, lang, p.raw_name) for p in found.products]
-        aliases = {product_label(session, p.product_id, lang, p.raw_name):
-                   [p.raw_name] + ([a.name for a in p.product.names] if p.product else [])
-                   for p in found.products}
-        offers.sort(key=lambda o: -max(fit(words, a) for a in aliases[o] + [o]))
+        offers = member_offers(session, found, words, lang)
     else:
         name = found.name
         named = [vocabulary.category_name(c, lang) for c in found.categories]
@@ -45,3 +41,12 @@ def line(session: Session, search: DirectorySearch, kind: str, found: Member | I
     if kind == "institution" and not found.verified:
         text += f" ({translate(lang, NOT_VERIFIED)})"
     return text
+
+
+def member_offers(session: Session, member: Member, words: list[str], lang: str) -> list[str]:
+    """The member's products in `lang`, those the query names first."""
+    def score(offered) -> float:
+        aliases = offered.product.names if offered.product else []
+        return max(fit(words, name) for name in [offered.raw_name, *(a.name for a in aliases)])
+    return [product_label(session, p.product_id, lang, p.raw_name)
+            for p in sorted(member.products, key=lambda p: -score(p))]

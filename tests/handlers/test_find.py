@@ -109,7 +109,7 @@ def found_lines(reply: str) -> list[str]:
     ("en", "FIND omena", "omena"),
     ("sw", "TAFUTA dagaa", "dagaa"),
     ("fr", "CHERCHER sardine d'eau douce", "sardine d'eau douce"),
-    ("fr", "TROUVER omena", "sardine d'eau douce"),
+    ("fr", "CHERCHER omena", "sardine d'eau douce"),
     ("pt", "PROCURAR dagaa", "sardinha de água doce"),
 ])
 def test_find_lists_listed_members_by_product_nearest_first(chat, network, lang, text, product):
