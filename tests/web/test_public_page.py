@@ -18,7 +18,7 @@ from scenes import AMINA, GRACE, JUMA, TOMAS, add_member
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.app import create_app
 from bot.web import public
@@ -28,7 +28,7 @@ from locales.i18n import SHIPPED
 from storage import products
 from storage.db import unit_of_work
 from storage.directory import ClusterProduct, ContactMessage, Institution
-from storage.models import Cluster, Member, OutboundMessage, utcnow
+from storage.models import Cluster, Member, MemberProduct, OutboundMessage, utcnow
 from storage.prices import OfficialPrice
 
 PAGE = "/c/kisumu-fish"
@@ -74,13 +74,14 @@ def scene(factory, kisumu, lamu):
         halima = add_member(session, HALIMA, "trader", kisumu, "en", "Halima Hassan",
                             product="nile_perch")
         halima.listed, halima.business_name = True, "Halima Fish 0722 000 012"
-        add_member(session, WANJIRU, "trader", kisumu, "en", "Wanjiru Kamau").listed = False
+        wanjiru = add_member(session, WANJIRU, "trader", kisumu, "en", "Wanjiru Kamau")
         add_member(session, BARAKA, "fisher", kisumu, "en", "Baraka Omondi")
-        add_member(session, OTIENO, "fisher", kisumu, "en", "Otieno Owino",
-                   opted_out=True).listed = True
+        otieno = add_member(session, OTIENO, "fisher", kisumu, "en", "Otieno Owino",
+                            opted_out=True)
         gone = add_member(session, AKINYI, "fisher", kisumu, "en", "Akinyi Adhiambo")
+        fatma = add_member(session, FATMA, "trader", lamu, "en", "Fatma Said")
+        wanjiru.listed, otieno.listed, fatma.listed = False, True, True
         gone.listed, gone.deleted_at = True, utcnow()
-        add_member(session, FATMA, "trader", lamu, "en", "Fatma Said").listed = True
         add_member(session, GRACE, "trader", kisumu, "sw", "Grace Wambui", coordinator=True)
         add_member(session, None, "trader", kisumu, "fr", "Pierre Dubois", telegram_id=PIERRE,
                    coordinator=True)
@@ -195,6 +196,31 @@ def test_products_with_seasons_and_the_newest_price(visitor):
     assert "KES 300/kg at Kisumu" in tilapia
     assert "omena" in omena and "All year" in omena and "KES" not in omena
     assert "Nile perch" in perch and "November–January" in perch
+
+
+def test_without_chosen_products_the_listed_members_products_are_shown(visitor, factory):
+    with unit_of_work(factory) as session:
+        session.execute(delete(ClusterProduct))
+        wanjiru = session.scalar(select(Member).where(Member.phone == WANJIRU))
+        wanjiru.products.append(MemberProduct(product_id=products.by_slug(session, "sardines").id,
+                                              raw_name="sardines"))
+        session.scalar(select(OfficialPrice)).observed_on = date.today() - timedelta(days=200)
+    shown = main(visitor.get(PAGE, params={"lang": "en"}).text)
+    listed = shown.split('<ul class="catalogue products">')[1].split("</ul>")[0]
+    assert [name in listed for name in ("omena", "tilapia", "Nile perch")] == [True] * 3
+    assert "sardines" not in shown  # Wanjiru said no
+    assert "In season" not in listed  # no season is known
+    assert "KES" not in listed  # the only price is 200 days old: history, not an indication
+
+
+def test_many_members_are_counted_and_an_empty_cluster_says_so(visitor, monkeypatch):
+    monkeypatch.setattr(public, "MOST_LISTED", 2)  # the app runs in this process
+    shown = main(visitor.get(PAGE, params={"lang": "en"}).text)
+    assert "Halima Fish" in shown and "Juma Otieno" in shown
+    assert "Mama Samaki" not in shown and "and 1 more listed member" in shown
+    lamu = main(visitor.get("/c/lamu-crafts", params={"lang": "fr"}).text)
+    assert "Fatma Said" in lamu and "Aucun produit n&#39;est encore présenté." in lamu
+    assert "Support institutions" not in lamu and "Institutions d'appui" not in lamu
 
 
 def test_institutions_with_their_public_contacts(visitor):
@@ -406,6 +432,8 @@ def send(chrome) -> None:
     before = chrome.find_element(By.TAG_NAME, "html")
     chrome.find_element(By.CSS_SELECTOR, "form.contact button").click()
     WebDriverWait(chrome, 10).until(ready.staleness_of(before))
+    WebDriverWait(chrome, 10).until(
+        lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def test_a_visitor_reads_the_page_and_writes_on_a_phone(chrome, url, factory, twilio):
