@@ -101,6 +101,9 @@ class Member(Base):
     listed: Mapped[bool | None] = mapped_column(Boolean)
     business_name: Mapped[str | None] = mapped_column(String(100))
     capacity: Mapped[str | None] = mapped_column(String(100))  # as written: "200kg a week"
+    # Groups a tender may be reserved for (storage.tenders.RESERVED_GROUPS) the member declared
+    # they belong to, asked only with their consent; None: never asked.
+    reserved_groups: Mapped[list[Any] | None] = mapped_column(JSON)
     deleted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
