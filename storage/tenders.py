@@ -1,12 +1,14 @@
 """Public tenders the cluster answers together: the tender and its items (each a catalog product
 with a quantity), members' pledges, who was alerted. A tender's pledges that cover an item form
 the consortium; pledges beyond the need are reserves, in the order they came."""
+import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, SmallInteger, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Float, ForeignKey, SmallInteger, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from storage.market import CODE_ALPHABET
 from storage.models import Base, Member, Place, utcnow
 
 STATUSES = ("planned", "active", "complete", "cancelled", "unsuccessful")  # OCDS tender status
@@ -115,3 +117,89 @@ class TenderAlert(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
                                            primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- Queries ------------------------------------------------------------------------------------
+
+CODE_LENGTH = 4  # short: typed on keypads as `BID K4P7 500kg`; with a second look-up on a clash
+
+
+def new_code(session: Session) -> str:
+    """A tender code no tender has: letters and digits that are not mistaken for each other
+    (storage.market.CODE_ALPHABET)."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if by_code(session, code) is None:
+            return code
+
+
+def by_code(session: Session, code: str) -> Tender | None:
+    """The tender of `K4P7` (any case); `K4P7-2` names its item, see item_by_code."""
+    code = code.strip().upper().split("-", 1)[0]
+    return session.scalar(select(Tender).where(Tender.code == code)) if code else None
+
+
+def by_ocid(session: Session, cluster_id: int, ocid: str) -> Tender | None:
+    """The cluster's tender read from the OCDS releases of `ocid`."""
+    return session.scalar(select(Tender).where(Tender.cluster_id == cluster_id,
+                                               Tender.ocid == ocid))
+
+
+def pledgeable(tender: Tender) -> list[TenderItem]:
+    """The items members can pledge: those of a catalog product, in position order."""
+    return [item for item in tender.items if item.product_id is not None]
+
+
+def item_code(item: TenderItem) -> str:
+    """What a member pledges the item with: the tender's code alone when it is the only
+    pledgeable item, else `CODE-position`."""
+    if len(pledgeable(item.tender)) == 1:
+        return item.tender.code
+    return f"{item.tender.code}-{item.position}"
+
+
+def item_by_code(session: Session, code: str) -> TenderItem | None:
+    """The pledgeable item `K4P7` (a tender with one) or `K4P7-2` names; None when the code
+    names no tender, no pledgeable item, or a tender of several items without the position."""
+    tender = by_code(session, code)
+    if tender is None:
+        return None
+    _, dash, position = code.strip().partition("-")
+    items = pledgeable(tender)
+    if not dash:
+        return items[0] if len(items) == 1 else None
+    number = position.strip()
+    return next((item for item in items if number.isdigit() and item.position == int(number)),
+                None)
+
+
+def of_cluster(session: Session, cluster_id: int) -> list[Tender]:
+    """The cluster's tenders, the nearest deadline first."""
+    return list(session.scalars(select(Tender).where(Tender.cluster_id == cluster_id)
+                                .order_by(Tender.deadline, Tender.id)))
+
+
+def pledged(item: TenderItem) -> float:
+    """How much members have pledged of the item, reserves included."""
+    return sum(pledge.quantity for pledge in item.pledges)
+
+
+def covered(item: TenderItem) -> float:
+    """How much of the item's quantity the pledges cover (at most all of it)."""
+    return min(pledged(item), item.quantity)
+
+
+def in_and_reserves(item: TenderItem) -> tuple[list[Pledge], list[Pledge]]:
+    """(pledges in the consortium, reserves): in pledge order, a pledge is in while what came
+    before it does not cover the need yet; the rest are reserves, in order."""
+    pledges = sorted(item.pledges, key=lambda p: (p.pledged_at, p.id))
+    taken: list[Pledge] = []
+    reserves: list[Pledge] = []
+    total = 0.0
+    for pledge in pledges:
+        if pledge.quantity <= 0:
+            continue
+        (taken if total < item.quantity else reserves).append(pledge)
+        if total < item.quantity:
+            total += pledge.quantity
+    return taken, reserves

@@ -1,0 +1,1 @@
+"""Public tenders the cluster answers together as a consortium."""
