@@ -442,6 +442,20 @@ def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
     # lengths; its links are a phone and a website of at most 80 characters.
     values.update({"looked_for": "x" * 30, "offered": "y" * 60,
                    "links": f"+254722000001, https://{'w' * 72}"})
+    # tenders' alerts and reminders: codes of 4 characters (`K7Q2-12` an item of many), buyers cut
+    # to 30 characters, products to 20, delivery places to 20, dates without the Swahili hour;
+    # lists of items, pledges and what is missing are fitted to two SMS by the code, which keeps
+    # at least one: one long line. BID's longest word in any language stands for it.
+    bid, item = "SOUMISSION", f"K7Q2-12 {'x' * 20} 1,000,000 de pieces"
+    values.update({"tender": "K7Q2", "buyer": "b" * 30, "delivery": "d" * 20,
+                   "closes": MEETING_STARTS.split(" (")[0],
+                   "items": f"{item} (max. KES 10,000,000/kipande), +9",
+                   "pledge": f"{bid} K7Q2-12 1,000,000 de pieces 9,000,000/kipande",
+                   "again": f"{bid} K7Q2-12 1,000,000 de pieces",
+                   "pledged": f"{item} a KES 10,000,000/kipande, +9",
+                   "withdraw": f"{bid} K7Q2-12 0", "missing": f"{item}, +9",
+                   "groups": ", ".join(translate(lang, group) for group in (
+                       "youth", "women", "persons with disabilities"))})
     values.update({k: keyword_word(k, lang) for k in keyword_aliases()})
     unknown = set(placeholders(msgid)) - set(values)
     assert not unknown, f"give {sorted(unknown)} of {msgid!r} a worst-case value in worst_values()"
