@@ -20,6 +20,7 @@ from bot.commands import directory as directory_commands
 from bot.commands import places as places_commands
 from bot.commands import prices as prices_commands
 from bot.commands import skills as skills_commands
+from bot.commands import tenders as tenders_commands
 from bot.commands import users as users_commands
 from bot.commands.common import (USAGE, cluster_named, err, fail, open_database, out,
                                  prepare_database, read_languages, reported)
@@ -53,6 +54,8 @@ app.add_typer(lang_app, name="lang")
 app.add_typer(places_commands.app, name="places")
 app.add_typer(prices_commands.app, name="prices")
 app.add_typer(skills_commands.app, name="skills")
+app.add_typer(tenders_commands.app, name="tender")
+app.add_typer(tenders_commands.tenders_app, name="tenders")
 app.add_typer(users_commands.app, name="user")
 
 

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from handlers.labels import product_label, shorten
+from handlers.market.showing import amount_label
 from handlers.matching import best, sure
+from handlers.notify import notify
 from handlers.places import known
 from handlers.products import catalog_names, read_one
 from handlers.quantities import BASE_UNITS, MAX_PRICE, MAX_QUANTITY, read_price, read_quantity
@@ -16,8 +19,8 @@ from locales.i18n import N_, translate
 from storage import audit
 from storage import tenders as stored
 from storage.audit import Actor
-from storage.models import Cluster, Place, Product, utcnow
-from storage.tenders import RESERVED_GROUPS, Tender, TenderItem
+from storage.models import Cluster, Member, Place, Product, utcnow
+from storage.tenders import RESERVED_GROUPS, Pledge, Tender, TenderItem
 
 FIELDS = ("buyer", "title", "product", "quantity", "deadline", "max_price", "deliver_to",
           "questions_deadline", "reserved", "documents", "description")
@@ -267,3 +270,154 @@ def create(session: Session, cluster: Cluster, actor: Actor, values: TenderValue
                  tender_id=tender.id, code=tender.code, buyer=tender.buyer, title=tender.title,
                  ocid=tender.ocid)
     return tender
+
+
+# --- A newer release ------------------------------------------------------------------------
+
+SHORT_TITLE = 24  # of a tender's title in an SMS: `K4P7 (Dried omena for school...)`
+SHORT_PLEDGES = 40
+# What a newer release can change, the most important first; a message names at most
+# MOST_CHANGES of them (`deadline, quantity, highest price, +2`).
+CHANGES = {"deadline": N_("deadline"), "quantity": N_("quantity"), "items": N_("items"),
+           "max_price": N_("highest price"), "delivery": N_("delivery place"),
+           "title": N_("title"), "questions_deadline": N_("questions deadline"),
+           "documents": N_("documents"), "value": N_("value")}
+MOST_CHANGES = 3
+CHANGED = N_("Tender {code} ({title}) was changed by the buyer ({changes}). Deadline {when}. "
+             "Your pledge: {pledged}.")
+CANCELLED = N_("Tender {code} ({title}) was cancelled by the buyer: your pledge of {pledged} is "
+               "released. Thank you.")
+ENDED = ("cancelled", "unsuccessful")
+
+
+def named(tender: Tender) -> dict[str, str]:
+    """`code` and `title` (cut short): how a message names a tender."""
+    return {"code": tender.code, "title": shorten(tender.title, SHORT_TITLE)}
+
+
+def pledge_label(session: Session, pledges: list[Pledge], lang: str | None,
+                 quantity=lambda pledge: pledge.quantity) -> str:
+    """`500kg dagaa; 20 pcs eggs`: a member's pledges (or `quantity` of each) in `lang`."""
+    parts = [f"{amount_label(quantity(p), p.item.unit, lang)} "
+             f"{product_label(session, p.item.product_id, lang, p.item.description)}"
+             for p in pledges]
+    return shorten("; ".join(parts), SHORT_PLEDGES)
+
+
+def pledges_by_member(tender: Tender) -> dict[Member, list[Pledge]]:
+    """Each pledging member's pledges on the tender's items, in the order they first pledged."""
+    found: dict[int, list[Pledge]] = {}
+    for item in tender.items:
+        for pledge in item.pledges:
+            found.setdefault(pledge.member_id, []).append(pledge)
+    ordered = sorted(found.values(), key=lambda ps: min((p.pledged_at, p.id) for p in ps))
+    return {pledges[0].member: pledges for pledges in ordered}
+
+
+def update(session: Session, tender: Tender, actor: Actor, values: TenderValues) -> list[str]:
+    """Sets the tender to a newer release's values (items by position; an item no longer there
+    is removed with its pledges) and tells each pledger what changed, in their language:
+    a cancelled tender releases their pledge and stops taking pledges. Returns the names of
+    what changed (CHANGES keys); audited `tender.update` when something did."""
+    before = pledges_by_member(tender)
+    changes = changed_parts(tender, values)
+    status = tender.status
+    for name, value in values.columns().items():
+        setattr(tender, name, value)
+    set_items(tender, values.items)
+    reopen_or_close(tender, changes)
+    session.flush()
+    if changes or values.status != status:
+        audit.record(session, action="tender.update", actor=actor, cluster_id=tender.cluster_id,
+                     tender_id=tender.id, code=tender.code, changed=changes,
+                     status=tender.status)
+    if changes:
+        tell_pledgers(session, tender, before, changes)
+    return changes
+
+
+def reopen_or_close(tender: Tender, changes: list[str]) -> None:
+    """A cancelled tender stops taking pledges; a later deadline takes them again (and its
+    reminder is sent again) unless the tender has an outcome."""
+    now = utcnow()
+    if tender.status in ENDED:
+        tender.closed_at = tender.closed_at or now
+    elif "deadline" in changes and tender.deadline > now and tender.outcome is None:
+        tender.closed_at = None
+        tender.reminded_at = None
+
+
+def changed_parts(tender: Tender, values: TenderValues) -> list[str]:
+    """The CHANGES keys of what `values` changes in the tender (status aside)."""
+    changes = []
+    simple = {"title": ("title",), "deadline": ("deadline",),
+              "questions_deadline": ("questions_deadline",),
+              "delivery": ("delivery_place_name",), "documents": ("documents",),
+              "value": ("value_amount", "currency")}
+    for change, names in simple.items():
+        if any(getattr(tender, name) != getattr(values, name) for name in names):
+            changes.append(change)
+    old = [(i.description, i.product_id, i.unit) for i in tender.items]
+    new = [(i.description, i.product_id, i.unit) for i in values.items]
+    if old != new:
+        changes.append("items")
+    else:
+        if [i.quantity for i in tender.items] != [i.quantity for i in values.items]:
+            changes.append("quantity")
+        if [i.max_price for i in tender.items] != [i.max_price for i in values.items]:
+            changes.append("max_price")
+    if values.status in ENDED and tender.status not in ENDED:
+        changes.append("status")
+    return changes
+
+
+def set_items(tender: Tender, items: list[ItemValues]) -> None:
+    """The tender's items become `items`, position by position (pledges kept on an item that
+    stays)."""
+    by_position = {item.position: item for item in tender.items}
+    for position, values in enumerate(items, start=1):
+        item = by_position.pop(position, None)
+        if item is None:
+            tender.items.append(TenderItem(position=position, **vars(values)))
+        else:
+            for name, value in vars(values).items():
+                setattr(item, name, value)
+    for item in by_position.values():
+        tender.items.remove(item)
+
+
+def tell_pledgers(session: Session, tender: Tender, before: dict[Member, list[Pledge]],
+                  changes: list[str]) -> int:
+    """Tells each member who had pledged what the buyer changed; how many were told."""
+    told = 0
+    for member, pledges in before.items():
+        lang = member.language
+        pledge = pledge_label(session, pledges, lang)
+        if "status" in changes:
+            told += notify(session, member, CANCELLED, kind="tender", pledged=pledge,
+                           **named(tender))
+            continue
+        told += notify(session, member, CHANGED, kind="tender", **named(tender),
+                       changes=changes_label(changes, lang),
+                       when=short_when(tender.deadline, cluster_zone(session, tender)),
+                       pledged=pledge)
+    return told
+
+
+def changes_label(changes: list[str], lang: str | None) -> str:
+    """`deadline, quantity, highest price, +2` in `lang`: the most important changes first."""
+    ordered = [change for change in CHANGES if change in changes]
+    shown = [translate(lang, CHANGES[change]) for change in ordered[:MOST_CHANGES]]
+    more = len(ordered) - MOST_CHANGES
+    return ", ".join(shown + ([f"+{more}"] if more > 0 else []))
+
+
+def short_when(moment: datetime, tz: str) -> str:
+    """`18/12 10:00` in the cluster's time zone: short, and the same in every language (a
+    weekday's name may take accents an SMS pays double for)."""
+    return moment.astimezone(ZoneInfo(tz)).strftime("%d/%m %H:%M")
+
+
+def cluster_zone(session: Session, tender: Tender) -> str:
+    cluster = session.get(Cluster, tender.cluster_id)
+    return cluster.timezone if cluster else "UTC"
