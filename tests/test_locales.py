@@ -17,6 +17,7 @@ from handlers.budget import MAX_REPLY_SEGMENTS, SMS, count_segments, is_gsm7, re
 from handlers.directory import consent, search
 from handlers.directory import showing as directory_showing
 from handlers.market import listings, showing
+from handlers.tenders import entry
 from locales import i18n
 from locales.i18n import LANGUAGE_NAMES, SHIPPED, Plural, keyword_aliases, keyword_word, translate
 from locales.merge import method_map
@@ -456,6 +457,13 @@ def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
                    "withdraw": f"{bid} K7Q2-12 0", "missing": f"{item}, +9",
                    "groups": ", ".join(translate(lang, group) for group in (
                        "youth", "women", "persons with disabilities"))})
+    # tenders' changes and outcome: a member's pledges and shares are cut to 40 characters and
+    # lead names to 24; at most the three longest changes are named, with how many others.
+    changes = sorted((translate(lang, part) for part in entry.CHANGES.values()), key=len)
+    values.update({"changes": ", ".join(changes[-entry.MOST_CHANGES:] + ["+6"]),
+                   "won": "1,000,000 de pieces"})
+    values.setdefault("share", "s" * 40)
+    values.setdefault("lead", "n" * 24)
     values.update({k: keyword_word(k, lang) for k in keyword_aliases()})
     unknown = set(placeholders(msgid)) - set(values)
     assert not unknown, f"give {sorted(unknown)} of {msgid!r} a worst-case value in worst_values()"
