@@ -9,14 +9,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.site import Page, Site, masked
+from handlers.labels import unit_label
 from handlers.market.showing import amount_label
-from handlers.tenders import entry
-from locales.i18n import N_, number
+from handlers.tenders import entry, outcome, sheet
+from locales.i18n import N_, Plural, number
 from storage import directory_pages, tender_pages
 from storage import tenders as stored
 from storage.models import Member
 from storage.products import display_name
-from storage.tenders import RESERVED_GROUPS, Pledge, Tender
+from storage.tenders import RESERVED_GROUPS, Tender
 
 LISTED = 100  # tenders in the list: the page stays small on a phone
 STATES = {"planned": N_("Planned"), "active": N_("Open for pledges"),
@@ -27,6 +28,17 @@ GROUPS = {"youth": N_("Youth"), "women": N_("Women"),
           "disability": N_("Persons with disabilities")}
 NO_NAME = N_("(no name)")
 ADDED = N_("Tender {code} is added. The members who supply its product are told of it.")
+ELIGIBLE = N_("The consortium meets the reservation: each of its members declared one of "
+              "these groups.")
+NOT_ELIGIBLE = N_("The consortium does not meet the reservation: {names} declared none of "
+                  "these groups.")
+UNKNOWN_ELIGIBLE = N_("Not known yet whether the consortium meets the reservation: {names} "
+                      "did not say.")
+NOT_A_SHARE = N_("Choose a member who holds a share of the tender.")
+LEAD_SAVED = N_("{name} leads the consortium now.")
+NO_RESULT = N_("Choose won or lost.")
+TOLD = Plural("The outcome is recorded and {count} member who pledged was told.",
+              "The outcome is recorded and {count} members who pledged were told.")
 
 
 def routes(site: Site) -> list[Route]:
@@ -55,10 +67,30 @@ def routes(site: Site) -> list[Route]:
     def show(page: Page, tender: Tender) -> Response:
         return site.render(page, page.request, "tender.html", **tender_context(page, tender))
 
+    def refused(page: Page, tender: Tender, error: str, **typed) -> Response:
+        return site.render(page, page.request, "tender.html", status=400,
+                           **tender_context(page, tender, error=error, typed=typed))
+
+    def decide(page: Page, tender: Tender) -> Response:
+        typed = page.fields("result", "quantity")
+        if typed["result"] not in ("won", "lost"):
+            return refused(page, tender, page._(NO_RESULT), **typed)
+        won = typed["result"] == "won"
+        try:
+            told = outcome.record(page.session, tender, page.account.actor, won,
+                                  won_quantity(tender, typed["quantity"]) if won else None)
+        except entry.Problem as problem:
+            return refused(page, tender, page._(problem.msgid, **problem.values), **typed)
+        except outcome.OutcomeError as e:
+            return refused(page, tender, page._(e.msgid), **typed)
+        return RedirectResponse(f"{tender_path(page, tender)}?done=outcome&told={told}", 303)
+
     base = "/dashboard/{slug}/tenders"
     return [Route(base, site.page(listing), methods=["GET"]),
             Route(base, site.page(add, acting=True), methods=["POST"]),
-            Route(base + "/{code}", site.page(one(show)), methods=["GET"])]
+            Route(base + "/{code}", site.page(one(show)), methods=["GET"]),
+            Route(base + "/{code}/outcome", site.page(one(decide), acting=True),
+                  methods=["POST"])]
 
 
 def tenders_path(page: Page) -> str:
@@ -67,6 +99,15 @@ def tenders_path(page: Page) -> str:
 
 def tender_path(page: Page, tender: Tender) -> str:
     return f"{tenders_path(page)}/{tender.code}"
+
+
+def won_quantity(tender: Tender, text: str) -> float | None:
+    """The quantity won as typed (`1.5t`, `1500`, in the item's unit), None when left empty
+    (all of it); entry.Problem when it is no quantity of that unit."""
+    if not text:
+        return None
+    items = stored.pledgeable(tender)
+    return entry.read_amount(text, items[0].unit if len(items) == 1 else None)
 
 
 def typed_tender(page: Page) -> dict:
@@ -131,33 +172,53 @@ def phone_of(page: Page, phone: str | None) -> str:
     return phone if page.sees_phones else masked(phone)
 
 
-def pledge_row(page: Page, pledge: Pledge) -> dict:
-    """A pledge as the tender's page lists it."""
-    member, unit = pledge.member, pledge.item.unit
-    return {"member_id": member.id, "name": member.name or page._(NO_NAME),
-            "phone": phone_of(page, member.phone), "place": member.place_name or "",
-            "amount": amount_label(pledge.quantity, unit, page.language),
-            "price": number(pledge.price, page.language) if pledge.price is not None else "",
-            "pledged_at": pledge.pledged_at}
+def sheet_row(page: Page, row: sheet.Row) -> dict:
+    """A pledge as the bid sheet lists it."""
+    lang = page.language
+    return {"member_id": row.member_id, "name": row.name or page._(NO_NAME),
+            "phone": phone_of(page, row.phone), "place": row.place,
+            "amount": amount_label(row.quantity, row.unit, lang),
+            "price": number(row.price, lang) if row.price is not None else "",
+            "share": amount_label(row.share, row.unit, lang) if row.share else ""}
 
 
-def item_rows(page: Page, tender: Tender) -> list[dict]:
-    """The tender's items: what, how much, the most paid per unit, how much is pledged, the
-    pledges in the consortium and the reserves."""
-    rows = []
-    for item in tender.items:
-        pledgeable = item.product_id is not None
-        taken, reserves = stored.in_and_reserves(item)
-        rows.append({"position": item.position, "description": item.description,
-                     "code": stored.item_code(item) if pledgeable else "",
-                     "need": amount_label(item.quantity, item.unit, page.language),
-                     "max_price": number(item.max_price, page.language)
-                     if item.max_price is not None else "", "pledgeable": pledgeable,
-                     "pledged": amount_label(stored.pledged(item), item.unit, page.language),
-                     "covered": percent(page, tender_pages.share(item)),
-                     "pledges": [pledge_row(page, p) for p in taken],
-                     "reserves": [pledge_row(page, p) for p in reserves]})
-    return rows
+def per_unit(page: Page, tender: Tender, price: float | None, unit: str) -> str:
+    """`KES 141.67/kg`; empty without a price."""
+    if price is None:
+        return ""
+    amount = number(price, page.language)
+    return f"{tender.currency or ''} {amount}/{unit_label(unit, page.language)}".strip()
+
+
+def item_rows(page: Page, bid: sheet.Sheet) -> list[dict]:
+    """Each pledgeable item of the bid sheet: the need, what the consortium covers and what
+    is short, the weighted price, the pledges in the consortium and the reserves."""
+    lang = page.language
+    return [{"code": item.code, "product": item.product,
+             "need": amount_label(item.need, item.unit, lang),
+             "max_price": per_unit(page, bid.tender, item.max_price, item.unit),
+             "covered": amount_label(item.covered, item.unit, lang),
+             "share": percent(page, item.covered / item.need if item.need else 1.0),
+             "short": amount_label(item.short, item.unit, lang) if item.short else "",
+             "pledged": amount_label(item.pledged, item.unit, lang),
+             "price": per_unit(page, bid.tender, item.weighted_price, item.unit),
+             "over_price": [row.name or page._(NO_NAME) for row in item.over_price],
+             "pledges": [sheet_row(page, row) for row in item.rows if not row.reserve],
+             "reserves": [sheet_row(page, row) for row in item.rows if row.reserve]}
+            for item in bid.items]
+
+
+def eligibility(page: Page, bid: sheet.Sheet) -> str | None:
+    """Whether the consortium meets the groups the tender is reserved for, from what its
+    members declared; None for a tender reserved for no one."""
+    if not bid.reserved:
+        return None
+    names = {row.member_id: row.name or page._(NO_NAME) for _item, row in bid.rows()}
+    if bid.not_qualifying:
+        return page._(NOT_ELIGIBLE, names=", ".join(names[i] for i in bid.not_qualifying))
+    if bid.unknown:
+        return page._(UNKNOWN_ELIGIBLE, names=", ".join(names[i] for i in bid.unknown))
+    return page._(ELIGIBLE) if bid.qualifying else None
 
 
 def links(tender: Tender) -> list[str]:
@@ -167,21 +228,40 @@ def links(tender: Tender) -> list[str]:
 
 
 def tender_context(page: Page, tender: Tender, **extra) -> dict:
+    bid = sheet.build(page.session, tender, page.language)
     lead = page.session.get(Member, tender.lead_member_id) if tender.lead_member_id else None
+    acts = page.account.may_act(page.cluster.id)
     shown = dict(tender=tender, state=page._(STATES[state_of(tender)]),
                  covered=percent(page, tender_pages.covered(tender)),
-                 items=item_rows(page, tender), documents=links(tender),
+                 items=item_rows(page, bid), documents=links(tender),
+                 unmapped=[{"description": item.description,
+                            "need": amount_label(item.quantity, item.unit, page.language)}
+                           for item in bid.unmapped],
                  reserved=[page._(GROUPS[g]) for g in tender.reserved or [] if g in GROUPS],
-                 value=f"{tender.currency or ''} {number(tender.value_amount, page.language)}"
-                 .strip() if tender.value_amount is not None else "",
+                 eligibility=eligibility(page, bid), value=value_of(page, tender),
                  lead=(lead.name or page._(NO_NAME)) if lead else None,
-                 acts=page.account.may_act(page.cluster.id), error=None,
-                 notice=notice(page, tender))
+                 lead_chosen=lead is not None and lead.id == tender.lead_member_id,
+                 lead_id=lead.id if lead else None, acts=acts,
+                 leads=[],
+                 decides=acts and tender.outcome is None and bool(bid.items),
+                 one_item=len(bid.items) == 1, won=tender.outcome == "won",
+                 error=None, notice=notice(page, tender), typed={})
     return shown | extra
+
+
+def value_of(page: Page, tender: Tender) -> str:
+    """`KES 150,000`: what the tender is worth, when the buyer says."""
+    if tender.value_amount is None:
+        return ""
+    return f"{tender.currency or ''} {number(tender.value_amount, page.language)}".strip()
 
 
 def notice(page: Page, tender: Tender) -> str | None:
     """What was just done, from the address the action sent the reader to."""
-    if page.request.query_params.get("done") == "added":
+    asked = page.request.query_params
+    done, told = asked.get("done"), asked.get("told", "")
+    if done == "added":
         return page._(ADDED, code=tender.code)
+    if done == "outcome" and told.isdigit() and len(told) < 9:
+        return page._(TOLD, count=int(told))
     return None

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from browsing import fits_the_width, screenshot, sign_in
 from dashboard_people import GRACE, OMAR, RUTH, audits, hidden_from_others
-from scenes import AMINA, JUMA, TOMAS, add_member
+from scenes import AMINA, JUMA, TOMAS, add_member, outbox
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
 
@@ -53,7 +53,7 @@ def scene(factory, kisumu, lamu) -> dict:
     with unit_of_work(factory) as session:
         juma = add_member(session, JUMA, "fisher", kisumu, "sw", "Juma Otieno", place="Kisumu")
         amina = add_member(session, AMINA, "fish_processor", kisumu, "fr", "Amina Achieng")
-        add_member(session, ZAWADI, "trader", kisumu, "en", "Zawadi Njeri")
+        zawadi = add_member(session, ZAWADI, "trader", kisumu, "en", "Zawadi Njeri")
         tomas = add_member(session, TOMAS, "craftsperson", lamu, "en", "Tomás Mwangi")
         omena = item(session, 1, "Dried omena (dagaa)", "omena", 1000, max_price=150)
         school = tender(session, kisumu, "K4P7", "School feeding: dried fish",
@@ -73,7 +73,8 @@ def scene(factory, kisumu, lamu) -> dict:
         baskets = item(session, 1, "Woven baskets", None, 50, unit="piece")
         tender(session, lamu, "L3M8", "County offices: baskets", [baskets], buyer="Lamu County")
         session.flush()
-        return {"school": school.id, "juma": juma.id, "amina": amina.id, "tomas": tomas.id}
+        return {"school": school.id, "juma": juma.id, "amina": amina.id, "tomas": tomas.id,
+                "zawadi": zawadi.id}
 
 
 def row(table: str, code: str) -> str:
@@ -107,7 +108,7 @@ def test_the_list_speaks_each_language(browser, scene):
     assert "Ouvert aux engagements" in french and "Perdu" in french
     assert "<h1>Zabuni</h1>" in person.get(PAGE, params={"lang": "sw"}).text
     portuguese = person.get(f"{PAGE}/K4P7", params={"lang": "pt"}).text
-    assert "Artigos e compromissos" in portuguese and "Jovens, Mulheres" in portuguese
+    assert "Ficha da proposta" in portuguese and "Jovens, Mulheres" in portuguese
 
 
 def test_a_tender_page_shows_its_items_and_the_pledges_with_phones(browser, scene):
@@ -116,7 +117,9 @@ def test_a_tender_page_shows_its_items_and_the_pledges_with_phones(browser, scen
     text = main(page.text)
     assert "School feeding: dried fish" in text and "Kisumu County Education Office" in text
     assert "KES 150,000" in text and "Youth, Women" in text
-    assert "Dried omena (dagaa)" in text and "1,000kg" in text and "900kg" in text
+    assert "omena · K4P7" in text and "Needed: 1,000kg" in text and "900kg (90%)" in text
+    assert "Highest price: KES 150/kg" in text
+    assert "Short: 100kg" in text and "Weighted price: KES 141.67/kg" in text
     assert "Printer toner" in text and "members cannot pledge it" in text
     pledges = text.split('<table class="pledges">')[1].split("</table>")[0]
     assert pledges.index("Juma Otieno") < pledges.index("Amina Achieng")
@@ -149,7 +152,8 @@ def test_pledges_beyond_the_need_are_listed_as_reserves_in_order(factory, browse
     reserves = text.split('<table class="reserves">')[1].split("</table>")[0]
     assert "Juma Otieno" in taken and "Zawadi Njeri" in taken and "Baraka" not in taken
     assert "Baraka Ouma" in reserves and "250kg" in reserves
-    assert "1,250kg" in text and "(100%)" in text
+    assert "Pledged in all: 1,250kg" in text and "1,000kg (100%)" in text
+    assert "Short" not in text
 
 
 def test_grace_adds_a_tender_with_the_checks_of_the_command(factory, browser, scene):
@@ -212,6 +216,76 @@ def test_a_viewer_has_no_form_and_cannot_post(factory, browser, scene):
                             "quantity": "10kg", "deadline": "2030-01-01"}).status_code == 404
     with unit_of_work(factory) as session:
         assert session.scalar(select(func.count()).select_from(Tender)) == 3
+
+
+def test_the_sheet_says_whether_the_consortium_meets_the_reservation(factory, browser, scene):
+    def said() -> str:
+        return main(browser(GRACE).get(f"{PAGE}/K4P7").text).split('<p class="notice">')[1]
+
+    assert said().startswith("Not known yet whether the consortium meets the reservation: "
+                             "Juma Otieno, Amina Achieng did not say.")
+    with unit_of_work(factory) as session:
+        session.get(Member, scene["juma"]).reserved_groups = ["youth"]
+        session.get(Member, scene["amina"]).reserved_groups = []
+    assert said().startswith("The consortium does not meet the reservation: Amina Achieng")
+    with unit_of_work(factory) as session:
+        session.get(Member, scene["amina"]).reserved_groups = ["women", "disability"]
+    assert said().startswith("The consortium meets the reservation")
+
+
+def test_grace_records_a_won_outcome_and_the_shares_are_on_the_sheet(factory, browser, scene):
+    grace = browser(GRACE)
+    grace.get(f"{PAGE}/K4P7")
+    done = grace.post(f"{PAGE}/K4P7/outcome", {"result": "won", "quantity": "800kg"})
+    assert done.status_code == 303
+    page = main(grace.get(done.headers["location"]).text)
+    assert "The outcome is recorded and 2 members who pledged were told." in page
+    assert "Won" in page and "Delivers" in page
+    pledges = page.split('<table class="pledges">')[1].split("</table>")[0]
+    juma = next(line for line in pledges.split("</tr>") if "Juma" in line)
+    amina = next(line for line in pledges.split("</tr>") if "Amina" in line)
+    assert juma.endswith("<td>600kg</td>") and amina.endswith("<td>200kg</td>")
+    assert "<form" not in page  # decided: no lead to choose, no outcome to record
+    messages = outbox(factory)
+    assert {m.member_id for m in messages} == {scene["juma"], scene["amina"]}
+    [entry] = audits(factory, "tender.outcome")
+    assert entry.actor == f"web:{GRACE}" and entry.details["outcome"] == "won"
+    with unit_of_work(factory) as session:
+        school = session.get(Tender, scene["school"])
+        assert school.outcome == "won" and school.won_quantity == 800
+        assert school.closed_at is not None
+
+
+def test_a_refused_outcome_says_why_and_changes_nothing(factory, browser, scene):
+    grace = browser(GRACE)
+    grace.get(f"{PAGE}/K4P7", params={"lang": "fr"})
+    for typed in ({"quantity": "500kg"}, {"result": "won", "quantity": "2t"},
+                  {"result": "won", "quantity": "300l"}, {"result": "won", "quantity": "lots"},
+                  {"result": "maybe"}):
+        refused = grace.post(f"{PAGE}/K4P7/outcome", typed)
+        assert refused.status_code == 400, typed
+        assert '<p class="error" role="alert">' in refused.text and 'lang="fr"' in refused.text
+        assert 'value="' + typed.get("quantity", "") + '"' in refused.text
+    already = grace.post(f"{PAGE}/T9Q2/outcome", {"result": "won"})
+    assert already.status_code == 400
+    assert outbox(factory) == [] and audits(factory, "tender.outcome") == []
+    with unit_of_work(factory) as session:
+        assert session.get(Tender, scene["school"]).outcome is None
+
+
+def test_a_viewer_cannot_choose_a_lead_nor_record_an_outcome(factory, browser, scene):
+    ruth = browser(RUTH)
+    ruth.get(f"{PAGE}/K4P7")
+    assert ruth.post(f"{PAGE}/K4P7/outcome", {"result": "lost"}).status_code == 403
+    omar = browser(OMAR)
+    omar.get("/dashboard/lamu-crafts/tenders")
+    assert omar.post(f"{PAGE}/K4P7/outcome", {"result": "lost"}).status_code == 404
+    assert browser(GRACE).post(f"{PAGE}/K4P7/outcome", {"result": "lost"},
+                               token=False).status_code == 403
+    assert outbox(factory) == []
+    with unit_of_work(factory) as session:
+        school = session.get(Tender, scene["school"])
+        assert school.outcome is None and school.lead_member_id is None
 
 
 def test_signed_out_readers_and_other_clusters_see_nothing(browser, scene):
