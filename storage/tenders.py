@@ -121,6 +121,7 @@ class TenderAlert(Base):
 
 # --- Queries ------------------------------------------------------------------------------------
 
+EPSILON = 1e-6  # quantities are floats: 0.1 + 0.2 fills 0.3
 CODE_LENGTH = 4  # short: typed on keypads as `BID K4P7 500kg`; with a second look-up on a clash
 
 
@@ -185,21 +186,39 @@ def pledged(item: TenderItem) -> float:
 
 
 def covered(item: TenderItem) -> float:
-    """How much of the item's quantity the pledges cover (at most all of it)."""
-    return min(pledged(item), item.quantity)
+    """How much of the item's quantity the pledges that count fill (at most all of it)."""
+    return sum(share for _, share in shares(item))
+
+
+def counts(pledge: Pledge, item: TenderItem) -> bool:
+    """A pledge counts unless its price is above the item's highest price (which a newer release
+    may have lowered after it was made) or it is for nothing."""
+    return pledge.quantity > 0 and (item.max_price is None or pledge.price is None
+                                    or pledge.price <= item.max_price + EPSILON)
 
 
 def in_and_reserves(item: TenderItem) -> tuple[list[Pledge], list[Pledge]]:
-    """(pledges in the consortium, reserves): in pledge order, a pledge is in while what came
-    before it does not cover the need yet; the rest are reserves, in order."""
-    pledges = sorted(item.pledges, key=lambda p: (p.pledged_at, p.id))
+    """(pledges in the consortium, reserves), of the pledges that count, in pledge order: a
+    pledge is in when what came before it does not fill the need yet; the rest are reserves."""
     taken: list[Pledge] = []
     reserves: list[Pledge] = []
-    total = 0.0
-    for pledge in pledges:
-        if pledge.quantity <= 0:
+    filled = 0.0
+    for pledge in sorted(item.pledges, key=lambda p: (p.pledged_at, p.id or 0)):
+        if not counts(pledge, item):
             continue
-        (taken if total < item.quantity else reserves).append(pledge)
-        if total < item.quantity:
-            total += pledge.quantity
+        if item.quantity - filled > EPSILON:
+            taken.append(pledge)
+            filled += min(pledge.quantity, item.quantity - filled)
+        else:
+            reserves.append(pledge)
     return taken, reserves
+
+
+def shares(item: TenderItem) -> list[tuple[Pledge, float]]:
+    """(pledge, the part of the need it fills) of the pledges in the consortium, in order."""
+    found, filled = [], 0.0
+    for pledge in in_and_reserves(item)[0]:
+        share = min(pledge.quantity, item.quantity - filled)
+        found.append((pledge, share))
+        filled += share
+    return found

@@ -222,15 +222,16 @@ def test_show_lists_pledges_in_order_with_reserves_and_the_weighted_price(cluste
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == f"{code}  Supply of fresh fish to the hospital kitchen  (active)"
-    # 800 + 700 + 400 = 1,900 kg, then Tomas's 600 counts for the last 100: the price weighted
-    # by what counts, of the pledges with a price, is (800 x 125 + 700 x 120 + 100 x 130) / 1,600
-    assert (f"{code} omena: need 2000 kg, covered 2000, short 0, pledged 2500; highest price "
-            f"KES 128/kg; weighted price KES 123.12/kg") in lines
+    # Tomas asks more than the highest price: his pledge does not count. The price weighted by
+    # what counts, of the pledges with a price: (800 x 125 + 700 x 120) / 1,500
+    assert (f"{code} omena: need 2000 kg, covered 1900, short 100, pledged 2500; highest price "
+            f"KES 128/kg; weighted price KES 122.67/kg") in lines
     assert "  1. Amina  +254722000001  Kisumu  800 kg  KES 125/kg" in lines
     assert "  3. Grace  +254722000003  Kisumu  400 kg  -" in lines
-    assert "  4. Tomas  +254722000004  Kisumu  600 kg  KES 130/kg" in lines
-    assert "  Tomas's price is above the highest price" in lines
-    assert ("reserved for youth, women: the consortium qualifies: no (2 qualify, 1 do not, 1 "
+    assert ("  4. Tomas  +254722000004  Kisumu  600 kg  KES 130/kg  over the highest price, not "
+            "counted") in lines
+    # of those who count, Amina declared women, Juma none, Grace was never asked
+    assert ("reserved for youth, women: the consortium qualifies: no (1 qualify, 1 do not, 1 "
             "never asked)") in lines
 
 
@@ -370,3 +371,58 @@ def test_pledge_order_is_kept_when_times_are_equal(factory, kisumu):
         session.expire(tender.items[0], ["pledges"])
         taken, reserves = tenders.in_and_reserves(tender.items[0])
         assert [p.quantity for p in taken] == [600, 600] and reserves == []
+
+
+def test_a_tender_of_several_items_is_pledged_shown_and_won_item_by_item(clusterbot, factory,
+                                                                         kisumu, tmp_path):
+    package = json.loads(release_file(tmp_path).read_text(encoding="utf-8"))
+    eggs = package["releases"][0]["tender"]["items"][1]
+    eggs.update(description="Eggs, grade A", quantity=3000)
+    file = tmp_path / "two-items.json"
+    file.write_text(json.dumps(package), encoding="utf-8")
+    code = clusterbot("tenders", "import", str(file), "--cluster",
+                      "kisumu-fish").stdout.split()[1]
+    with unit_of_work(factory) as session:
+        cluster = clusters.by_slug(session, "kisumu-fish")
+        omena, eggs_item = tenders.pledgeable(tenders.by_code(session, code))
+        assert tenders.item_by_code(session, code) is None  # which item? the code does not say
+        assert tenders.item_by_code(session, f"{code.lower()}-2").id == eggs_item.id
+        amina = add_member(session, AMINA, "fisher", cluster, "en", "Amina")
+        juma = add_member(session, JUMA, "fisher", cluster, "sw", "Juma")
+        start = utcnow()
+        session.add_all([
+            Pledge(item_id=omena.id, member_id=amina.id, quantity=2000, pledged_at=start),
+            Pledge(item_id=eggs_item.id, member_id=amina.id, quantity=1000, pledged_at=start),
+            Pledge(item_id=eggs_item.id, member_id=juma.id, quantity=2500,
+                   pledged_at=start + timedelta(minutes=1))])
+
+    rows = list(csv.DictReader(io.StringIO(clusterbot("tender", "show", code, "--csv").stdout)))
+
+    assert [(r["item"], r["name"], r["quantity"], r["unit"], r["counted"]) for r in rows] == [
+        (f"{code}-1", "Amina", "2000", "kg", "2000"), (f"{code}-2", "Amina", "1000", "piece",
+                                                         "1000"),
+        (f"{code}-2", "Juma", "2500", "piece", "2000")]
+    refused = clusterbot("tender", "outcome", code, "won", "--quantity", "1000")
+    assert refused.exit_code == 2
+    assert refused.stderr == "error: --quantity is only for a tender of one item\n"
+    won = clusterbot("tender", "outcome", code, "won")
+    assert won.stdout.splitlines() == [f"{code} won; 2 members told", "Amina: 2000 kg",
+                                       "Amina: 1000 piece", "Juma: 2000 piece"]
+    messages = told(factory)
+    # Amina fills all the omena and a third of the eggs: she leads
+    assert messages[AMINA][0].startswith("Good news: tender")
+    assert "You lead the consortium" in messages[AMINA][0]
+    assert messages[JUMA][0].startswith("Habari njema") and "Amina" in messages[JUMA][0]
+
+
+def test_a_reserved_tender_qualifies_when_everyone_counted_declared_a_group(clusterbot, factory,
+                                                                            kisumu):
+    code = add(clusterbot, "--quantity", "1500kg", "--reserved", "women").stdout.split()[-1]
+    pledge(factory, code, groups={AMINA: ["women", "youth"], JUMA: ["women"], GRACE: None})
+
+    lines = clusterbot("tender", "show", code).stdout.splitlines()
+
+    # Grace and Tomas are reserves: what they declared does not matter for the bid
+    assert ("reserved for women: the consortium qualifies: yes (2 qualify, 0 do not, 0 never "
+            "asked)") in lines
+    assert "  3. Grace  +254722000003  Kisumu  400 kg  -  reserve" in lines

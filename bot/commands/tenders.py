@@ -24,6 +24,8 @@ from storage.tenders import Tender
 app = typer.Typer(help="A public tender the cluster answers together.", no_args_is_help=True)
 tenders_app = typer.Typer(help="Public tenders.", no_args_is_help=True)
 
+STATUS_SHOWN = {sheet.IN: "", sheet.RESERVE: "  reserve",
+                sheet.OVER_PRICE: "  over the highest price, not counted"}
 CSV_HEADER = ["name", "phone", "place", "quantity", "unit", "price", "item", "product", "status",
               "counted", "delivery_share", "reserved_groups"]
 
@@ -182,10 +184,11 @@ def won_quantity(tender: Tender, text: str) -> float:
     """`1.5t`, `1500` (in the item's unit) -> the amount in the item's unit; exits 2 when it is
     not one."""
     items = stored.pledgeable(tender)
+    if len(items) != 1:
+        raise fail("--quantity is only for a tender of one item", USAGE)
     found = read_quantity(text)
-    unit = items[0].unit if len(items) == 1 else None
-    if found is None or (found[1] is not None and found[1] != unit):
-        raise fail(f"--quantity {text} is not a quantity in {unit or 'the items unit'}", USAGE)
+    if found is None or (found[1] is not None and found[1] != items[0].unit):
+        raise fail(f"--quantity {text} is not a quantity in {items[0].unit}", USAGE)
     return found[0]
 
 
@@ -257,10 +260,8 @@ def sheet_lines(bids: sheet.Sheet) -> list[str]:
             price = f"{currency} {amount(row.price)}/{row.unit}" if row.price is not None else "-"
             lines.append(f"  {number}. {row.name or '-'}  {row.phone or '-'}  {row.place or '-'}  "
                          f"{amount(row.quantity)} {row.unit}  {price}"
-                         + ("  reserve" if row.reserve else "")
+                         + STATUS_SHOWN[row.status]
                          + (f"  delivers {amount(row.share)}" if row.share else ""))
-        for row in item.over_price:
-            lines.append(f"  {row.name}'s price is above the highest price")
     if bids.reserved:
         verdict = {True: "yes", False: "no", None: "not known yet"}[bids.eligible]
         lines.append(f"reserved for {', '.join(bids.reserved)}: the consortium qualifies: "
@@ -275,5 +276,5 @@ def sheet_lines(bids: sheet.Sheet) -> list[str]:
 def csv_rows(bids: sheet.Sheet):
     for item, row in bids.rows():
         yield [row.name, row.phone, row.place, amount(row.quantity), row.unit, amount(row.price),
-               item.code, item.product, "reserve" if row.reserve else "in", amount(row.counted),
+               item.code, item.product, row.status, amount(row.counted),
                amount(row.share), ";".join(row.groups) if row.groups is not None else ""]

@@ -361,11 +361,11 @@ def changed_parts(tender: Tender, values: TenderValues) -> list[str]:
     new = [(i.description, i.product_id, i.unit) for i in values.items]
     if old != new:
         changes.append("items")
-    else:
-        if [i.quantity for i in tender.items] != [i.quantity for i in values.items]:
-            changes.append("quantity")
-        if [i.max_price for i in tender.items] != [i.max_price for i in values.items]:
-            changes.append("max_price")
+    pairs = list(zip(tender.items, values.items))  # by position
+    if any(before.quantity != after.quantity for before, after in pairs):
+        changes.append("quantity")
+    if any(before.max_price != after.max_price for before, after in pairs):
+        changes.append("max_price")
     if values.status in ENDED and tender.status not in ENDED:
         changes.append("status")
     return changes

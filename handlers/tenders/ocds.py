@@ -3,6 +3,7 @@ publish them): each release's tender read into a tender of the cluster, its item
 catalog products by their description in any language. An item no product fits is kept as
 written (never pledged) and reported, not guessed. A release already read changes nothing;
 a newer release (a later `date`) of the same `ocid` updates the tender."""
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from storage.tenders import STATUSES
 # UN/CEFACT recommendation 20 codes -> (base unit, how many of it one is)
 UNCEFACT = {"KGM": ("kg", 1.0), "TNE": ("kg", 1000.0), "GRM": ("kg", 0.001),
             "LTR": ("l", 1.0), "MLT": ("l", 0.001), "H87": ("piece", 1.0), "C62": ("piece", 1.0)}
+PUNCTUATION = re.compile(r"[^\w\s'-]")
 STATUS_OF = {"withdrawn": "cancelled"}  # OCDS codes outside storage.tenders.STATUSES
 
 
@@ -216,9 +218,9 @@ def read_item(session: Session, names: dict[str, int], item: dict, reading: Read
     base, size = unit_of(unit)
     quantity = number(item.get("quantity")) or 0.0
     price = number((unit.get("value") or {}).get("amount"))
-    product_id = read_one(names, description)
+    product_id = product_named(names, description)
     if product_id is None and classification.get("description"):
-        product_id = read_one(names, text(classification["description"], 300))
+        product_id = product_named(names, text(classification["description"], 300))
     why = None
     if product_id is None:
         why = "no catalog product"
@@ -236,6 +238,13 @@ def read_item(session: Session, names: dict[str, int], item: dict, reading: Read
         quantity=quantity * (size or 1.0),
         unit=base or text(unit.get("id") or unit.get("name") or "?", 16),
         max_price=price / size if price and size else None))
+
+
+def product_named(names: dict[str, int], description: str) -> int | None:
+    """The catalog product a description names (`Eggs, grade A`: one of its words is a
+    product's name); None when none or several do."""
+    found = read_one(names, description)
+    return found if found is not None else read_one(names, PUNCTUATION.sub(" ", description))
 
 
 def unit_of(unit: dict) -> tuple[str | None, float | None]:

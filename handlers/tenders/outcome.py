@@ -14,7 +14,7 @@ from locales.i18n import N_
 from storage import audit
 from storage.audit import Actor
 from storage.models import Member, utcnow
-from storage.tenders import Pledge, Tender, TenderItem, in_and_reserves, pledgeable
+from storage.tenders import Pledge, Tender, TenderItem, in_and_reserves, pledgeable, shares
 
 SHORT_NAME = 24
 
@@ -88,21 +88,23 @@ def share_out(item: TenderItem, won: float | None) -> None:
 
 
 def lead_of(tender: Tender) -> Member | None:
-    """Who leads the delivery: the member a coordinator chose, while they deliver a share;
-    else the largest share (as a part of each item's quantity), the earliest on a tie."""
+    """Who leads the delivery, as the consortium was told: the member a coordinator chose,
+    while they fill part of the need; else the largest part (as a share of each item's
+    quantity, so kilograms and litres compare), the earliest pledge on a tie."""
     weights: dict[int, float] = {}
     members: dict[int, Member] = {}
     for item in pledgeable(tender):
-        for pledge in sorted(item.pledges, key=lambda p: (p.pledged_at, p.id)):
-            if pledge.delivery_share:
-                weights[pledge.member_id] = (weights.get(pledge.member_id, 0.0)
-                                             + pledge.delivery_share / item.quantity)
-                members[pledge.member_id] = pledge.member
+        for pledge, share in shares(item):
+            weights[pledge.member_id] = weights.get(pledge.member_id, 0.0) + share / item.quantity
+            members.setdefault(pledge.member_id, pledge.member)
     if tender.lead_member_id in weights:
         return members[tender.lead_member_id]
     if not weights:
         return None
-    return members[max(weights, key=lambda m: (round(weights[m], 9), -list(weights).index(m)))]
+    first = {member_id: index for index, member_id in enumerate(sorted(
+        members, key=lambda m: min((p.pledged_at, p.id) for item in pledgeable(tender)
+                                   for p in item.pledges if p.member_id == m)))}
+    return members[max(weights, key=lambda m: (round(weights[m], 9), -first[m]))]
 
 
 def tell(session: Session, tender: Tender, won: bool, wins: dict[int, float]) -> int:

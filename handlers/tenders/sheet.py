@@ -7,13 +7,17 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from handlers.labels import product_label
-from storage.tenders import Pledge, Tender, TenderItem, in_and_reserves, item_code, pledgeable
+from storage.tenders import (Pledge, Tender, TenderItem, counts, in_and_reserves, item_code,
+                             pledgeable, shares)
+
+IN, RESERVE, OVER_PRICE = "in", "reserve", "over_price"  # where a pledge stands
 
 
 @dataclass
 class Row:
-    """One pledge on the sheet. `counted`: how much of it counts toward the need (a reserve's
-    nothing); `groups`: the reserved groups the member declared (None: never asked)."""
+    """One pledge on the sheet. `status`: in the consortium, a reserve, or over the item's
+    highest price (not counted); `counted`: how much of the need it fills; `groups`: the
+    reserved groups the member declared (None: never asked)."""
 
     name: str
     phone: str
@@ -22,10 +26,14 @@ class Row:
     unit: str
     price: float | None
     counted: float
-    reserve: bool
+    status: str
     groups: list[str] | None
     share: float | None  # delivery share, once the tender is won
     member_id: int
+
+    @property
+    def reserve(self) -> bool:
+        return self.status == RESERVE
 
 
 @dataclass
@@ -61,9 +69,8 @@ class ItemSheet:
 
     @property
     def over_price(self) -> list[Row]:
-        """Counted pledges above the item's highest price."""
-        return [row for row in self.rows if row.counted > 0 and self.max_price is not None
-                and row.price is not None and row.price > self.max_price]
+        """Pledges not counted: their price is above the item's highest price."""
+        return [row for row in self.rows if row.status == OVER_PRICE]
 
 
 @dataclass
@@ -117,22 +124,23 @@ def build(session: Session, tender: Tender, lang: str | None = "en") -> Sheet:
 
 
 def item_sheet(session: Session, item: TenderItem, lang: str | None) -> ItemSheet:
-    taken, reserves = in_and_reserves(item)
+    """The item's rows: the consortium's pledges in order, the reserves in order, then the
+    pledges over the highest price."""
     sheet = ItemSheet(code=item_code(item), need=item.quantity, unit=item.unit,
                       product=product_label(session, item.product_id, lang, item.description),
                       max_price=item.max_price)
-    left = item.quantity
-    for pledge in taken:
-        sheet.rows.append(row_of(pledge, min(pledge.quantity, left), reserve=False))
-        left -= min(pledge.quantity, left)
-    sheet.rows += [row_of(pledge, 0.0, reserve=True) for pledge in reserves]
+    sheet.rows = [row_of(pledge, share, IN) for pledge, share in shares(item)]
+    sheet.rows += [row_of(pledge, 0.0, RESERVE) for pledge in in_and_reserves(item)[1]]
+    sheet.rows += [row_of(pledge, 0.0, OVER_PRICE)
+                   for pledge in sorted(item.pledges, key=lambda p: (p.pledged_at, p.id))
+                   if pledge.quantity > 0 and not counts(pledge, item)]
     return sheet
 
 
-def row_of(pledge: Pledge, counted: float, reserve: bool) -> Row:
+def row_of(pledge: Pledge, counted: float, status: str) -> Row:
     member = pledge.member
     return Row(name=member.name or "", phone=member.phone or "",
                place=member.place.name if member.place else (member.place_name or ""),
                quantity=pledge.quantity, unit=pledge.item.unit, price=pledge.price,
-               counted=counted, reserve=reserve, groups=member.reserved_groups,
+               counted=counted, status=status, groups=member.reserved_groups,
                share=pledge.delivery_share, member_id=member.id)

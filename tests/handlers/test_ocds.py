@@ -265,3 +265,23 @@ def test_the_newest_release_of_an_ocid_in_one_package_is_read(factory, kisumu):
 def test_a_file_that_is_no_package_is_refused(factory, kisumu, given):
     with pytest.raises(ocds.ReleaseError):
         run(factory, given)
+
+
+def test_a_lower_price_and_a_removed_item_are_named_to_the_pledgers(factory, kisumu):
+    original = package()
+    run(factory, original)
+    pledge_all(factory, PLEDGERS[:2])
+    changed = newer(original)
+    items = changed["releases"][0]["tender"]["items"]
+    items[0]["unit"]["value"]["amount"] = 120000  # KES 120 a kilogram now
+    del items[1]
+
+    report = run(factory, changed)
+
+    assert report.updated == [OCID] and report.unmapped == []
+    tender = tender_of(factory)
+    assert [(i.description, i.max_price) for i in tender.items] == [("Dried omena (dagaa)", 120)]
+    told = messages(factory)
+    for phone, lang in ((AMINA, "en"), (JUMA, "sw")):
+        changes = f"{translate(lang, 'items')}, {translate(lang, 'highest price')}"
+        assert f"({changes})" in told[phone][0]
