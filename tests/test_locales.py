@@ -439,6 +439,13 @@ def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
                    "renewal": f"{keyword_word('renew', lang)} 999",
                    "word": keyword_word("renew", lang),
                    "figures": f"{'x' * 16} 999x {pieces} KES 40,000,000,000,000\n+70"})
+    # tenders (BID): quantities as the code writes them at worst (a pledge with its price);
+    # the code cuts titles (subject) and names to 30, product names to 24, a member's shares to
+    # 60 and the coordinator's list of items (sheet) to 90.
+    values.update({"pledged": f"{pieces} {'x' * 24}, KES 10,000,000/piece", "share": "s" * 60,
+                   "need": pieces, "open": pieces, "short": "s" * 60, "rank": "99", "lead": NAME,
+                   "deadline": "31/12", "sheet": "i" * 90, "subject": "t" * 30,
+                   "price": "KES 10,000,000/piece", "show": "clusterbot tender show K7Q2M9"})
     # directory (FIND): what was looked for and an institution's services are cut to these
     # lengths; its links are a phone and a website of at most 80 characters.
     values.update({"looked_for": "x" * 30, "offered": "y" * 60,
