@@ -19,7 +19,7 @@ def to_alert(session: Session, now: datetime) -> list[Tender]:
     """Open tenders whose suppliers have not been told yet, their deadline still ahead."""
     return list(session.scalars(
         open_tenders().where(Tender.alerted_at.is_(None), Tender.deadline > now)
-        .order_by(Tender.id).with_for_update(skip_locked=True)))
+        .order_by(Tender.id).with_for_update(skip_locked=True, of=Tender)))
 
 
 def to_remind(session: Session, now: datetime, before: timedelta) -> list[Tender]:
@@ -27,14 +27,14 @@ def to_remind(session: Session, now: datetime, before: timedelta) -> list[Tender
     return list(session.scalars(
         open_tenders().where(Tender.reminded_at.is_(None), Tender.deadline > now,
                              Tender.deadline <= now + before)
-        .order_by(Tender.id).with_for_update(skip_locked=True)))
+        .order_by(Tender.id).with_for_update(skip_locked=True, of=Tender)))
 
 
 def to_close(session: Session, now: datetime) -> list[Tender]:
     """Tenders past their deadline still taking pledges (whatever their status)."""
     return list(session.scalars(
         select(Tender).where(Tender.closed_at.is_(None), Tender.deadline <= now)
-        .order_by(Tender.id).with_for_update(skip_locked=True)))
+        .order_by(Tender.id).with_for_update(skip_locked=True, of=Tender)))
 
 
 def suppliers(session: Session, tender: Tender) -> list[Member]:
