@@ -38,6 +38,7 @@ MOVED_OUT = N_("Pledges for {code} changed: your pledge is now reserve number {r
 WITHDRAWN_MOVED = N_("{name} withdrew their pledge for {code}. Moved up from the reserves: "
                      "{people}.")
 WITHDRAWN_SHORT = N_("{name} withdrew their pledge for {code}: it is now short by {short}.")
+COVERED_AGAIN = N_("{name} pledged for {code}: the pledges cover it again. Lead: {lead}.")
 LEAD_CHOSEN = N_("The coordinator chose {lead} to lead the consortium for {code}.")
 LEAD_YOU = N_("You now lead the consortium for {code} ({subject}). The coordinator will contact "
               "you to prepare the bid before {deadline}.")
@@ -124,6 +125,16 @@ def after_change(session: Session, tender: Tender, before: dict, who: Member,
     moved_up = tell_moved(session, tender, before, who)
     if withdrawn:
         tell_withdrawal(session, tender, who, moved_up)
+    elif not covered_by(tender, before) and pledges.covered(tender):
+        for coordinator in coordinators(session, tender.cluster_id):
+            notify(session, coordinator, COVERED_AGAIN, kind=KIND, code=tender.code,
+                   name=name_of(who), lead=name_of(lead_of(session, tender)))
+
+
+def covered_by(tender: Tender, snapshot: dict) -> bool:
+    """The shares of a pledges.snapshot filled every item's need."""
+    return all(sum(share for (item_id, _), (share, _) in snapshot.items() if item_id == item.id)
+               >= item.quantity - pledges.EPSILON for item in pledgeable(tender))
 
 
 def form(session: Session, tender: Tender, now: datetime, who: Actor) -> None:

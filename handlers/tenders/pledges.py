@@ -79,7 +79,8 @@ def bid(turn: Turn) -> None:
 
 def says_amount(word: str) -> bool:
     """`500kg`, `500`, `gunia`: the start of a quantity rather than a code."""
-    return bool(word[:1].isdigit() or quantities.read_unit(word) or quantities.says_amount(word))
+    return bool(quantities.read_quantity(word) or quantities.read_unit(word)
+                or quantities.says_amount(word))
 
 
 def ask_code(turn: Turn, preface: str | None = None) -> None:

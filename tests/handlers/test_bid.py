@@ -209,6 +209,8 @@ def test_unknown_closed_and_other_clusters_tenders_get_a_clear_answer(network, c
     juma = chat(JUMA)
     assert juma.send(f"{word(lang)} QQ99 500kg") == [
         as_sms(translate(lang, pledges.UNKNOWN, code="QQ99"))]
+    assert juma.send(f"{word(lang)} 4QQ9 500kg") == [  # a code may start with a digit
+        as_sms(translate(lang, pledges.UNKNOWN, code="4QQ9"))]
     assert juma.send(f"{word(lang)} LM33 500kg") == [
         as_sms(translate(lang, pledges.UNKNOWN, code="LM33"))]
     assert juma.send(f"{word(lang)} zz22 500kg") == [
@@ -339,6 +341,10 @@ def test_a_withdrawal_after_forming_moves_reserves_up_and_tells_who_moved(networ
                                                     share=f"{kg(200, 'pt')} {product_name('pt')}")
     assert notices(network, GRACE)[-1] == translate(
         "en", consortium.WITHDRAWN_SHORT, name="Baraka", code="K4P7", short="400kg omena")
+    # Juma pledges again, at the end of the line: it is covered again, Grace is told.
+    chat(JUMA).send("ZABUNI K4P7 400kg")
+    assert notices(network, GRACE)[-1] == translate(
+        "en", consortium.COVERED_AGAIN, name="Juma", code="K4P7", lead="Amina")
 
 
 def test_raising_an_earlier_pledge_after_forming_tells_who_it_pushes_out(network, chat):
