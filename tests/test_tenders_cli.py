@@ -19,7 +19,7 @@ from handlers.tenders import entry, outcome
 from locales.i18n import translate
 from storage import clusters, products, tenders
 from storage.db import unit_of_work
-from storage.models import AuditEntry, Member, OutboundMessage, utcnow
+from storage.models import AuditEntry, Member, OutboundMessage, Place, utcnow
 from storage.tenders import Pledge
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -426,3 +426,18 @@ def test_a_reserved_tender_qualifies_when_everyone_counted_declared_a_group(clus
     assert ("reserved for women: the consortium qualifies: yes (2 qualify, 0 do not, 0 never "
             "asked)") in lines
     assert "  3. Grace  +254722000003  Kisumu  400 kg  -  reserve" in lines
+
+
+def test_a_delivery_address_is_kept_as_written_with_the_known_place_it_names(clusterbot,
+                                                                             factory, kisumu):
+    at_stores = add(clusterbot, "--deliver-to", "Referral Hospital stores, Kisumu")
+    nowhere = add(clusterbot, "--deliver-to", "Hospital stores")
+
+    assert at_stores.exit_code == 0, at_stores.output
+    assert "deliver to: Referral Hospital stores, Kisumu\n" in at_stores.stdout
+    tender = tender_coded(factory, at_stores.stdout.split()[-1])
+    with unit_of_work(factory) as session:
+        place = session.get(Place, tender.delivery_place_id)
+        assert place.name == "Kisumu"
+    assert "deliver to: Hospital stores (not a known place)" in nowhere.stdout
+    assert tender_coded(factory, nowhere.stdout.split()[-1]).delivery_place_id is None

@@ -72,7 +72,7 @@ def add_command(
             for name, problem in e.messages().items():
                 err.print(f"{name.replace('_', '-')}: {problem}")
             raise typer.Exit(USAGE) from None
-        lines = describe(session, network, tender)
+        lines = describe(session, network, tender) + sheet_lines(sheet.build(session, tender))
         code = tender.code
     for line in lines:
         out.print(line)

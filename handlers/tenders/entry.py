@@ -15,7 +15,7 @@ from handlers.notify import notify
 from handlers.places import known
 from handlers.products import catalog_names, read_one
 from handlers.quantities import BASE_UNITS, MAX_PRICE, MAX_QUANTITY, read_price, read_quantity
-from locales.i18n import N_, translate
+from locales.i18n import N_, fold, translate
 from storage import audit
 from storage import tenders as stored
 from storage.audit import Actor
@@ -220,17 +220,30 @@ def read_deadline(text: str, tz: str, now: datetime) -> datetime:
 
 
 def read_place(session: Session, cluster: Cluster, text: str) -> tuple[str | None, int | None]:
-    """(name, place id) of the cluster's known place `text` names (typos forgiven), else
-    (text as written, None): a buyer's address need not be in the gazetteer."""
+    """(name, place id) of the cluster's known place `text` names (typos forgiven); else an
+    address as written with the known place it names word for word (`County stores, Kisumu`),
+    or None: a buyer's address need not be in the gazetteer."""
     if not text:
         return None, None
     if len(text) > MAX_PLACE:
         raise Problem(PLACE_LONG)
-    match = sure(best(text, known(session, cluster)))
+    names = known(session, cluster)
+    match = sure(best(text, names))
     if match is None:
-        return text, None
+        return text, place_within(names, text)
     place = session.get(Place, match.key)
     return place.name, place.id
+
+
+def place_within(names: dict[str, int], text: str) -> int | None:
+    """The known place a run of the address's words names exactly, the longest run first."""
+    words = fold(text).replace(",", " ").split()
+    for length in range(min(3, len(words)), 0, -1):
+        for start in range(len(words) - length + 1):
+            place_id = names.get(" ".join(words[start:start + length]))
+            if place_id is not None:
+                return place_id
+    return None
 
 
 def read_reserved(text: str) -> list[str]:
@@ -316,8 +329,9 @@ def pledges_by_member(tender: Tender) -> dict[Member, list[Pledge]]:
 
 def update(session: Session, tender: Tender, actor: Actor, values: TenderValues) -> list[str]:
     """Sets the tender to a newer release's values (items by position; an item no longer there
-    is removed with its pledges) and tells each pledger what changed, in their language:
-    a cancelled tender releases their pledge and stops taking pledges. Returns the names of
+    is removed with its pledges) and, until its outcome is recorded, tells each pledger what
+    changed, in their language: a cancelled tender releases their pledge and stops taking
+    pledges. Returns the names of
     what changed (CHANGES keys); audited `tender.update` when something did."""
     before = pledges_by_member(tender)
     changes = changed_parts(tender, values)
@@ -331,7 +345,7 @@ def update(session: Session, tender: Tender, actor: Actor, values: TenderValues)
         audit.record(session, action="tender.update", actor=actor, cluster_id=tender.cluster_id,
                      tender_id=tender.id, code=tender.code, changed=changes,
                      status=tender.status)
-    if changes:
+    if changes and tender.outcome is None:  # after the outcome, a release is only a record
         tell_pledgers(session, tender, before, changes)
     return changes
 
