@@ -10,6 +10,7 @@ import time_machine
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, as_sms, lamu_crafts, outbox
 from sqlalchemy import select
 
+from bot.scheduler import periodic_jobs
 from handlers.budget import SMS, count_segments, fits_budget, numbered
 from handlers.tenders import alerts, eligibility, reminders
 from handlers.tenders.alerts import send_alerts
@@ -155,7 +156,8 @@ def test_alert_of_a_reserved_tender_says_for_whom_within_two_sms(network, lang):
     alert(network)
     [text] = sent_to(network, JUMA)
     assert count_segments(as_sms(text)) <= 2
-    assert text.endswith(".") and text.count(".") >= 3
+    assert text.endswith(" " + translate(lang, alerts.RESERVED, groups=", ".join(
+        translate(lang, eligibility.SHORT_GROUPS[g]) for g in ("youth", "women", "disability"))))
 
 
 def test_a_tender_of_several_items_shows_the_members_first_with_item_codes(network):
@@ -217,6 +219,8 @@ def test_alerts_job_runs_on_the_configured_database(network, job_database):
     alerts.alerts_job()
     alerts.alerts_job()
     assert len(sent_to(network, JUMA)) == 1
+    assert ("tender-alerts", "handlers.tenders:alerts_job",
+            {"trigger": "interval", "minutes": 10}) in periodic_jobs()
 
 
 # --- Reminders and closing --------------------------------------------------------------------
@@ -317,6 +321,8 @@ def test_reminders_job_runs_on_the_configured_database(network, clock, job_datab
     reminders.reminders_job()
     reminders.reminders_job()
     assert tender(network, code).closed_at is not None
+    assert ("tender-reminders", "handlers.tenders:reminders_job",
+            {"trigger": "interval", "minutes": 15}) in periodic_jobs()
 
 
 # --- Reserved-group eligibility -----------------------------------------------------------------
