@@ -17,7 +17,7 @@ from handlers.budget import MAX_REPLY_SEGMENTS, SMS, count_segments, is_gsm7, re
 from handlers.directory import consent, search
 from handlers.directory import showing as directory_showing
 from handlers.market import listings, showing
-from handlers.tenders import entry
+from handlers.tenders import entry, pledges
 from locales import i18n
 from locales.i18n import LANGUAGE_NAMES, SHIPPED, Plural, keyword_aliases, keyword_word, translate
 from locales.merge import method_map
@@ -281,6 +281,13 @@ QUESTIONS = {
         lambda lang: [translate(lang, consent.SKIP),
                       translate(lang, consent.KEEP, place="x" * consent.SHOWN_KEPT)],
         FREE_REASK + [consent.BAD_CAPACITY]),
+    # Tenders (BID): at most three open tenders (code and 20 characters of the title) or three
+    # items (cut to 30) as choices; the amount is asked again with why.
+    pledges.ASK_CODE: (lambda lang: ["K7Q2 " + "t" * 20] * 3, FREE_REASK),
+    pledges.ASK_ITEM: (lambda lang: ["i" * pledges.SHORT_ITEM] * pledges.MOST_ITEMS,
+                       FREE_REASK),
+    pledges.ASK_AMOUNT: (labels(), ANY_REASK + [pledges.QUANTITY_HINT, pledges.UNIT_HINT,
+                                                pledges.PRICE_HINT, pledges.OVER_MAX]),
     "Menu: reply with a number.": (
         lambda lang: [translate(lang, menu.ITEMS[k]) for k in menu.MEMBER_ITEMS],
         CHOICE_REASK),
@@ -445,7 +452,8 @@ def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
     values.update({"pledged": f"{pieces} {'x' * 24}, KES 10,000,000/piece", "share": "s" * 60,
                    "need": pieces, "open": pieces, "short": "s" * 60, "rank": "99", "lead": NAME,
                    "deadline": "31/12", "sheet": "i" * 90, "subject": "t" * 30,
-                   "price": "KES 10,000,000/piece", "show": "clusterbot tender show K7Q2M9"})
+                   "price": "KES 10,000,000/piece", "show": "clusterbot tender show K7Q2M9",
+                   "first": "K7Q2-12"})
     # directory (FIND): what was looked for and an institution's services are cut to these
     # lengths; its links are a phone and a website of at most 80 characters.
     values.update({"looked_for": "x" * 30, "offered": "y" * 60,

@@ -19,17 +19,19 @@ from storage.tenders import Pledge, Tender, TenderItem, item_code, pledgeable
 
 FLOW = "tender"
 SHORT_CHOICE = 20
+MOST_ITEMS, SHORT_ITEM = 3, 30  # items shown as choices; the others are pledged by their code
 
 ASK_CODE = N_("Which tender do you pledge for? Send its code, e.g. K4P7.")
-ASK_ITEM = N_("Tender {code} buys several things. Which one do you pledge for?")
+ASK_ITEM = N_("Tender {code} buys several things. Which one do you pledge for? Send its code, "
+              "e.g. {first}.")
 ASK_AMOUNT = N_("How much {product} do you pledge for {code}? Still open: {open}. Send the "
-                "quantity, and your price if you wish, e.g. {example}.")
+                "quantity, and your price if you wish, e.g. {sample}.")
 UNKNOWN = N_("There is no tender {code} in your cluster. Please check the code in the message "
              "you got.")
 CLOSED = N_("Tender {code} is closed: pledges are no longer taken.")
 REGISTER = N_("Please register first: send {join}.")
-QUANTITY_HINT = N_("Please send a quantity above 0, e.g. {example}.")
-UNIT_HINT = N_("Tender {code} counts {product} in {unit}: please send e.g. {example}.")
+QUANTITY_HINT = N_("Please send a quantity above 0, e.g. {sample}.")
+UNIT_HINT = N_("Tender {code} counts {product} in {unit}: please send e.g. {sample}.")
 PRICE_HINT = N_("Please send the price as a number, e.g. 120 or 120/kg.")
 OVER_MAX = N_("The buyer pays at most {price} for {code}: send a price at or below it, or no "
               "price.")
@@ -121,10 +123,13 @@ def take_code(turn: Turn, tender: Tender | None, written: str, amount: str) -> N
 
 
 def ask_item(turn: Turn, tender: Tender, preface: str | None = None) -> None:
+    items = pledgeable(tender)
     choices = [Choice(str(item.id), shorten(
         f"{item_code(item)} {consortium.item_name(turn.session, item, turn.lang)} "
-        f"{amount_label(item.quantity, item.unit, turn.lang)}", 40)) for item in pledgeable(tender)]
-    turn.ask(FLOW, "ask_item", turn._(ASK_ITEM, code=tender.code), choices, preface=preface)
+        f"{amount_label(item.quantity, item.unit, turn.lang)}", SHORT_ITEM))
+        for item in items[:MOST_ITEMS]]
+    turn.ask(FLOW, "ask_item", turn._(ASK_ITEM, code=tender.code, first=item_code(items[0])),
+             choices, preface=preface)
 
 
 def on_item(turn: Turn) -> None:
@@ -149,7 +154,7 @@ def ask_amount(turn: Turn, item: TenderItem, preface: str | None = None) -> None
         ASK_AMOUNT, code=item_code(item),
         product=consortium.item_name(turn.session, item, turn.lang),
         open=amount_label(pledges.still_open(item), item.unit, turn.lang),
-        example=example(item, turn.lang, price=True)), preface=preface, literal=True)
+        sample=example(item, turn.lang, price=True)), preface=preface, literal=True)
 
 
 def on_amount(turn: Turn) -> None:
@@ -180,10 +185,10 @@ def read_bid(turn: Turn, item: TenderItem, text: str) -> Bid:
     if quantity is not None and quantity.amount == 0:
         return Bid(quantity=0)
     if found.problem in ("quantity", "unit") or quantity is None or stray_unit(words, found):
-        return Bid(hint=QUANTITY_HINT, values={"example": example(item, turn.lang)})
+        return Bid(hint=QUANTITY_HINT, values={"sample": example(item, turn.lang)})
     if quantity.unit is not None and quantity.unit != item.unit:
         return Bid(hint=UNIT_HINT, values={
-            "code": item_code(item), "unit": item.unit, "example": example(item, turn.lang),
+            "code": item_code(item), "unit": item.unit, "sample": example(item, turn.lang),
             "product": consortium.item_name(turn.session, item, turn.lang)})
     if quantity.unit is None:
         quantity = quantities.Quantity(quantity.amount, item.unit)

@@ -113,7 +113,7 @@ def test_bid_on_telegram_asks_with_buttons(telegram_api, suppliers, factory):
     assert question.text == translate("en", pledges.ASK_CODE)
     assert labels(tomas.received()) == ["K4P7 Dried omena for s..."]
     [which] = tomas.press("K4P7 Dried omena for s...")
-    assert which.text == translate("en", pledges.ASK_ITEM, code="K4P7")
+    assert which.text == translate("en", pledges.ASK_ITEM, code="K4P7", first="K4P7-1")
     assert labels(tomas.received()) == ["K4P7-1 omena 1,000kg", "K4P7-2 tilapia 300kg"]
     [amount] = tomas.press("K4P7-2 tilapia 300kg")
     assert amount.text.startswith("How much tilapia do you pledge for K4P7-2? Still open: 300kg.")

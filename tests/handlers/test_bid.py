@@ -164,7 +164,7 @@ def test_half_a_bid_gets_the_missing_part_asked(network, chat, lang):
     [amount] = amina.send("1")
     assert starts(amount, translate(lang, pledges.ASK_AMOUNT, code="K4P7",
                                               product=product_name(lang), open=kg(1000, lang),
-                                              example=f"{kg(500, lang)} 120/kg"))
+                                              sample=f"{kg(500, lang)} 120/kg"))
     [reply] = amina.send("400kg 130")
     assert reply == confirmed(lang, f"{kg(400, lang)}, KES 130/kg", kg(400, lang),
                               kg(1000, lang), kg(600, lang))
@@ -186,13 +186,13 @@ def test_bad_amounts_are_asked_again_with_a_reason_and_nothing_is_saved(network,
     [reply] = tomas.send(f"{word(lang)} K4P7 20l")
     assert starts(reply, translate(
         lang, pledges.UNIT_HINT, code="K4P7", product=product_name(lang), unit="kg",
-        example=kg(500, lang)))
+        sample=kg(500, lang)))
     [reply] = tomas.send("500kg 200/kg")  # the answer to the question asked again
     assert starts(reply, translate(lang, pledges.OVER_MAX, code="K4P7",
                                              price="KES 150/kg"))
     [reply] = tomas.send("500 zorks")
     assert starts(reply, translate(lang, pledges.QUANTITY_HINT,
-                                             example=kg(500, lang)))
+                                             sample=kg(500, lang)))
     [reply] = tomas.send("500kg abc/kg")
     assert starts(reply, translate(lang, pledges.PRICE_HINT))
     assert pledged(network) == []
@@ -363,7 +363,7 @@ def test_a_tender_of_several_items_asks_which_one(network, chat):
                                ("milk", 200, "l", None)))
     baraka = chat(BARAKA)
     [question] = baraka.send("BID K4P7 50l")
-    assert question.startswith(translate("en", pledges.ASK_ITEM, code="K4P7"))
+    assert question.startswith(translate("en", pledges.ASK_ITEM, code="K4P7", first="K4P7-1"))
     assert "1) K4P7-1 omena 1,000kg" in question and "2) K4P7-3 milk 200l" in question
     assert "toner" not in question.lower()  # an unmapped item is never pledged
     [reply] = baraka.send("2")
