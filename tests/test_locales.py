@@ -286,8 +286,8 @@ QUESTIONS = {
     pledges.ASK_CODE: (lambda lang: ["K7Q2 " + "t" * 20] * 3, FREE_REASK),
     pledges.ASK_ITEM: (lambda lang: ["i" * pledges.SHORT_ITEM] * pledges.MOST_ITEMS,
                        FREE_REASK),
-    pledges.ASK_AMOUNT: (labels(), ANY_REASK + [pledges.QUANTITY_HINT, pledges.UNIT_HINT,
-                                                pledges.PRICE_HINT, pledges.OVER_MAX]),
+    pledges.ASK_AMOUNT: (labels(), FREE_REASK + [pledges.QUANTITY_HINT, pledges.UNIT_HINT,
+                                                 pledges.PRICE_HINT, pledges.OVER_MAX]),
     "Menu: reply with a number.": (
         lambda lang: [translate(lang, menu.ITEMS[k]) for k in menu.MEMBER_ITEMS],
         CHOICE_REASK),

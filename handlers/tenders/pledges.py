@@ -124,6 +124,7 @@ def take_code(turn: Turn, tender: Tender | None, written: str, amount: str) -> N
 
 def ask_item(turn: Turn, tender: Tender, preface: str | None = None) -> None:
     items = pledgeable(tender)
+    turn.data["code"] = tender.code
     choices = [Choice(str(item.id), shorten(
         f"{item_code(item)} {consortium.item_name(turn.session, item, turn.lang)} "
         f"{amount_label(item.quantity, item.unit, turn.lang)}", SHORT_ITEM))
@@ -136,6 +137,10 @@ def on_item(turn: Turn) -> None:
     """The item chosen (a button or its number), or typed as `K4P7-2`."""
     tender = turn.session.get(Tender, turn.data["tender"])
     amount = turn.data.get("amount", "")
+    if tender is None:  # removed while the question was open
+        code = turn.data.get("code", "")
+        turn.end()
+        return turn.say(turn._(UNKNOWN, code=code))
     if turn.chosen:
         item = turn.session.get(TenderItem, int(turn.answer))
     else:
@@ -149,17 +154,20 @@ def on_item(turn: Turn) -> None:
 
 
 def ask_amount(turn: Turn, item: TenderItem, preface: str | None = None) -> None:
-    turn.data.update(item=item.id)
+    turn.data.update(item=item.id, code=item_code(item))
     turn.ask(FLOW, "ask_amount", turn._(
         ASK_AMOUNT, code=item_code(item),
         product=consortium.item_name(turn.session, item, turn.lang),
         open=amount_label(pledges.still_open(item), item.unit, turn.lang),
-        sample=example(item, turn.lang, price=True)), preface=preface, literal=True)
+        sample=example(item, turn.lang, price=True)), preface=preface)
 
 
 def on_amount(turn: Turn) -> None:
     item = turn.session.get(TenderItem, turn.data["item"])
+    code = turn.data.get("code", "")
     turn.end()
+    if item is None:  # removed while the question was open
+        return turn.say(turn._(UNKNOWN, code=code))
     take_amount(turn, item, turn.answer)
 
 
@@ -228,6 +236,8 @@ def read_price(price: quantities.Price | None, quantity: quantities.Quantity,
 
 def take_amount(turn: Turn, item: TenderItem, text: str) -> None:
     """Pledges what the words say, withdraws on 0, or asks the amount again with a hint."""
+    if not pledges.taking_pledges(item.tender, now()):  # closed while the question was open
+        return turn.say(turn._(CLOSED, code=item.tender.code))
     if not text.strip():
         return ask_amount(turn, item)
     read = read_bid(turn, item, text)

@@ -198,6 +198,12 @@ def test_bad_amounts_are_asked_again_with_a_reason_and_nothing_is_saved(network,
     assert pledged(network) == []
     [reply] = tomas.send("500kg 150/kg")
     assert pledged(network) == [("Tomás", 1, 500, 150)]
+    # A tender that closes while its question is open takes no pledge.
+    tomas.send(f"{word(lang)} K4P7")
+    with unit_of_work(network) as session:
+        session.scalar(select(Tender)).closed_at = datetime.now(timezone.utc)
+    assert tomas.send("600kg") == [as_sms(translate(lang, pledges.CLOSED, code="K4P7"))]
+    assert pledged(network) == [("Tomás", 1, 500, 150)]
 
 
 @pytest.mark.parametrize("lang", SHIPPED)
