@@ -8,7 +8,8 @@ them removed). Removed: their name, phone, Telegram id and username, place and p
 roles, open question, skills needs, the texts and addresses of every message to or from them,
 their listings' words and places, their place in the directory (listed, business name,
 capacity), their directory searches and the introductions asked from a search on either side,
-and any message or audit entry that names them.
+the groups they declared for reserved tenders, their pledges to tenders still open and which
+tenders they were told of, and any message or audit entry that names them.
 """
 import re
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from storage.meetings import Meeting
 from storage.models import AuditEntry, InboundMessage, Member, OutboundMessage
 from storage.prices import OfficialPrice, PriceReport
 from storage.skills import SkillNeed
+from storage.tenders import Pledge, Tender, TenderAlert, TenderItem
 
 GONE = "(deleted member)"
 
@@ -40,6 +42,7 @@ def forget_member(session: Session, member: Member) -> None:
     forget_mentions(session, mentions)
     forget_listings(session, member.id)
     forget_directory(session, member.id)
+    forget_tenders(session, member.id)
     session.execute(delete(SkillNeed).where(SkillNeed.member_id == member.id))
     unlink(session, member.id)
     forget_audit(session, member.id, mentions)
@@ -120,6 +123,16 @@ def forget_listings(session: Session, member_id: int) -> None:
     session.execute(update(Listing).where(Listing.member_id == member_id).values(
         product_name="", product_key="", place_id=None, place_name="", place_key="",
         latitude=None, longitude=None))
+
+
+def forget_tenders(session: Session, member_id: int) -> None:
+    """Withdraws the member's pledges to tenders still taking them (a consortium cannot count on
+    someone who left) and forgets which tenders they were told of; pledges to closed tenders
+    stay, on the emptied member row, for the bid sheets of record."""
+    still_open = select(TenderItem.id).join(Tender).where(Tender.closed_at.is_(None))
+    session.execute(delete(Pledge).where(Pledge.member_id == member_id,
+                                         Pledge.item_id.in_(still_open)))
+    session.execute(delete(TenderAlert).where(TenderAlert.member_id == member_id))
 
 
 def forget_directory(session: Session, member_id: int) -> None:

@@ -71,7 +71,7 @@ def anonymise(session: Session, member: Member) -> None:
     storage.forget)."""
     member.name = member.phone = member.telegram_id = member.telegram_username = None
     member.place_name = member.place_id = None
-    member.listed = member.business_name = member.capacity = None
+    member.listed = member.business_name = member.capacity = member.reserved_groups = None
     member.opted_out = True
     member.registered = False
     member.deleted_at = datetime.now(timezone.utc)
