@@ -33,7 +33,7 @@ FORMED_RESERVE = N_("The consortium for {code} ({subject}) is formed. Your pledg
 FORMED_COORDINATORS = N_("Consortium formed for {code} ({subject}): {count} members, {sheet}. "
                          "Lead: {lead}. Bid sheet: {show}, or the Tenders page of the "
                          "dashboard.")
-MOVED_UP = N_("Pledges for {code} changed: your share is now {share}.")
+SHARE_CHANGED = N_("Pledges for {code} changed: your share is now {share}.")
 MOVED_OUT = N_("Pledges for {code} changed: your pledge is now reserve number {rank}.")
 WITHDRAWN_MOVED = N_("{name} withdrew their pledge for {code}. Moved up from the reserves: "
                      "{people}.")
@@ -174,7 +174,8 @@ def items_summary(session: Session, tender: Tender, lang: str | None) -> str:
 
 
 def tell_moved(session: Session, tender: Tender, before: dict, who: Member) -> list[Member]:
-    """Tells the other pledgers whose place a change moved; returns those who moved up."""
+    """Tells the other pledgers whose share a change made larger, smaller or a reserve;
+    returns those whose share grew."""
     after = pledges.snapshot(tender)
     up, told = [], set()
     for (item_id, member_id), (share, rank) in after.items():
@@ -185,10 +186,11 @@ def tell_moved(session: Session, tender: Tender, before: dict, who: Member) -> l
         member = session.get(Member, member_id)
         if share > was_share:
             up.append(member)
+        if share > pledges.EPSILON:  # a larger or smaller share
             held = shares(tender).get(member_id, [])
-            notify(session, member, MOVED_UP, kind=KIND, code=tender.code,
+            notify(session, member, SHARE_CHANGED, kind=KIND, code=tender.code,
                    share=share_label(session, held, member.language))
-        elif rank is not None and share <= pledges.EPSILON:
+        elif rank is not None:
             notify(session, member, MOVED_OUT, kind=KIND, code=tender.code, rank=str(rank))
     return up
 

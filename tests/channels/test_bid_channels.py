@@ -148,7 +148,7 @@ def test_a_reserve_moves_up_after_a_withdrawal_on_its_own_channel(twilio, telegr
     [withdrawn] = sms_and_wait(twilio, suppliers, JUMA, "ZABUNI K4P7 0")
     assert withdrawn == translate("sw", pledges.WITHDRAWN, code="K4P7")
     moved = wait_for(lambda: [m.text for m in wanjiru.received() if "sasa ni" in m.text])
-    assert moved == [translate("sw", consortium.MOVED_UP, code="K4P7", share="400kg dagaa")]
+    assert moved == [translate("sw", consortium.SHARE_CHANGED, code="K4P7", share="400kg dagaa")]
     told = wait_for(lambda: [t for t in sms_to(twilio, GRACE) if "withdrew" in t])
     assert told == [translate("en", consortium.WITHDRAWN_MOVED, name="Supplier sw",
                               code="K4P7", people="Wanjiru")]

@@ -335,15 +335,15 @@ def test_a_withdrawal_after_forming_moves_reserves_up_and_tells_who_moved(networ
         code="K4P7", subject="Dried omena for school meals"))
     [reply] = chat(JUMA).send("ZABUNI K4P7 0")
     assert reply == as_sms(translate("sw", pledges.WITHDRAWN, code="K4P7"))
-    assert notices(network, AMINA) == [translate("fr", consortium.MOVED_UP, code="K4P7",
+    assert notices(network, AMINA) == [translate("fr", consortium.SHARE_CHANGED, code="K4P7",
                                                  share=f"{kg(400, 'fr')} {product_name('fr')}")]
-    assert notices(network, TOMAS) == [translate("pt", consortium.MOVED_UP, code="K4P7",
+    assert notices(network, TOMAS) == [translate("pt", consortium.SHARE_CHANGED, code="K4P7",
                                                  share=f"{kg(100, 'pt')} {product_name('pt')}")]
     assert notices(network, GRACE) [-1] == translate(
         "en", consortium.WITHDRAWN_MOVED, name="Juma", code="K4P7", people="Amina, Tomás")
     # Baraka withdraws too: Tomás's 200kg all count now, and 400kg are missing.
     chat(BARAKA).send("BID K4P7 0")
-    assert notices(network, TOMAS)[-1] == translate("pt", consortium.MOVED_UP, code="K4P7",
+    assert notices(network, TOMAS)[-1] == translate("pt", consortium.SHARE_CHANGED, code="K4P7",
                                                     share=f"{kg(200, 'pt')} {product_name('pt')}")
     assert notices(network, GRACE)[-1] == translate(
         "en", consortium.WITHDRAWN_SHORT, name="Baraka", code="K4P7", short="400kg omena")
@@ -355,11 +355,14 @@ def test_a_withdrawal_after_forming_moves_reserves_up_and_tells_who_moved(networ
 
 def test_raising_an_earlier_pledge_after_forming_tells_who_it_pushes_out(network, chat):
     add_tender(network)
-    chat(BARAKA).send("BID K4P7 600kg")
-    chat(AMINA).send("OFFRE K4P7 400kg")  # formed
-    chat(BARAKA).send("BID K4P7 1000kg")  # keeps its place, now covers it alone
-    assert notices(network, AMINA)[-1] == translate("fr", consortium.MOVED_OUT, code="K4P7",
-                                                    rank="1")
+    chat(BARAKA).send("BID K4P7 500kg")
+    chat(AMINA).send("OFFRE K4P7 300kg")
+    chat(JUMA).send("ZABUNI K4P7 200kg")  # formed
+    chat(BARAKA).send("BID K4P7 800kg")  # keeps its place: Amina's share shrinks, Juma is out
+    assert notices(network, AMINA)[-1] == translate("fr", consortium.SHARE_CHANGED, code="K4P7",
+                                                    share=f"200kg {product_name('fr')}")
+    assert notices(network, JUMA)[-1] == translate("sw", consortium.MOVED_OUT, code="K4P7",
+                                                   rank="1")
 
 
 # --- Several items ----------------------------------------------------------------------------
