@@ -11,7 +11,7 @@ from starlette.routing import Route
 from bot.web.site import Page, Site, masked
 from handlers.labels import unit_label
 from handlers.market.showing import amount_label
-from handlers.tenders import entry, outcome, sheet
+from handlers.tenders import consortium, entry, outcome, sheet
 from locales.i18n import N_, Plural, number
 from storage import directory_pages, tender_pages
 from storage import tenders as stored
@@ -71,6 +71,15 @@ def routes(site: Site) -> list[Route]:
         return site.render(page, page.request, "tender.html", status=400,
                            **tender_context(page, tender, error=error, typed=typed))
 
+    def choose_lead(page: Page, tender: Tender) -> Response:
+        typed = page.field("member")
+        member = page.session.get(Member, int(typed)) if typed.isdigit() and len(typed) < 10 \
+            else None
+        if member is None or not consortium.choose_lead(page.session, tender, member,
+                                                        page.account.actor):
+            return refused(page, tender, page._(NOT_A_SHARE))
+        return RedirectResponse(f"{tender_path(page, tender)}?done=lead", 303)
+
     def decide(page: Page, tender: Tender) -> Response:
         typed = page.fields("result", "quantity")
         if typed["result"] not in ("won", "lost"):
@@ -89,6 +98,8 @@ def routes(site: Site) -> list[Route]:
     return [Route(base, site.page(listing), methods=["GET"]),
             Route(base, site.page(add, acting=True), methods=["POST"]),
             Route(base + "/{code}", site.page(one(show)), methods=["GET"]),
+            Route(base + "/{code}/lead", site.page(one(choose_lead), acting=True),
+                  methods=["POST"]),
             Route(base + "/{code}/outcome", site.page(one(decide), acting=True),
                   methods=["POST"])]
 
@@ -192,7 +203,8 @@ def per_unit(page: Page, tender: Tender, price: float | None, unit: str) -> str:
 
 def item_rows(page: Page, bid: sheet.Sheet) -> list[dict]:
     """Each pledgeable item of the bid sheet: the need, what the consortium covers and what
-    is short, the weighted price, the pledges in the consortium and the reserves."""
+    is short, the weighted price, the pledges in the consortium, the reserves, and the pledges
+    above the highest price (they do not count)."""
     lang = page.language
     return [{"code": item.code, "product": item.product,
              "need": amount_label(item.need, item.unit, lang),
@@ -202,9 +214,9 @@ def item_rows(page: Page, bid: sheet.Sheet) -> list[dict]:
              "short": amount_label(item.short, item.unit, lang) if item.short else "",
              "pledged": amount_label(item.pledged, item.unit, lang),
              "price": per_unit(page, bid.tender, item.weighted_price, item.unit),
-             "over_price": [row.name or page._(NO_NAME) for row in item.over_price],
-             "pledges": [sheet_row(page, row) for row in item.rows if not row.reserve],
-             "reserves": [sheet_row(page, row) for row in item.rows if row.reserve]}
+             "pledges": [sheet_row(page, row) for row in item.rows if row.status == sheet.IN],
+             "reserves": [sheet_row(page, row) for row in item.rows if row.reserve],
+             "over_price": [sheet_row(page, row) for row in item.over_price]}
             for item in bid.items]
 
 
@@ -221,6 +233,13 @@ def eligibility(page: Page, bid: sheet.Sheet) -> str | None:
     return page._(ELIGIBLE) if bid.qualifying else None
 
 
+def lead_choices(page: Page, tender: Tender) -> list[tuple[int, str]]:
+    """The members who may lead: those holding a share of the tender, by name."""
+    return sorted(((member_id, (member.name or page._(NO_NAME))) for member_id, member in
+                   ((i, page.session.get(Member, i)) for i in consortium.shares(tender))),
+                  key=lambda choice: choice[1].casefold())
+
+
 def links(tender: Tender) -> list[str]:
     """The tender's documents that are web addresses (nothing else becomes a link)."""
     return [link for link in tender.documents or []
@@ -229,7 +248,7 @@ def links(tender: Tender) -> list[str]:
 
 def tender_context(page: Page, tender: Tender, **extra) -> dict:
     bid = sheet.build(page.session, tender, page.language)
-    lead = page.session.get(Member, tender.lead_member_id) if tender.lead_member_id else None
+    lead = consortium.lead_of(page.session, tender)
     acts = page.account.may_act(page.cluster.id)
     shown = dict(tender=tender, state=page._(STATES[state_of(tender)]),
                  covered=percent(page, tender_pages.covered(tender)),
@@ -242,7 +261,7 @@ def tender_context(page: Page, tender: Tender, **extra) -> dict:
                  lead=(lead.name or page._(NO_NAME)) if lead else None,
                  lead_chosen=lead is not None and lead.id == tender.lead_member_id,
                  lead_id=lead.id if lead else None, acts=acts,
-                 leads=[],
+                 leads=lead_choices(page, tender) if acts and tender.outcome is None else [],
                  decides=acts and tender.outcome is None and bool(bid.items),
                  one_item=len(bid.items) == 1, won=tender.outcome == "won",
                  error=None, notice=notice(page, tender), typed={})
@@ -262,6 +281,9 @@ def notice(page: Page, tender: Tender) -> str | None:
     done, told = asked.get("done"), asked.get("told", "")
     if done == "added":
         return page._(ADDED, code=tender.code)
+    if done == "lead":
+        lead = consortium.lead_of(page.session, tender)
+        return page._(LEAD_SAVED, name=(lead.name or page._(NO_NAME)) if lead else "")
     if done == "outcome" and told.isdigit() and len(told) < 9:
         return page._(TOLD, count=int(told))
     return None

@@ -153,7 +153,19 @@ def test_pledges_beyond_the_need_are_listed_as_reserves_in_order(factory, browse
     assert "Juma Otieno" in taken and "Zawadi Njeri" in taken and "Baraka" not in taken
     assert "Baraka Ouma" in reserves and "250kg" in reserves
     assert "Pledged in all: 1,250kg" in text and "1,000kg (100%)" in text
-    assert "Short" not in text
+    assert "Short" not in text and "over-price" not in text
+
+
+def test_pledges_above_the_highest_price_are_shown_apart_and_not_counted(factory, browser,
+                                                                         scene):
+    with unit_of_work(factory) as session:
+        school = session.get(Tender, scene["school"])
+        pledge(school.items[0], session.get(Member, scene["zawadi"]), 100, 180, minutes=10)
+    text = main(browser(GRACE).get(f"{PAGE}/K4P7").text)
+    over = text.split('<table class="over-price">')[1].split("</table>")[0]
+    assert "Zawadi Njeri" in over and "180" in over
+    assert "Zawadi" not in text.split('<table class="pledges">')[1].split("</table>")[0]
+    assert "Short: 100kg" in text and "900kg (90%)" in text
 
 
 def test_grace_adds_a_tender_with_the_checks_of_the_command(factory, browser, scene):
@@ -233,6 +245,39 @@ def test_the_sheet_says_whether_the_consortium_meets_the_reservation(factory, br
     assert said().startswith("The consortium meets the reservation")
 
 
+def test_grace_chooses_the_lead_among_those_holding_a_share(factory, browser, scene):
+    grace = browser(GRACE)
+    page = grace.get(f"{PAGE}/K4P7").text
+    assert "Juma Otieno <span class=\"muted\">(the largest pledge)" in page
+    chosen = grace.post(f"{PAGE}/K4P7/lead", {"member": str(scene["amina"])})
+    assert chosen.status_code == 303 and chosen.headers["location"].endswith("?done=lead")
+    page = grace.get(chosen.headers["location"]).text
+    assert "Amina Achieng leads the consortium now." in page
+    assert "(the largest pledge)" not in page
+    assert outbox(factory) == []  # no consortium yet: nobody to tell
+    [entry] = audits(factory, "tender.lead")
+    assert entry.actor == f"web:{GRACE}"
+    for stranger in (scene["tomas"], scene["zawadi"], 99999):  # Lamu's, no pledge, none
+        refused = grace.post(f"{PAGE}/K4P7/lead", {"member": str(stranger)})
+        assert refused.status_code == 400
+        assert "Choose a member who holds a share of the tender." in refused.text
+    with unit_of_work(factory) as session:
+        assert session.get(Tender, scene["school"]).lead_member_id == scene["amina"]
+
+
+def test_a_lead_chosen_after_the_consortium_formed_is_told_to_everyone_in_it(factory, browser,
+                                                                             scene):
+    with unit_of_work(factory) as session:
+        school = session.get(Tender, scene["school"])
+        pledge(school.items[0], session.get(Member, scene["zawadi"]), 100, minutes=10)
+        school.formed_at = datetime.now(timezone.utc)
+    grace = browser(GRACE)
+    grace.get(f"{PAGE}/K4P7")
+    assert grace.post(f"{PAGE}/K4P7/lead", {"member": str(scene["zawadi"])}).status_code == 303
+    told = {message.member_id for message in outbox(factory)}
+    assert told == {scene["juma"], scene["amina"], scene["zawadi"]}
+
+
 def test_grace_records_a_won_outcome_and_the_shares_are_on_the_sheet(factory, browser, scene):
     grace = browser(GRACE)
     grace.get(f"{PAGE}/K4P7")
@@ -276,6 +321,7 @@ def test_a_refused_outcome_says_why_and_changes_nothing(factory, browser, scene)
 def test_a_viewer_cannot_choose_a_lead_nor_record_an_outcome(factory, browser, scene):
     ruth = browser(RUTH)
     ruth.get(f"{PAGE}/K4P7")
+    assert ruth.post(f"{PAGE}/K4P7/lead", {"member": str(scene["amina"])}).status_code == 403
     assert ruth.post(f"{PAGE}/K4P7/outcome", {"result": "lost"}).status_code == 403
     omar = browser(OMAR)
     omar.get("/dashboard/lamu-crafts/tenders")
