@@ -131,7 +131,7 @@ def test_reminders_reach_pledgers_and_the_coordinator_once_then_the_tender_close
             1500, 300]
 
 
-@pytest.mark.parametrize(("phone", "lang"), [(JUMA, "sw"), (AMINA, "fr")])
+@pytest.mark.parametrize(("phone", "lang"), [(JUMA, "sw"), (AMINA, "fr"), (BARAKA, "en")])
 def test_pledger_on_a_reserved_tender_answers_the_eligibility_question_by_sms(
         twilio, suppliers, factory, phone, lang):
     code = new_tender(factory, deadline_in(10), reserved="women")
