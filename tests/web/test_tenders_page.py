@@ -334,6 +334,24 @@ def test_a_viewer_cannot_choose_a_lead_nor_record_an_outcome(factory, browser, s
         assert school.outcome is None and school.lead_member_id is None
 
 
+def test_a_tender_of_several_items_is_pledged_item_by_item(factory, browser, scene, kisumu):
+    with unit_of_work(factory) as session:
+        tender(session, kisumu, "M2X5", "Hospital kitchen <script>alert(1)</script>",
+               [item(session, 1, "Dried omena", "omena", 300),
+                item(session, 2, "Fresh tilapia", "tilapia", 200)],
+               buyer="Jaramogi <b>Hospital</b>")
+    grace = browser(GRACE)
+    page = grace.get(f"{PAGE}/M2X5").text
+    assert "omena · M2X5-1" in page and "tilapia · M2X5-2" in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "<b>" not in page
+    assert 'name="quantity"' not in main(page)  # a quantity won is for a tender of one item
+    refused = grace.post(f"{PAGE}/M2X5/outcome", {"result": "won", "quantity": "100kg"})
+    assert refused.status_code == 400
+    assert "A quantity won can only be given for a tender of one item." in refused.text
+    listing = grace.get(PAGE).text
+    assert "&lt;script&gt;" in listing and "<script>alert" not in listing
+
+
 def test_signed_out_readers_and_other_clusters_see_nothing(browser, scene):
     hidden_from_others(browser, "tenders", "K4P7")
     assert browser(GRACE).get(f"{PAGE}/L3M8").status_code == 404  # Lamu's tender
@@ -351,7 +369,8 @@ def test_an_empty_cluster_says_so(browser, kisumu, lamu):
 
 def test_the_pages_fit_a_phone_in_a_real_browser(chrome, site, scene):
     sign_in(chrome, site, GRACE)
-    for name, path in (("tenders", PAGE), ("tender", f"{PAGE}/K4P7"),
+    for name, path in (("tenders", PAGE), ("tenders-fr", f"{PAGE}?lang=fr"),
+                       ("tender", f"{PAGE}/K4P7?lang=en"),
                        ("tender-sw", f"{PAGE}/K4P7?lang=sw")):
         chrome.get(site + path)
         assert chrome.find_element(By.CSS_SELECTOR, "main h1").is_displayed()
