@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 from handlers.labels import shorten
 from handlers.market.showing import amount_label
 from handlers.notify import notify
+from handlers.tenders import consortium
 from handlers.tenders.entry import named, pledge_label, pledges_by_member
 from locales.i18n import N_
 from storage import audit
 from storage.audit import Actor
-from storage.models import Member, utcnow
-from storage.tenders import Pledge, Tender, TenderItem, in_and_reserves, pledgeable, shares
+from storage.models import utcnow
+from storage.tenders import Pledge, Tender, TenderItem, in_and_reserves, pledgeable
 
 SHORT_NAME = 24
 
@@ -87,29 +88,9 @@ def share_out(item: TenderItem, won: float | None) -> None:
             pledge.delivery_share = 0.0 if won is not None else None
 
 
-def lead_of(tender: Tender) -> Member | None:
-    """Who leads the delivery, as the consortium was told: the member a coordinator chose,
-    while they fill part of the need; else the largest part (as a share of each item's
-    quantity, so kilograms and litres compare), the earliest pledge on a tie."""
-    weights: dict[int, float] = {}
-    members: dict[int, Member] = {}
-    for item in pledgeable(tender):
-        for pledge, share in shares(item):
-            weights[pledge.member_id] = weights.get(pledge.member_id, 0.0) + share / item.quantity
-            members.setdefault(pledge.member_id, pledge.member)
-    if tender.lead_member_id in weights:
-        return members[tender.lead_member_id]
-    if not weights:
-        return None
-    first = {member_id: index for index, member_id in enumerate(sorted(
-        members, key=lambda m: min((p.pledged_at, p.id) for item in pledgeable(tender)
-                                   for p in item.pledges if p.member_id == m)))}
-    return members[max(weights, key=lambda m: (round(weights[m], 9), -first[m]))]
-
-
 def tell(session: Session, tender: Tender, won: bool, wins: dict[int, float]) -> int:
     """Tells each pledger the outcome and their share, in their language."""
-    lead = lead_of(tender) if won else None
+    lead = consortium.lead_of(session, tender) if won else None  # as the consortium was told
     told = 0
     for member, pledges in pledges_by_member(tender).items():
         lang = member.language
