@@ -331,8 +331,8 @@ def update(session: Session, tender: Tender, actor: Actor, values: TenderValues)
     """Sets the tender to a newer release's values (items by position; an item no longer there
     is removed with its pledges) and, until its outcome is recorded, tells each pledger what
     changed, in their language: a cancelled tender releases their pledge and stops taking
-    pledges. Returns the names of
-    what changed (CHANGES keys); audited `tender.update` when something did."""
+    pledges. Returns what changed (CHANGES keys, and `status` when the tender ended); audited
+    `tender.update` when something did."""
     before = pledges_by_member(tender)
     changes = changed_parts(tender, values)
     status = tender.status
