@@ -441,3 +441,17 @@ def test_a_delivery_address_is_kept_as_written_with_the_known_place_it_names(clu
         assert place.name == "Kisumu"
     assert "deliver to: Hospital stores (not a known place)" in nowhere.stdout
     assert tender_coded(factory, nowhere.stdout.split()[-1]).delivery_place_id is None
+
+
+def test_a_partly_won_tender_is_led_by_one_who_delivers(clusterbot, factory, kisumu):
+    code = add(clusterbot, "--quantity", "1500kg").stdout.split()[-1]
+    # Juma's 1,100 kg is the largest part of the consortium, but came after Amina's 400
+    pledge(factory, code, pledgers=((AMINA, "en", "Amina", 400, None),
+                                    (JUMA, "sw", "Juma", 1100, None)))
+
+    result = clusterbot("tender", "outcome", code, "won", "--quantity", "300kg")
+
+    assert result.stdout.splitlines()[1:] == ["Amina: 300 kg"]
+    messages = told(factory)
+    assert "You lead the consortium" in messages[AMINA][0]
+    assert messages[JUMA][0].startswith("Tumeshinda zabuni")  # not needed this time

@@ -14,7 +14,7 @@ from handlers.tenders.entry import named, pledge_label, pledges_by_member
 from locales.i18n import N_
 from storage import audit
 from storage.audit import Actor
-from storage.models import utcnow
+from storage.models import Member, utcnow
 from storage.tenders import Pledge, Tender, TenderItem, in_and_reserves, pledgeable
 
 SHORT_NAME = 24
@@ -88,9 +88,27 @@ def share_out(item: TenderItem, won: float | None) -> None:
             pledge.delivery_share = 0.0 if won is not None else None
 
 
+def delivery_lead(session: Session, tender: Tender) -> Member | None:
+    """The consortium's lead (as its members were told), while they deliver a share of what was
+    won; else whoever delivers the most of it, the earliest pledge on a tie."""
+    lead = consortium.lead_of(session, tender)
+    delivered: dict[int, float] = {}
+    members: dict[int, Member] = {}
+    for item in pledgeable(tender):
+        for pledge in in_and_reserves(item)[0] + in_and_reserves(item)[1]:
+            if pledge.delivery_share:
+                delivered[pledge.member_id] = (delivered.get(pledge.member_id, 0.0)
+                                               + pledge.delivery_share / item.quantity)
+                members.setdefault(pledge.member_id, pledge.member)
+    if lead is None or lead.id in delivered or not delivered:
+        return lead
+    order = list(members)  # the first pledge of each, item by item
+    return members[max(delivered, key=lambda m: (round(delivered[m], 9), -order.index(m)))]
+
+
 def tell(session: Session, tender: Tender, won: bool, wins: dict[int, float]) -> int:
     """Tells each pledger the outcome and their share, in their language."""
-    lead = consortium.lead_of(session, tender) if won else None  # as the consortium was told
+    lead = delivery_lead(session, tender) if won else None
     told = 0
     for member, pledges in pledges_by_member(tender).items():
         lang = member.language
