@@ -1,26 +1,13 @@
 """Members' pledges to tenders: who pledged what, and where each pledge stands. Pledges fill an
 item's need in the order they came (a changed quantity keeps its place); a pledge that starts
 when the need is already filled is a reserve, and reserves are numbered in the same order."""
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Membership
-from storage.tenders import Pledge, Tender, TenderItem, pledgeable
-
-EPSILON = 1e-6  # quantities are floats: 0.1 + 0.2 covers 0.3
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where a pledge stands: `share` is the part of the need it fills (0 for a reserve),
-    `rank` its place among the reserves (None when it fills part of the need)."""
-
-    pledge: Pledge
-    share: float
-    rank: int | None
+from storage.tenders import EPSILON, Pledge, Tender, TenderItem, pledgeable, standings
 
 
 def pledge_of(session: Session, item_id: int, member_id: int) -> Pledge | None:
@@ -51,36 +38,6 @@ def taking_pledges(tender: Tender, now: datetime) -> bool:
     """Pledges are taken until the deadline, the outcome, a close or a cancellation."""
     return (tender.status == "active" and tender.closed_at is None and tender.outcome is None
             and tender.deadline > now)
-
-
-def counts(pledge: Pledge, item: TenderItem) -> bool:
-    """A pledge over the item's maximum price does not count (the maximum may have been
-    lowered by a newer release after it was made)."""
-    if item.max_price is None or pledge.price is None:
-        return True
-    return pledge.price <= item.max_price + EPSILON
-
-
-def ordered(item: TenderItem) -> list[Pledge]:
-    """The item's pledges in the order they came."""
-    return sorted(item.pledges, key=lambda p: (p.pledged_at, p.id or 0))
-
-
-def standings(item: TenderItem) -> list[Standing]:
-    """Each counting pledge of the item and where it stands, in the order they came."""
-    found, filled, rank = [], 0.0, 0
-    for pledge in ordered(item):
-        if not counts(pledge, item):
-            continue
-        left = item.quantity - filled
-        if left > EPSILON:
-            share = min(pledge.quantity, left)
-            filled += share
-            found.append(Standing(pledge, share, None))
-        else:
-            rank += 1
-            found.append(Standing(pledge, 0.0, rank))
-    return found
 
 
 def filled(item: TenderItem) -> float:

@@ -2,6 +2,7 @@
 with a quantity), members' pledges, who was alerted. A tender's pledges that cover an item form
 the consortium; pledges beyond the need are reserves, in the order they came."""
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -197,28 +198,47 @@ def counts(pledge: Pledge, item: TenderItem) -> bool:
                                     or pledge.price <= item.max_price + EPSILON)
 
 
-def in_and_reserves(item: TenderItem) -> tuple[list[Pledge], list[Pledge]]:
-    """(pledges in the consortium, reserves), of the pledges that count, in pledge order: a
-    pledge is in when what came before it does not fill the need yet; the rest are reserves."""
-    taken: list[Pledge] = []
-    reserves: list[Pledge] = []
-    filled = 0.0
-    for pledge in sorted(item.pledges, key=lambda p: (p.pledged_at, p.id or 0)):
+@dataclass(frozen=True)
+class Standing:
+    """Where a pledge that counts stands: `share` is the part of the need it fills (0 for a
+    reserve), `rank` its place among the reserves (None when it fills part of the need)."""
+
+    pledge: Pledge
+    share: float
+    rank: int | None
+
+
+def ordered(item: TenderItem) -> list[Pledge]:
+    """The item's pledges in the order they came (a changed quantity keeps its place)."""
+    return sorted(item.pledges, key=lambda p: (p.pledged_at, p.id or 0))
+
+
+def standings(item: TenderItem) -> list[Standing]:
+    """Each pledge of the item that counts and where it stands, in the order they came: a
+    pledge fills part of the need while some is left; the later ones are reserves, numbered.
+    The one rule of who is in a consortium, for BID, the bid sheet, reminders and outcomes."""
+    found, filled, rank = [], 0.0, 0
+    for pledge in ordered(item):
         if not counts(pledge, item):
             continue
-        if item.quantity - filled > EPSILON:
-            taken.append(pledge)
-            filled += min(pledge.quantity, item.quantity - filled)
+        left = item.quantity - filled
+        if left > EPSILON:
+            share = min(pledge.quantity, left)
+            filled += share
+            found.append(Standing(pledge, share, None))
         else:
-            reserves.append(pledge)
-    return taken, reserves
+            rank += 1
+            found.append(Standing(pledge, 0.0, rank))
+    return found
+
+
+def in_and_reserves(item: TenderItem) -> tuple[list[Pledge], list[Pledge]]:
+    """(pledges in the consortium, reserves), of the pledges that count, in pledge order."""
+    found = standings(item)
+    return ([s.pledge for s in found if s.rank is None],
+            [s.pledge for s in found if s.rank is not None])
 
 
 def shares(item: TenderItem) -> list[tuple[Pledge, float]]:
     """(pledge, the part of the need it fills) of the pledges in the consortium, in order."""
-    found, filled = [], 0.0
-    for pledge in in_and_reserves(item)[0]:
-        share = min(pledge.quantity, item.quantity - filled)
-        found.append((pledge, share))
-        filled += share
-    return found
+    return [(s.pledge, s.share) for s in standings(item) if s.rank is None]

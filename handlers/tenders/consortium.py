@@ -17,7 +17,7 @@ from storage import tender_pledges as pledges
 from storage.audit import Actor
 from storage.models import Member, Product
 from storage.skills import coordinators
-from storage.tenders import Tender, TenderItem, pledgeable
+from storage.tenders import EPSILON, Tender, TenderItem, ordered, pledgeable, standings
 
 KIND = "tender"
 SHORT_TITLE, SHORT_NAME, SHORT_PRODUCT, SHORT_ITEMS, SHORT_SHARES = 30, 30, 24, 90, 60
@@ -50,7 +50,7 @@ def shares(tender: Tender) -> dict[int, list[tuple[TenderItem, float]]]:
     """member id -> the (item, share) they fill, for the members with a share."""
     found: dict[int, list[tuple[TenderItem, float]]] = {}
     for item in pledgeable(tender):
-        for standing in pledges.standings(item):
+        for standing in standings(item):
             if standing.share > 0:
                 found.setdefault(standing.pledge.member_id, []).append((item, standing.share))
     return found
@@ -60,7 +60,7 @@ def reserves(tender: Tender) -> dict[int, list[tuple[TenderItem, int]]]:
     """member id -> the (item, reserve rank) of their pledges that fill no share."""
     found: dict[int, list[tuple[TenderItem, int]]] = {}
     for item in pledgeable(tender):
-        for standing in pledges.standings(item):
+        for standing in standings(item):
             if standing.rank is not None:
                 found.setdefault(standing.pledge.member_id, []).append((item, standing.rank))
     return found
@@ -76,7 +76,7 @@ def lead_of(session: Session, tender: Tender) -> Member | None:
         return None
     order = {}
     for item in pledgeable(tender):
-        for index, pledge in enumerate(pledges.ordered(item)):
+        for index, pledge in enumerate(ordered(item)):
             order.setdefault(pledge.member_id, (pledge.pledged_at, index))
     weight = {member_id: sum(share / item.quantity for item, share in held[member_id])
               for member_id in held}
@@ -134,7 +134,7 @@ def after_change(session: Session, tender: Tender, before: dict, who: Member,
 def covered_by(tender: Tender, snapshot: dict) -> bool:
     """The shares of a pledges.snapshot filled every item's need."""
     return all(sum(share for (item_id, _), (share, _) in snapshot.items() if item_id == item.id)
-               >= item.quantity - pledges.EPSILON for item in pledgeable(tender))
+               >= item.quantity - EPSILON for item in pledgeable(tender))
 
 
 def form(session: Session, tender: Tender, now: datetime, who: Actor) -> None:
@@ -180,13 +180,13 @@ def tell_moved(session: Session, tender: Tender, before: dict, who: Member) -> l
     up, told = [], set()
     for (item_id, member_id), (share, rank) in after.items():
         was_share, _ = before.get((item_id, member_id), (0.0, None))
-        if member_id == who.id or member_id in told or abs(share - was_share) <= pledges.EPSILON:
+        if member_id == who.id or member_id in told or abs(share - was_share) <= EPSILON:
             continue
         told.add(member_id)
         member = session.get(Member, member_id)
         if share > was_share:
             up.append(member)
-        if share > pledges.EPSILON:  # a larger or smaller share
+        if share > EPSILON:  # a larger or smaller share
             held = shares(tender).get(member_id, [])
             notify(session, member, SHARE_CHANGED, kind=KIND, code=tender.code,
                    share=share_label(session, held, member.language))
@@ -198,7 +198,7 @@ def tell_moved(session: Session, tender: Tender, before: dict, who: Member) -> l
 def tell_withdrawal(session: Session, tender: Tender, who: Member, moved_up: list[Member]) -> None:
     """Tells the coordinators who withdrew, and who moved up or how short the tender is."""
     short = [(item, pledges.still_open(item)) for item in pledgeable(tender)
-             if pledges.still_open(item) > pledges.EPSILON]
+             if pledges.still_open(item) > EPSILON]
     for coordinator in coordinators(session, tender.cluster_id):
         lang = coordinator.language
         if short:

@@ -206,7 +206,7 @@ def read_bid(turn: Turn, item: TenderItem, text: str) -> Bid:
     if price == -1:
         return Bid(hint=PRICE_HINT, values={})
     if price is not None and item.max_price is not None \
-            and price > item.max_price + pledges.EPSILON:
+            and price > item.max_price + stored.EPSILON:
         currency = item.tender.currency or ""
         return Bid(hint=OVER_MAX, values={"code": item_code(item), "price": (
             f"{currency} {number(item.max_price, turn.lang)}/{item.unit}").strip()})
@@ -271,7 +271,7 @@ def pledge(turn: Turn, item: TenderItem, quantity: float, price: float | None) -
 
 def confirmation(turn: Turn, item: TenderItem, mine: Pledge) -> str:
     """Where the member's pledge stands: its share of the need, part a reserve, or a reserve."""
-    standing = next(s for s in pledges.standings(item) if s.pledge is mine)
+    standing = next(s for s in stored.standings(item) if s.pledge is mine)
     lang, currency = turn.lang, item.tender.currency or ""
     pledged = (f"{amount_label(mine.quantity, item.unit, lang)} "
                f"{consortium.item_name(turn.session, item, lang)}")
@@ -281,7 +281,7 @@ def confirmation(turn: Turn, item: TenderItem, mine: Pledge) -> str:
               "share": amount_label(standing.share, item.unit, lang)}
     if standing.rank is not None:
         return turn._(PLEDGED_RESERVE, rank=str(standing.rank), **values)
-    if standing.share < mine.quantity - pledges.EPSILON:
+    if standing.share < mine.quantity - stored.EPSILON:
         return turn._(PLEDGED_PART, **values)
     return turn._(PLEDGED, need=amount_label(item.quantity, item.unit, lang),
                   open=amount_label(pledges.still_open(item), item.unit, lang), **values)
