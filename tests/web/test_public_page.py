@@ -327,7 +327,7 @@ def test_a_message_reaches_the_coordinators_by_sms_and_telegram(visitor, factory
     [kept] = stored(factory)
     assert (kept.name, kept.reach, kept.text, kept.trapped) == (
         "Maria Costa", "maria@buyer.example.org", BUYER["message"], False)
-    [sms] = twilio.wait_sent(1)
+    [sms] = twilio.wait_sent(1, timeout=15)  # the dispatcher sends it, on a busy machine too
     assert sms.to == GRACE  # in Swahili, by SMS
     assert "Maria Costa (maria@buyer.example.org)" in sms.body and BUYER["message"] in sms.body
     assert "ukurasa" in sms.body
@@ -342,7 +342,7 @@ def test_a_long_message_is_cut_to_two_sms_and_whole_on_telegram(visitor, factory
     long = " ".join(f"Lot {n}: we need dried omena, sorted and packed in 50kg bags."
                     for n in range(40))[:2000]
     assert visitor.post(CONTACT, data={**BUYER, "message": long}).status_code == 200
-    [sms] = twilio.wait_sent(1)
+    [sms] = twilio.wait_sent(1, timeout=15)  # the dispatcher sends it, on a busy machine too
     assert count_segments(sms.body) <= 2
     assert long[:60] in sms.body and "Lot 30" not in sms.body
     assert sms.body.endswith("Isome yote kwenye dashibodi.")
@@ -460,5 +460,5 @@ def test_a_visitor_reads_the_page_and_writes_on_a_phone(chrome, url, factory, tw
     assert chrome.find_element(By.TAG_NAME, "h1").text == "Asante"
     assert fits_the_width(chrome)
     screenshot(chrome, "public-contact-sent")
-    [sms] = twilio.wait_sent(1)
+    [sms] = twilio.wait_sent(1, timeout=15)  # the dispatcher sends it, on a busy machine too
     assert sms.to == GRACE and BUYER["message"] in sms.body
