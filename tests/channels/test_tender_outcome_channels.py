@@ -80,7 +80,8 @@ def test_a_won_tender_tells_each_pledger_their_share_by_sms_and_telegram(
     assert messages["Tomás"] == translate("pt", outcome.WON, lead="Amina",
                                           share=f"200kg {omena(factory, 'pt')}", **values)
     assert messages["Baraka"] == as_sms(translate(
-        "en", outcome.WON_NOT_NEEDED, won="1,800kg", pledged=f"300kg {omena(factory, 'en')}", **values))
+        "en", outcome.WON_NOT_NEEDED, won="1,800kg", pledged=f"300kg {omena(factory, 'en')}",
+        **values))
 
 
 def test_a_lost_tender_thanks_each_pledger_by_sms_and_telegram(
