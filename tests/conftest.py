@@ -6,10 +6,12 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
+from bot import cli
 from bot.channels.console import Console
 from bot.engine import Engine
-from bot.settings import Settings
+from bot.settings import Settings, get_settings
 from storage import clusters, jobs
 from storage.db import engine_for, session_factory, unit_of_work, upgrade
 from storage.models import Place
@@ -91,3 +93,19 @@ def chat(engine, factory):
     def open_chat(address: str, style: str = "sms") -> Console:
         return Console(engine, factory, address, style)
     return open_chat
+
+
+@pytest.fixture
+def clusterbot(factory, settings, monkeypatch):
+    """Runs `clusterbot ARGS` against the test database: clusterbot("db", "upgrade");
+    `input=` is what the command reads from stdin."""
+    monkeypatch.setenv("CLUSTERBOT_DEFAULT_COUNTRY", "KE")
+    monkeypatch.delenv("CLUSTERBOT_TELEGRAM_TOKEN", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(cli.app, list(args), input=input)
+
+    yield invoke
+    get_settings.cache_clear()

@@ -8,7 +8,6 @@ import pytest
 from doubles.server import serve
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from bot import cli
 from bot.app import create_app
@@ -22,21 +21,6 @@ from storage.models import AuditEntry, OutboundMessage, utcnow
 
 DATA = Path(__file__).resolve().parent / "data"
 HEADER = "phone,telegram_id,name,roles,clusters,language,location,products,opted_out\n"
-
-
-@pytest.fixture
-def clusterbot(factory, settings, monkeypatch):
-    """Runs `clusterbot ARGS` against the test database: clusterbot("db", "upgrade")."""
-    monkeypatch.setenv("CLUSTERBOT_DEFAULT_COUNTRY", "KE")
-    monkeypatch.delenv("CLUSTERBOT_TELEGRAM_TOKEN", raising=False)
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(cli.app, list(args), input=input)
-
-    yield invoke
-    get_settings.cache_clear()
 
 
 def audit_actions(factory) -> list[tuple[str, str, dict]]:

@@ -10,10 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from bot import cli
-from bot.settings import get_settings
 from handlers.labels import shorten
 from handlers.tenders import entry, outcome
 from locales.i18n import translate
@@ -27,21 +24,6 @@ NAIROBI = ZoneInfo("Africa/Nairobi")
 # (phone, language, name, kg pledged, price per kg), in the order they pledged
 PLEDGERS = ((AMINA, "en", "Amina", 800, 125), (JUMA, "sw", "Juma", 700, 120),
             (GRACE, "fr", "Grace", 400, None), (TOMAS, "pt", "Tomas", 600, 130))
-
-
-@pytest.fixture
-def clusterbot(factory, settings, monkeypatch):
-    """Runs `clusterbot ARGS` against the test database."""
-    monkeypatch.setenv("CLUSTERBOT_DEFAULT_COUNTRY", "KE")
-    monkeypatch.delenv("CLUSTERBOT_TELEGRAM_TOKEN", raising=False)
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(cli.app, list(args))
-
-    yield invoke
-    get_settings.cache_clear()
 
 
 def in_days(days: int) -> str:

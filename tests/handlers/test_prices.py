@@ -7,9 +7,8 @@ import pytest
 import time_machine
 from scenes import AMINA, GRACE, JUMA, TOMAS, as_sms, outbox
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
-from bot import cli, scheduler
+from bot import scheduler
 from bot.settings import get_settings
 from handlers import prices as price_handlers
 from handlers.budget import count_segments
@@ -546,16 +545,6 @@ def test_digest_job_is_scheduled_and_uses_the_configured_database(factory, job_d
 
 
 # --- Import of price history --------------------------------------------------------------------
-
-@pytest.fixture
-def clusterbot(factory, settings, monkeypatch):
-    """Runs `clusterbot ARGS` against the test database."""
-    monkeypatch.delenv("CLUSTERBOT_TELEGRAM_TOKEN", raising=False)
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(cli.app, list(args))
-    get_settings.cache_clear()
-
 
 def wfp_price(factory, market, commodity_key, observed_on) -> list[tuple]:
     with unit_of_work(factory) as session:

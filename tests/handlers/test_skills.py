@@ -7,10 +7,7 @@ import pytest
 import time_machine
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, as_sms, lamu_crafts, outbox
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from bot import cli
-from bot.settings import get_settings
 from handlers import dates
 from handlers import meetings as meeting_handlers
 from handlers import registration
@@ -672,15 +669,6 @@ def test_every_role_is_offered_its_skills_without_cutting_any():
 
 
 # --- The command line -----------------------------------------------------------------------
-
-@pytest.fixture
-def clusterbot(settings, monkeypatch):
-    monkeypatch.delenv("CLUSTERBOT_TELEGRAM_TOKEN", raising=False)
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(cli.app, list(args))
-    get_settings.cache_clear()
-
 
 def test_cli_report_lists_needs_per_cluster(chat, network, clusterbot):
     ask_some(chat)
