@@ -46,6 +46,20 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+class WordList(TypeDecorator):
+    """A short list of words kept as one text (`youth;women`): unlike JSON, PostgreSQL can
+    compare it, so rows that have one can still be read with DISTINCT."""
+
+    impl = String(100)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else ";".join(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else [word for word in value.split(";") if word]
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -103,7 +117,7 @@ class Member(Base):
     capacity: Mapped[str | None] = mapped_column(String(100))  # as written: "200kg a week"
     # Groups a tender may be reserved for (storage.tenders.RESERVED_GROUPS) the member declared
     # they belong to, asked only with their consent; None: never asked.
-    reserved_groups: Mapped[list[Any] | None] = mapped_column(JSON)
+    reserved_groups: Mapped[list[Any] | None] = mapped_column(WordList())
     deleted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

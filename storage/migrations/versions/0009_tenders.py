@@ -91,7 +91,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tender_pledges_member_id'), ['member_id'], unique=False)
 
     with op.batch_alter_table('members', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('reserved_groups', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('reserved_groups', storage.models.WordList(), nullable=True))
 
 
 
