@@ -178,12 +178,13 @@ def test_messages_accepted_before_a_kill_are_answered_after_the_restart(bots, tw
 
 def test_two_processes_keep_one_rate_limit_for_the_sending_number(bots, twilio, factory,
                                                                   database_url):
-    """Two processes at 5 SMS a second to a provider that refuses the sixth in any second: the
-    limit holds for the deployment, and nothing is refused."""
+    """Two processes, each set to 4.5 SMS a second, to a provider that refuses the sixth in any
+    second: the limit holds for the deployment (two limits of their own would send 9 a second),
+    and nothing is refused. The tenth of a second to spare absorbs a busy machine's delays."""
     on_postgresql(database_url)
     queue_broadcast(factory, 40)
     twilio.limit_per_second(5)
-    bots(sms_mps=5), bots(sms_mps=5)
+    bots(sms_mps=4.5), bots(sms_mps=4.5)
     wait_for(lambda: statuses(factory)["sent"] == 40, timeout=60)
     assert twilio.rejected_429 == 0 and len({m.to for m in twilio.sent}) == 40
 
