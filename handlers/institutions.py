@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 import phonenumbers
 from sqlalchemy.orm import Session
 
+from handlers.fields import FieldErrors, Problem
 from handlers.matching import best, sure
 from handlers.places import known
-from locales.i18n import N_, SHIPPED, fold, translate
+from locales.i18n import N_, SHIPPED, fold
 from storage import audit
 from storage import directory as stored
 from storage.audit import Actor
@@ -65,24 +66,8 @@ LANGUAGES_UNKNOWN = N_("Languages are en, sw, fr and pt.")
 VERIFIED_BAD = N_("Verified is yes or no.")
 
 
-class InstitutionError(ValueError):
-    """The fields cannot be saved: `problems` maps each bad field to a msgid saying why."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__("; ".join(f"{name}: {msgid}" for name, msgid in problems.items()))
-        self.problems = problems
-
-    def messages(self, language: str | None = None) -> dict[str, str]:
-        """Each bad field's problem in `language` (English when None)."""
-        return {name: translate(language, msgid) for name, msgid in self.problems.items()}
-
-
-class Problem(ValueError):
-    """One field is bad: `msgid` says why (`read` files it under the field's name)."""
-
-    def __init__(self, msgid: str):
-        super().__init__(msgid)
-        self.msgid = msgid
+class InstitutionError(FieldErrors):
+    """The institution cannot be saved: `problems` maps each bad field to a msgid saying why."""
 
 
 @dataclass

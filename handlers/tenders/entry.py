@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from handlers.fields import FieldErrors, Problem
 from handlers.labels import product_label, shorten
 from handlers.market.showing import amount_label
 from handlers.matching import best, sure
@@ -44,28 +45,9 @@ RESERVED_UNKNOWN = N_("Reserved groups are youth, women and disability.")
 DOCUMENTS_BAD = N_("Documents are links starting with http:// or https://.")
 
 
-class TenderError(ValueError):
-    """The fields cannot be saved: `problems` maps each bad field to a msgid saying why
-    (with the values it takes in `values`)."""
-
-    def __init__(self, problems: dict[str, str], values: dict[str, dict] | None = None):
-        super().__init__("; ".join(f"{name}: {msgid}" for name, msgid in problems.items()))
-        self.problems = problems
-        self.values = values or {}
-
-    def messages(self, language: str | None = None) -> dict[str, str]:
-        """Each bad field's problem in `language` (English when None)."""
-        return {name: translate(language, msgid, **self.values.get(name, {}))
-                for name, msgid in self.problems.items()}
-
-
-class Problem(ValueError):
-    """One field is bad: `msgid` says why."""
-
-    def __init__(self, msgid: str, **values):
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.values = values
+class TenderError(FieldErrors):
+    """The tender cannot be saved: `problems` maps each bad field to a msgid saying why (with
+    the values it takes in `values`)."""
 
 
 @dataclass
