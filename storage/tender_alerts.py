@@ -70,12 +70,3 @@ def supplied_items(session: Session, tender: Tender, member: Member) -> list[Ten
 
 def mark_alerted(session: Session, tender: Tender, member: Member, now: datetime) -> None:
     session.add(TenderAlert(tender_id=tender.id, member_id=member.id, sent_at=now))
-
-
-def coordinators(session: Session, cluster_id: int) -> list[Member]:
-    """The cluster's coordinators who have not deleted their data."""
-    return list(session.scalars(
-        select(Member).join(Membership, Membership.member_id == Member.id)
-        .where(Membership.cluster_id == cluster_id, Membership.role == "coordinator",
-               Member.deleted_at.is_(None))
-        .order_by(Member.id)))

@@ -29,11 +29,12 @@ from handlers.labels import shorten, unit_label
 from handlers.prices import WHOLESALE, day_label, local_now, money
 from locales.directory import category_name
 from locales.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, N_, SHIPPED, Plural, number, translate
-from storage import clusters, outbox, prices, public_page
+from storage import clusters, outbox, public_page
 from storage.db import unit_of_work
 from storage.directory import ContactMessage, Institution, institutions_of
 from storage.models import Cluster, Member, Product
 from storage.products import display_name
+from storage.skills import coordinators
 
 # More posts than this from one address within the window are answered 429: a person writes
 # once or twice; a script that fills forms is slowed to a trickle, and each post may cost the
@@ -348,7 +349,7 @@ def relay(session: Session, cluster: Cluster, message: ContactMessage) -> int:
     """Tells each coordinator of the cluster what the visitor wrote, in their language, on their
     channel, the text cut to what one message there holds (two SMS); returns how many."""
     told = 0
-    for coordinator in prices.coordinators_of(session, cluster.id):
+    for coordinator in coordinators(session, cluster.id):
         where = outbox.route(coordinator)
         if where is None:
             continue

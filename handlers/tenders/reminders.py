@@ -14,6 +14,7 @@ from handlers.tenders.alerts import SHORT_BUYER, SHORT_PRODUCT
 from locales.i18n import N_, keyword_word, number, translate
 from storage import jobs, outbox, tender_alerts, tenders
 from storage.models import Cluster, Member
+from storage.skills import coordinators
 from storage.tenders import Pledge, Tender, TenderItem
 
 REMIND_BEFORE = timedelta(hours=48)
@@ -58,7 +59,7 @@ def remind(session: Session, tender: Tender) -> int:
     for pledges in by_member.values():
         member = pledges[0].member
         told += queue(session, member, pledger_text(session, tender, cluster, member, pledges))
-    for coordinator in tender_alerts.coordinators(session, tender.cluster_id):
+    for coordinator in coordinators(session, tender.cluster_id):
         told += coordinator_notice(session, tender, cluster, coordinator, len(by_member))
     return told
 
