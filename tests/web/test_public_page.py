@@ -15,8 +15,8 @@ from doubles.server import serve
 from doubles.telegram import TelegramDouble
 from doubles.twilio import TwilioDouble
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import delete, select
 
@@ -427,11 +427,23 @@ def test_too_long_or_odd_fields_are_refused(visitor, factory):
 
 # --- In a browser -----------------------------------------------------------------------------
 
+def gone(element):
+    """The page the element was on has been left. Mid-navigation Chromium may answer that the
+    node no longer belongs to the document, rather than that it is stale: the same answer."""
+    def left(_browser) -> bool:
+        try:
+            element.is_enabled()
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+        return False
+    return left
+
+
 def send(chrome) -> None:
     """Presses the form's button and waits for the page it leads to."""
     before = chrome.find_element(By.TAG_NAME, "html")
     chrome.find_element(By.CSS_SELECTOR, "form.contact button").click()
-    WebDriverWait(chrome, 10).until(ready.staleness_of(before))
+    WebDriverWait(chrome, 10).until(gone(before))
     WebDriverWait(chrome, 10).until(
         lambda b: b.execute_script("return document.readyState") == "complete")
 
