@@ -229,13 +229,16 @@ def identity(inbound: Inbound, region: str) -> tuple[str | None, int | None]:
 def leaves_menu(turn: Turn, keyword: str | None) -> bool:
     """Whether a typed message leaves the open menu (`Turn.ask(menu=True)`) rather than answer
     it: not one of its choices, and a command, or plainly not an answer (more than two words,
-    or no number and no choice's label in it)."""
+    or no number and no choice's label in it). A question that `leaves` is left by a command
+    only (YES and NO can be answers)."""
     text, data = turn.inbound.text, turn.data
-    if not data.get("_menu") or turn.inbound.choice is not None or not text:
+    if not (data.get("_menu") or data.get("_leaves")) or turn.inbound.choice is not None or not text:
         return False
     choices = open_choices(data)
     if match_choice(text, choices)[1]:
         return False
+    if data.get("_leaves"):
+        return keyword in routes.KEYWORDS and keyword not in ("yes", "no")
     folded = fold(text)
     if keyword is not None or len(folded.split()) > 2:
         return True
@@ -273,7 +276,8 @@ def reask(turn: Turn, why: str) -> None:
     choices = open_choices(data)
     turn.ask(turn.flow, turn.step, data.get("_text", ""), choices,
              free_text=data.get("_free", True), preface=why, literal=data.get("_literal", False),
-             menu=data.get("_menu", False))
+             menu=data.get("_menu", False), leaves=data.get("_leaves", False),
+             idle_hours=data.get("_idle_hours"))
 
 
 def queue_replies(session: Session, turn: Turn, public: bool) -> None:

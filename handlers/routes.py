@@ -1,12 +1,12 @@
 """Routing as plain data: each capability module lists its keywords and its flow's steps."""
 from handlers import (account, answers, broadcasts, directory, help, market, meetings, menu, optout,
-                      prices, profile, registration, skills, tenders)
+                      prices, profile, registration, skills, surveys, tenders)
 from handlers.directory import consent
 from handlers.tenders import eligibility
 from handlers.turn import Handler, Turn
 
 CAPABILITIES = (registration, help, menu, profile, account, answers, broadcasts, meetings,
-                prices, skills, market, consent, directory, tenders, eligibility)
+                prices, skills, market, consent, directory, tenders, eligibility, surveys)
 
 KEYWORDS: dict[str, Handler] = {
     keyword: handler for module in CAPABILITIES for keyword, handler in module.KEYWORDS.items()}

@@ -88,7 +88,8 @@ class Turn:
 
     def ask(self, flow: str, step: str, text: str, choices: list[Choice] = (), *,
             free_text: bool = True, preface: str | None = None, repeat: str | None = None,
-            literal: bool = False, menu: bool = False) -> None:
+            literal: bool = False, menu: bool = False, leaves: bool = False,
+            idle_hours: float | None = None) -> None:
         """Asks a question and waits for its answer in `flow`.`step`.
 
         With `free_text=False` only one of the choices is an answer; anything else is
@@ -98,7 +99,9 @@ class Turn:
         `preface` goes before the question in the same message (why it is asked again);
         `repeat` is a shorter question to ask again with (default: `text`). A `literal`
         answer may start with a keyword ("Bei ya samaki" as a meeting title); otherwise such an
-        answer is taken for a command sent by mistake and the question is asked again.
+        answer is taken for a command sent by mistake and the question is asked again. A question
+        that `leaves` (a survey's) is left by any command that is not one of its choices, and
+        stays open `idle_hours` instead of the usual idle time (members answer surveys late).
         """
         question = secrets.token_hex(3)
         self.flow, self.step = flow, step
@@ -109,6 +112,8 @@ class Turn:
             _free=free_text,
             _literal=literal,
             _menu=menu,
+            _leaves=leaves,
+            _idle_hours=idle_hours,
         )
         conversations.save(self.session, self.member.id, flow, step, self.data)
         shown = f"{preface}\n{text}" if preface else text

@@ -1,0 +1,4 @@
+"""SURVEY: placeholder until the answering part lands."""
+FLOW = "survey"
+KEYWORDS: dict = {}
+STEPS: dict = {}
