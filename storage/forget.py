@@ -9,7 +9,9 @@ roles, open question, skills needs, the texts and addresses of every message to 
 their listings' words and places, their place in the directory (listed, business name,
 capacity), their directory searches and the introductions asked from a search on either side,
 the groups they declared for reserved tenders, their pledges to tenders still open and which
-tenders they were told of, and any message or audit entry that names them.
+tenders they were told of, their survey answers (a respondent who withdraws is no longer
+counted: research consent is withdrawn with them), and any message or audit entry that names
+them.
 """
 import re
 from datetime import datetime, timezone
@@ -26,6 +28,7 @@ from storage.meetings import Meeting
 from storage.models import AuditEntry, InboundMessage, Member, OutboundMessage
 from storage.prices import OfficialPrice, PriceReport
 from storage.skills import SkillNeed
+from storage.surveys import Respondent
 from storage.tenders import Pledge, Tender, TenderAlert, TenderItem
 
 GONE = "(deleted member)"
@@ -44,6 +47,7 @@ def forget_member(session: Session, member: Member) -> None:
     forget_directory(session, member.id)
     forget_tenders(session, member.id)
     session.execute(delete(SkillNeed).where(SkillNeed.member_id == member.id))
+    session.execute(delete(Respondent).where(Respondent.member_id == member.id))  # answers cascade
     unlink(session, member.id)
     forget_audit(session, member.id, mentions)
     members.anonymise(session, member)
