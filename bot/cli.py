@@ -1,16 +1,12 @@
 """The `clusterbot` command: serve, migrate, set up clusters, chat in the terminal, load members."""
 import io
 import sys
-import time
-import zoneinfo
-from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Iterator
 
 import typer
 import uvicorn
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot import phones, roster
 from bot.app import create_app
@@ -20,19 +16,17 @@ from bot.commands import directory as directory_commands
 from bot.commands import places as places_commands
 from bot.commands import prices as prices_commands
 from bot.commands import skills as skills_commands
+from bot.commands import surveys as surveys_commands
 from bot.commands import tenders as tenders_commands
 from bot.commands import users as users_commands
-from bot.commands.common import (USAGE, cluster_named, err, fail, open_database, out,
-                                 prepare_database, read_languages, reported)
+from bot.commands.common import (USAGE, audience_filters, cluster_named, err, fail, open_database,
+                                 out, prepare_database, read_languages, read_time, reported, watch)
 from bot.engine import Engine
 from bot.settings import get_settings
 from handlers import coordinators
 from handlers.broadcasts import send as send_broadcast
 from handlers.broadcasts import summary
-from handlers.products import catalog_names
-from handlers.products import read_one as read_product
 from handlers.quantities import whole_number
-from handlers.registration import ROLES
 from locales import language
 from locales.i18n import SHIPPED
 from storage import broadcasts, outbox
@@ -54,12 +48,10 @@ app.add_typer(lang_app, name="lang")
 app.add_typer(places_commands.app, name="places")
 app.add_typer(prices_commands.app, name="prices")
 app.add_typer(skills_commands.app, name="skills")
+app.add_typer(surveys_commands.app, name="survey")
 app.add_typer(tenders_commands.app, name="tender")
 app.add_typer(tenders_commands.tenders_app, name="tenders")
 app.add_typer(users_commands.app, name="user")
-
-
-STALL_HINT = 15  # seconds with nothing sent before the broadcast command asks about the server
 
 
 class Style(str, Enum):
@@ -243,7 +235,7 @@ def broadcast(
         raise fail("the message is empty", USAGE)
     with unit_of_work(factory) as session:
         network = cluster_named(session, cluster)
-        filters = broadcast_filters(session, role, place, language, product)
+        filters = audience_filters(session, role, place, language, product)
         translations = read_translations(translation or [])
         first = network.languages[0] if network.languages else "en"
         texts = {"": text, first: translations.get(first, text), **translations}
@@ -263,22 +255,6 @@ def broadcast(
         show_progress(factory, broadcast_id, count, wait)
 
 
-def broadcast_filters(session, role, place, language, product) -> dict:
-    """The audience filters of the broadcast command; exits 2 on one it cannot read."""
-    if role is not None and role not in ROLES:
-        raise fail(f"unknown role {role}: one of {', '.join(ROLES)}", USAGE)
-    if language is not None and language not in SHIPPED:
-        raise fail(f"languages must be among {','.join(SHIPPED)}: {language}", USAGE)
-    filters = {key: value for key, value in
-               (("role", role), ("place", place), ("language", language)) if value}
-    if product is not None:
-        product_id = read_product(catalog_names(session), product)
-        if product_id is None:
-            raise fail(f"unknown product {product}", USAGE)
-        filters["product_id"] = product_id
-    return filters
-
-
 def read_translations(items: list[str]) -> dict[str, str]:
     """`sw=Habari` items -> {"sw": "Habari"}; exits 2 on a bad one."""
     texts = {}
@@ -290,38 +266,17 @@ def read_translations(items: list[str]) -> dict[str, str]:
     return texts
 
 
-def read_time(text: str | None, zone: str) -> datetime | None:
-    """An ISO time, read in the cluster's time zone when it has no offset; exits 2 when bad."""
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise fail(f"not an ISO 8601 time: {text}", USAGE) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(zone))
-    return moment.astimezone(timezone.utc)
-
-
 def show_progress(factory, broadcast_id: int, total: int, wait: int) -> None:
     """A progress bar until every message is sent or failed, or `wait` seconds; then the
     counts, and exit 1 when any failed or is still queued."""
-    deadline = time.monotonic() + wait
-    hint_at = time.monotonic() + STALL_HINT if err.is_terminal else None  # for who watches
-    with Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err) as bar:
-        task = bar.add_task("sending", total=total)
-        while True:
-            with unit_of_work(factory) as session:
-                counts = broadcasts.progress(session, broadcast_id)
-            pending = sum(counts.get(s, 0) for s in outbox.PENDING)
-            bar.update(task, completed=total - pending)
-            if not pending or time.monotonic() > deadline:
-                break
-            if hint_at and pending == total and time.monotonic() > hint_at:
-                bar.console.print("Nothing sent yet: is clusterbot run running?")
-                hint_at = None
-            time.sleep(0.5)
+    def sent(session) -> tuple[int, int]:
+        counts = broadcasts.progress(session, broadcast_id)
+        return total - sum(counts.get(s, 0) for s in outbox.PENDING), total
+
+    watch(factory, sent, wait, "sending", "Nothing sent yet: is clusterbot run running?")
+    with unit_of_work(factory) as session:
+        counts = broadcasts.progress(session, broadcast_id)
+    pending = sum(counts.get(s, 0) for s in outbox.PENDING)
     done = summary(counts)
     out.print(f"sent {done['sent']}, delivered {done['delivered']}, failed {done['failed']}"
               + (f", still queued {pending}" if pending else ""))
