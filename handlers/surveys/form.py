@@ -2,8 +2,19 @@
 order they are asked (groups that do not repeat are flattened, their `relevant` joined to each
 question's), labels and messages per language code, choices with their names. A form the bot
 cannot serve over SMS is refused with the sheet, row and reason (FormRefused)."""
+import re
+import zipfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
+
+import openpyxl
+from pyxform.errors import PyXFormError
+from pyxform.xls2json import parse_file_to_json
+
+from handlers.budget import MAX_REPLY_SEGMENTS, SMS, count_segments, fits, fits_budget, render
+from handlers.surveys import expressions
 
 KINDS = ("select_one", "select_multiple", "integer", "decimal", "text", "date", "note",
          "calculate")
@@ -53,6 +64,44 @@ class Form:
     def question(self, name: str) -> Question:
         return next(q for q in self.questions if q.name == name)
 
+    def text(self, texts: Mapping[str, str], language: str) -> str:
+        """The text in `language`, else in the form's default language, else in any ("" when
+        there is none): forms may leave a language out of some cells."""
+        return (texts.get(language) or texts.get(self.default_language)
+                or next(iter(texts.values()), ""))
+
+    def prompt(self, question: Question, language: str,
+               answers: Mapping[str, str | None] | None = None, *,
+               worst: bool = False) -> tuple[str, list[str]]:
+        """(the question's text with its hint, its choices' labels) in `language`, as
+        handlers.budget.render draws them on a channel; `${name}` in the texts is the answer
+        (a choice by its label). `worst`: each `${name}` as long as it may plausibly be, to
+        check the SMS budget before anything is sent."""
+        def answer(match: re.Match) -> str:
+            return self.shown(match.group(1), language, answers or {}, worst)
+
+        parts = [self.text(question.labels, language), self.text(question.hints, language)]
+        text = "\n".join(REFERENCE.sub(answer, part) for part in parts if part)
+        return text, [self.text(option.labels, language) for option in question.options]
+
+    def shown(self, name: str, language: str, answers: Mapping[str, str | None],
+              worst: bool) -> str:
+        """How the answer to `name` reads inside another question's text."""
+        question = next((q for q in self.questions if q.name == name), None)
+        if question is None:
+            return ""
+        labels = {o.name: self.text(o.labels, language) for o in question.options}
+        if worst:
+            if question.kind == "select_one":
+                return max(labels.values(), key=len, default="")
+            if question.kind == "select_multiple":
+                return ", ".join(labels.values())
+            return "x" * (30 if question.kind == "text" else 10)
+        value = answers.get(name) or ""
+        if question.kind.startswith("select"):
+            return ", ".join(labels.get(choice, choice) for choice in value.split())
+        return value
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -68,5 +117,345 @@ class FormRefused(Exception):
     """A form the bot cannot serve: where (sheet, row; row None for the whole sheet) and why."""
 
     def __init__(self, sheet: str, row: int | None, reason: str):
-        super().__init__(f"{sheet} sheet, row {row}: {reason}" if row else f"{sheet} sheet: {reason}")
+        super().__init__(f"{sheet} sheet, row {row}: {reason}" if row
+                         else f"{sheet} sheet: {reason}")
         self.sheet, self.row, self.reason = sheet, row, reason
+
+
+# --- Reading an XLSForm -------------------------------------------------------------------------
+
+SERVED = {"select one": "select_one", "select all that apply": "select_multiple",
+          "integer": "integer", "int": "integer", "decimal": "decimal", "text": "text",
+          "string": "text", "date": "date", "note": "note", "calculate": "calculate"}
+# Filled in by the phone in ODK: nothing to ask a member, nothing to export.
+METADATA = ("start", "end", "today", "deviceid", "phonenumber", "username", "simserial",
+            "subscriberid", "email", "audit")
+MEDIA = ("image", "photo", "audio", "video", "file", "background-audio")
+GPS = ("geopoint", "geotrace", "geoshape", "start-geopoint")
+NOT_SERVED = {  # pyxform's type -> why not
+    "repeat": "a group that repeats cannot be asked one question at a time over SMS",
+    **{kind: "pictures, sound, video and files cannot be sent by SMS" for kind in MEDIA},
+    **{kind: "GPS locations cannot be taken by SMS" for kind in GPS},
+    "barcode": "a barcode cannot be scanned by SMS",
+    "range": "a range is a slider: use an integer with a constraint",
+    "time": "times are not served: use a text question",
+    "dateTime": "date-times are not served: use a date question",
+    "rank": "ranking choices is not served by SMS",
+    "trigger": "an acknowledge question is not served: use a note",
+    "acknowledge": "an acknowledge question is not served: use a note",
+}
+LANGUAGE_NAMES = {"english": "en", "swahili": "sw", "kiswahili": "sw", "french": "fr",
+                  "français": "fr", "francais": "fr", "portuguese": "pt", "português": "pt",
+                  "portugues": "pt"}
+YES = ("yes", "true", "true()", "1")
+NO = ("", "no", "false", "false()", "0")
+NOT_SHEET = re.compile(r"^(?:\[row : (\d+)\]\s*)?(?:On the '(\w+)' sheet, )?(.*)$", re.DOTALL)
+REFERENCE = re.compile(r"\$\{\s*([A-Za-z_][\w.-]*)\s*\}")
+
+
+def read_form(path: Path) -> Form:
+    """The questionnaire in the XLSForm workbook at `path`, read with pyxform, as the bot serves
+    it. Raises FormRefused (sheet, row, reason) when the bot cannot serve it over SMS."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise FormRefused("survey", None, "the form must be an Excel workbook (.xlsx)")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        raise FormRefused("survey", None, f"the file cannot be read as a workbook ({error})")
+    try:
+        sheets = Sheets(book)
+    finally:
+        book.close()
+    try:
+        data = parse_file_to_json(str(path), warnings=[])
+    except PyXFormError as error:
+        row, sheet, reason = NOT_SHEET.match(str(error).strip()).groups()
+        raise FormRefused(sheet or "survey", int(row) if row else None, reason.strip())
+    return Reader(data, sheets).form()
+
+
+class Sheets:
+    """Where things are in the workbook, for messages: the survey sheet's row of each name (in
+    order: two groups may hold the same name), the choices sheet's row of each choice, the
+    row of each sheet's header, and the survey sheet's type cells as written."""
+
+    def __init__(self, book):
+        self.rows: dict[str, list[int]] = {}
+        self.types: dict[int, str] = {}
+        self.choices: dict[tuple[str, str], int] = {}
+        self.headers = {"survey": 1, "choices": 1, "settings": 1}
+        sheets = {sheet.title.strip().lower(): sheet for sheet in book.worksheets}
+        for number, (kind, name) in self.columns(sheets.get("survey"), "survey", "type", "name"):
+            self.types[number] = kind
+            if name and not kind.lower().replace(" ", "_").startswith("end_"):
+                self.rows.setdefault(name, []).append(number)
+        for number, (list_name, name) in self.columns(sheets.get("choices"), "choices",
+                                                      "list_name", "name"):
+            self.choices.setdefault((list_name, name), number)
+        for sheet in ("settings",):
+            if sheet in sheets:
+                self.columns(sheets[sheet], sheet, "form_title")
+
+    def columns(self, sheet, title: str, *wanted: str):
+        """(row number, (the wanted cells as text)) for each row under the sheet's header."""
+        if sheet is None:
+            return []
+        found, index = [], None
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):
+            texts = ["" if cell is None else str(cell).strip() for cell in cells]
+            if index is None:
+                heads = [text.lower().replace(" ", "_") for text in texts]
+                if wanted[0] in heads or "type" in heads or "name" in heads:
+                    self.headers[title] = number
+                    index = [heads.index(w) if w in heads else None for w in wanted]
+                continue
+            found.append((number, tuple(texts[i] if i is not None and i < len(texts) else ""
+                                        for i in index)))
+        return found
+
+    def row(self, name: str) -> int | None:
+        """The next survey sheet row named `name` (the reader meets them in the sheet's order)."""
+        rows = self.rows.get(name) or [None]
+        return rows.pop(0) if len(rows) > 1 else rows[0]
+
+
+class Reader:
+    """Turns pyxform's dict into a Form, refusing what cannot be served."""
+
+    def __init__(self, data: dict[str, Any], sheets: Sheets):
+        self.data, self.sheets = data, sheets
+        self.default = self.default_language()
+        self.rows: dict[str, int | None] = {}
+
+    def refuse(self, row: int | None, reason: str, sheet: str = "survey") -> FormRefused:
+        return FormRefused(sheet, row, reason)
+
+    # -- languages
+
+    def code(self, language: str, sheet: str = "survey") -> str:
+        """The language code of a column's language: `sw` in `Swahili (sw)`."""
+        if language == "default":
+            return self.default
+        match = re.search(r"\(\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*\)\s*$", language)
+        if match:
+            return match.group(1).lower()
+        known = LANGUAGE_NAMES.get(language.strip().lower())
+        if known:
+            return known
+        raise self.refuse(self.sheets.headers.get(sheet), f"the language {language!r} has no "
+                          f"code: write it with its code in parentheses, as 'Swahili (sw)'",
+                          sheet)
+
+    def default_language(self) -> str:
+        written = self.data.get("default_language") or "default"
+        if written != "default":
+            return self.code(written, "settings")
+        seen = []
+        for element in self.elements(self.data.get("children", [])):
+            label = element.get("label")
+            if isinstance(label, str) or isinstance(label, dict) and "default" in label:
+                return "en"
+            if isinstance(label, dict):
+                seen.extend(language for language in label if language not in seen)
+        codes = []
+        for language in seen:
+            match = re.search(r"\(\s*([A-Za-z]{2,3})", language)
+            codes.append(match.group(1).lower() if match else
+                         LANGUAGE_NAMES.get(language.strip().lower()))
+        return "en" if "en" in codes or not any(codes) else next(c for c in codes if c)
+
+    def elements(self, children: list[dict[str, Any]]):
+        for child in children:
+            yield child
+            yield from self.elements(child.get("children", []))
+
+    def texts(self, value: Any, row: int | None, what: str,
+              sheet: str = "survey") -> dict[str, str]:
+        """language code -> text, from a text pyxform gives as a string or per language."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            value = {"default": value}
+        found: dict[str, str] = {}
+        for language, text in value.items():
+            text = "" if text is None else str(text).strip()
+            if not text:
+                continue
+            code = self.code(language, sheet)
+            if code in found:
+                raise self.refuse(row, f"two {what}s in the language {code}", sheet)
+            found[code] = text
+        return found
+
+    # -- questions
+
+    def form(self) -> Form:
+        questions = list(self.questions(self.data.get("children", []), None))
+        if not any(q.kind not in ("note", "calculate") for q in questions):
+            raise self.refuse(None, "no question to ask: the form has only notes and "
+                                    "calculations")
+        names: dict[str, int | None] = {}
+        for question in questions:
+            if question.name in names:
+                raise self.refuse(question.row, f"the name {question.name!r} is also on row "
+                                  f"{names[question.name]}: answers are kept by name, so names "
+                                  "must differ even in different groups")
+            names[question.name] = question.row
+        languages = [self.default]
+        for question in questions:
+            texts = [question.labels, *(option.labels for option in question.options)]
+            languages.extend(code for labels in texts for code in labels if code not in languages)
+        purpose = self.texts(self.data.get("purpose"), self.sheets.headers["settings"] + 1,
+                             "purpose", "settings")
+        form = Form(title=str(self.data.get("title") or self.data.get("id_string")),
+                    form_id=str(self.data.get("id_string")),
+                    version=str(self.data["version"]) if self.data.get("version") else None,
+                    default_language=self.default, languages=tuple(languages),
+                    questions=tuple(questions), purpose=purpose)
+        for question in questions:
+            self.check_expressions(form, question, set(names))
+        self.check_budget(form)
+        return form
+
+    def questions(self, children: list[dict[str, Any]], relevant: str | None):
+        """The questions in the order they are asked, groups flattened."""
+        for child in children:
+            kind, name = child.get("type", ""), str(child.get("name", ""))
+            if kind in METADATA or kind == "group" and name == "meta":
+                continue
+            row = self.sheets.row(name)
+            self.refuse_unserved(child, kind, row)
+            bind = child.get("bind") or {}
+            own = bind.get("relevant") or None
+            if own:
+                self.check_one(own, row, "relevant", None)
+            joined = f"({relevant}) and ({own})" if relevant and own else relevant or own
+            if kind == "group":
+                yield from self.questions(child.get("children", []), joined)
+                continue
+            yield self.question(child, SERVED[kind], row, joined)
+
+    def refuse_unserved(self, child: dict[str, Any], kind: str, row: int | None) -> None:
+        written = self.sheets.types.get(row, kind) if row else kind
+        first = written.split()[0] if written.split() else kind
+        if kind in NOT_SERVED:
+            raise self.refuse(row, f"{first}: {NOT_SERVED[kind]}")
+        if kind != "group" and kind not in SERVED:
+            raise self.refuse(row, f"the type {first!r} is not served over SMS (the bot serves "
+                              "select_one, select_multiple, integer, decimal, text, date, note, "
+                              "calculate and groups that do not repeat)")
+        if re.search(r"\bor_other$", written.strip()):
+            raise self.refuse(row, "or_other is not served: add an 'other' choice and a text "
+                                   "question relevant when it is chosen")
+        itemset = str(child.get("itemset") or "")
+        if "from_file" in written or itemset.lower().endswith((".csv", ".xml", ".geojson")):
+            raise self.refuse(row, "choices from a file are not served: put them on the "
+                                   "choices sheet")
+        if child.get("choice_filter"):
+            raise self.refuse(row, "choice_filter is not served: the same choices are offered "
+                                   "to everyone")
+        if child.get("trigger"):
+            raise self.refuse(row, "trigger is not served: write the calculation so it does "
+                                   "not need one")
+        if child.get("media"):
+            raise self.refuse(row, "pictures, sound and video in a label cannot be sent by SMS")
+
+    def question(self, child: dict[str, Any], kind: str, row: int | None,
+                 relevant: str | None) -> Question:
+        name = str(child["name"])
+        bind = child.get("bind") or {}
+        required = str(bind.get("required") or "").strip().lower()
+        if required not in YES + NO:
+            raise self.refuse(row, f"required is {bind['required']!r}: write yes or no (a "
+                                   "required that depends on other answers is not served)")
+        labels = self.texts(child.get("label"), row, "label")
+        if kind != "calculate" and not labels:
+            raise self.refuse(row, f"{name!r} has no label in any language")
+        calculation = bind.get("calculate") or None
+        if calculation and kind != "calculate":
+            raise self.refuse(row, "a calculation on a question that is asked: put it on a "
+                                   "calculate row")
+        if kind == "calculate" and not calculation:
+            raise self.refuse(row, "a calculate row needs a calculation")
+        return Question(
+            name=name, kind=kind, row=row or 0,
+            labels=labels if kind != "calculate" else {},
+            hints=self.texts(child.get("hint"), row, "hint"),
+            options=tuple(self.options(child)) if kind.startswith("select") else (),
+            required=required in YES and kind not in ("note", "calculate"),
+            required_messages=self.texts(bind.get("jr:requiredMsg"), row, "required message"),
+            relevant=relevant, constraint=bind.get("constraint") or None,
+            constraint_messages=self.texts(bind.get("jr:constraintMsg"), row,
+                                           "constraint message"),
+            calculation=calculation)
+
+    def options(self, child: dict[str, Any]):
+        list_name = str(child.get("list_name") or child.get("itemset") or "")
+        for choice in child.get("choices") or []:
+            name = str(choice["name"])
+            row = self.sheets.choices.get((list_name, name))
+            if choice.get("media"):
+                raise self.refuse(row, "pictures, sound and video in a choice cannot be sent "
+                                       "by SMS", "choices")
+            labels = self.texts(choice.get("label"), row, "label", "choices")
+            if not labels:
+                raise self.refuse(row, f"the choice {name!r} of {list_name!r} has no label",
+                                  "choices")
+            yield Option(name=name, labels=labels)
+
+    # -- expressions and the SMS budget
+
+    def check_expressions(self, form: Form, question: Question, names: set[str]) -> None:
+        bind = {}
+        # `relevant` was checked on its own row (a group's on the group's); the joined one
+        # holds nothing new.
+        bind["constraint"] = question.constraint
+        bind["calculation"] = question.calculation
+        for column, expression in bind.items():
+            if expression:
+                self.check_one(expression, question.row or None, column, names)
+        if question.relevant:
+            self.check_one(question.relevant, question.row or None, "relevant", names)
+        texts = [question.labels, question.hints, question.constraint_messages,
+                 question.required_messages, *(option.labels for option in question.options)]
+        for text in (t for labels in texts for t in labels.values()):
+            for reference in REFERENCE.findall(text):
+                if reference not in names:
+                    raise self.refuse(question.row or None, f"${{{reference}}} in {text!r} "
+                                      "names no question of the form")
+
+    def check_one(self, expression: str, row: int | None, column: str,
+                  names: set[str] | None) -> None:
+        """Refuses an expression that cannot be read; with `names`, also one naming others."""
+        try:
+            if names is None:
+                expressions.parse(expression)
+            else:
+                expressions.check(expression, names)
+        except expressions.ExpressionError as error:
+            raise self.refuse(row, f"the {column} {expression!r} cannot be evaluated: {error}")
+
+    def check_budget(self, form: Form) -> None:
+        for question in form.questions:
+            if question.kind == "calculate":
+                continue
+            for language in form.languages:
+                text, labels = form.prompt(question, language, worst=True)
+                if not fits_budget(SMS, text, labels):
+                    body, _ = render(SMS, text, labels)
+                    raise self.refuse(question.row or None, f"in {language}, the question with "
+                                      f"its hint and numbered choices takes "
+                                      f"{count_segments(body)} SMS; at most {MAX_REPLY_SEGMENTS}")
+                messages = (question.constraint_messages, question.required_messages)
+                for message in (form.text(texts, language) for texts in messages):
+                    if message and not fits(message):
+                        raise self.refuse(question.row or None, f"in {language}, the message "
+                                          f"{message[:40]!r}... takes {count_segments(message)} "
+                                          f"SMS; at most {MAX_REPLY_SEGMENTS}")
+        for language in form.languages:
+            purpose = form.text(form.purpose, language)
+            if purpose and count_segments(purpose) > 1:
+                raise self.refuse(self.sheets.headers["settings"] + 1, f"in {language}, the "
+                                  "purpose takes more than one SMS: the consent line adds who "
+                                  "asks, STOP and SKIP to it", "settings")
