@@ -23,8 +23,6 @@ from storage.surveys import Survey
 app = typer.Typer(help="A survey written as an XLSForm, answered over SMS and Telegram.",
                   no_args_is_help=True)
 
-LABEL_SHOWN = 60  # characters of a question's label in the import's summary
-
 
 @app.command("import")
 @reported
@@ -165,7 +163,8 @@ def survey_coded(session: Session, code: str) -> Survey:
 
 
 def describe(form: Form) -> list[str]:
-    """The form as an operator checks it: title, languages, each question as it is served."""
+    """The form as an operator checks it: title, languages, each question as it is served, with
+    its label in the form's default language."""
     asked = [q for q in form.questions if q.kind != "calculate"]
     calculated = len(form.questions) - len(asked)
     languages = ", ".join(form.languages)
@@ -189,6 +188,4 @@ def question_line(number: int, question: Question, language: str) -> str:
         text = question.calculation or ""
     else:
         text = question.labels.get(language) or next(iter(question.labels.values()), "")
-    if len(text) > LABEL_SHOWN:
-        text = text[:LABEL_SHOWN - 1] + "…"
     return f"  {number}. {question.name}  ({', '.join(traits)}): {text}"
