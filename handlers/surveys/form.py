@@ -147,6 +147,7 @@ NOT_SERVED = {  # pyxform's type -> why not
 LANGUAGE_NAMES = {"english": "en", "swahili": "sw", "kiswahili": "sw", "french": "fr",
                   "français": "fr", "francais": "fr", "portuguese": "pt", "português": "pt",
                   "portugues": "pt"}
+MOST_PURPOSE = 120  # characters: the consent line says it with who asks, SKIP and STOP
 YES = ("yes", "true", "true()", "1")
 NO = ("", "no", "false", "false()", "0")
 NOT_SHEET = re.compile(r"^(?:\[row : (\d+)\]\s*)?(?:On the '(\w+)' sheet, )?(.*)$", re.DOTALL)
@@ -225,8 +226,9 @@ class Reader:
 
     def __init__(self, data: dict[str, Any], sheets: Sheets):
         self.data, self.sheets = data, sheets
+        self.relevants: list[tuple[str, int | None]] = []  # each row's own, groups' too
+        self.metadata: dict[str, str] = {}  # name -> type of the rows left out
         self.default = self.default_language()
-        self.rows: dict[str, int | None] = {}
 
     def refuse(self, row: int | None, reason: str, sheet: str = "survey") -> FormRefused:
         return FormRefused(sheet, row, reason)
@@ -234,7 +236,8 @@ class Reader:
     # -- languages
 
     def code(self, language: str, sheet: str = "survey") -> str:
-        """The language code of a column's language: `sw` in `Swahili (sw)`."""
+        """The language code of a column's language: `sw` in `Swahili (sw)`, `sw` for a few
+        well-known names written alone (`Kiswahili`); refused when there is none."""
         if language == "default":
             return self.default
         match = re.search(r"\(\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*\)\s*$", language)
@@ -243,9 +246,9 @@ class Reader:
         known = LANGUAGE_NAMES.get(language.strip().lower())
         if known:
             return known
-        raise self.refuse(self.sheets.headers.get(sheet), f"the language {language!r} has no "
-                          f"code: write it with its code in parentheses, as 'Swahili (sw)'",
-                          sheet)
+        row = self.sheets.headers[sheet] + (sheet == "settings")  # settings: the row of values
+        raise self.refuse(row, f"the language {language!r} has no code: write it with its "
+                               "code in parentheses, as 'Swahili (sw)'", sheet)
 
     def default_language(self) -> str:
         written = self.data.get("default_language") or "default"
@@ -313,8 +316,10 @@ class Reader:
                     version=str(self.data["version"]) if self.data.get("version") else None,
                     default_language=self.default, languages=tuple(languages),
                     questions=tuple(questions), purpose=purpose)
+        for relevant, row in self.relevants:
+            self.check_one(relevant, row, "relevant", set(names))
         for question in questions:
-            self.check_expressions(form, question, set(names))
+            self.check_expressions(question, set(names))
         self.check_budget(form)
         return form
 
@@ -323,13 +328,14 @@ class Reader:
         for child in children:
             kind, name = child.get("type", ""), str(child.get("name", ""))
             if kind in METADATA or kind == "group" and name == "meta":
+                self.metadata[name] = kind
                 continue
             row = self.sheets.row(name)
             self.refuse_unserved(child, kind, row)
             bind = child.get("bind") or {}
             own = bind.get("relevant") or None
             if own:
-                self.check_one(own, row, "relevant", None)
+                self.relevants.append((own, row))
             joined = f"({relevant}) and ({own})" if relevant and own else relevant or own
             if kind == "group":
                 yield from self.questions(child.get("children", []), joined)
@@ -406,17 +412,14 @@ class Reader:
 
     # -- expressions and the SMS budget
 
-    def check_expressions(self, form: Form, question: Question, names: set[str]) -> None:
-        bind = {}
-        # `relevant` was checked on its own row (a group's on the group's); the joined one
-        # holds nothing new.
-        bind["constraint"] = question.constraint
-        bind["calculation"] = question.calculation
-        for column, expression in bind.items():
+    def check_expressions(self, question: Question, names: set[str]) -> None:
+        """Refuses a constraint or calculation the bot cannot evaluate, and a `${name}` in a
+        text that names no question (its `relevant` is checked on its own row, a group's on
+        the group's)."""
+        for column, expression in (("constraint", question.constraint),
+                                   ("calculation", question.calculation)):
             if expression:
                 self.check_one(expression, question.row or None, column, names)
-        if question.relevant:
-            self.check_one(question.relevant, question.row or None, "relevant", names)
         texts = [question.labels, question.hints, question.constraint_messages,
                  question.required_messages, *(option.labels for option in question.options)]
         for text in (t for labels in texts for t in labels.values()):
@@ -425,16 +428,16 @@ class Reader:
                     raise self.refuse(question.row or None, f"${{{reference}}} in {text!r} "
                                       "names no question of the form")
 
-    def check_one(self, expression: str, row: int | None, column: str,
-                  names: set[str] | None) -> None:
-        """Refuses an expression that cannot be read; with `names`, also one naming others."""
+    def check_one(self, expression: str, row: int | None, column: str, names: set[str]) -> None:
         try:
-            if names is None:
-                expressions.parse(expression)
-            else:
-                expressions.check(expression, names)
+            expressions.check(expression, names)
         except expressions.ExpressionError as error:
-            raise self.refuse(row, f"the {column} {expression!r} cannot be evaluated: {error}")
+            left_out = [n for n in REFERENCE.findall(expression) if n in self.metadata]
+            if left_out:  # pyxform accepts them; the bot has no phone to fill them in
+                error = (f"${{{left_out[0]}}} is {self.metadata[left_out[0]]}, filled in by "
+                         "the phone in ODK, which the bot leaves out"
+                         + (": use today()" if self.metadata[left_out[0]] == "today" else ""))
+            raise self.refuse(row, f"{column} {expression!r}: {error}")
 
     def check_budget(self, form: Form) -> None:
         for question in form.questions:
@@ -453,9 +456,9 @@ class Reader:
                         raise self.refuse(question.row or None, f"in {language}, the message "
                                           f"{message[:40]!r}... takes {count_segments(message)} "
                                           f"SMS; at most {MAX_REPLY_SEGMENTS}")
-        for language in form.languages:
-            purpose = form.text(form.purpose, language)
-            if purpose and count_segments(purpose) > 1:
+        for language, purpose in form.purpose.items():
+            if len(purpose) > MOST_PURPOSE:
                 raise self.refuse(self.sheets.headers["settings"] + 1, f"in {language}, the "
-                                  "purpose takes more than one SMS: the consent line adds who "
-                                  "asks, STOP and SKIP to it", "settings")
+                                  f"purpose has {len(purpose)} characters; at most "
+                                  f"{MOST_PURPOSE}: the consent line adds who asks, how many "
+                                  "questions, SKIP and STOP within 2 SMS", "settings")
