@@ -13,7 +13,7 @@ from bot.commands.common import (USAGE, audience_filters, cluster_named, fail, o
                                  read_time, reported, watch)
 from bot.settings import get_settings
 from bot.spreadsheet import write
-from handlers.surveys import sending
+from handlers.surveys import results, sending
 from handlers.surveys.form import Form, FormRefused, Question
 from storage import survey_sending, surveys
 from storage.db import unit_of_work
@@ -139,8 +139,6 @@ def results_command(
                            "time.")] = False):
     """The survey's results: per question, counts and percentages of its choices, or n, mean,
     median, min and max of its numbers, with the response rate, by role and by place."""
-    from handlers.surveys import results  # written beside this command; see the report
-
     if csv and long:
         raise fail("--csv and --long are two exports: ask for one", USAGE)
     with unit_of_work(open_database(get_settings())) as session:
