@@ -32,7 +32,7 @@ TOKEN = re.compile(r"""
   | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][\w.-]*)\s*\})
   | (?P<num>\d+(?:\.\d*)?|\.\d+)
   | (?P<str>'[^']*'|"[^"]*")
-  | (?P<name>[A-Za-z_][\w-]*(?<!-))
+  | (?P<name>(?:[A-Za-z_][\w-]*:)?[A-Za-z_][\w-]*(?<!-))  # jr:choice-name, to name it
   | (?P<op>!=|<=|>=|[=<>+\-*(),.])
 """, re.VERBOSE)
 WORD_OPERATORS = ("and", "or", "div", "mod")
@@ -43,6 +43,8 @@ def tokens(expression: str) -> list[tuple[str, str]]:
     found, position = [], 0
     while position < len(expression):
         match = TOKEN.match(expression, position)
+        if expression.startswith(("/", ".."), position):
+            raise ExpressionError("paths such as /data/x or ../x are not served: write ${x}")
         if match is None:
             raise ExpressionError(f"cannot read {expression[position:position + 10]!r} "
                                   f"at character {position + 1}")
@@ -190,14 +192,20 @@ def check(expression: str, names: Collection[str]) -> None:
 
 NUMBER = re.compile(r"\s*-?(\d+(\.\d*)?|\.\d+)\s*")
 ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?\s*")
+DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
 
 
 def to_number(value: Value) -> float:
-    """XPath number(): NaN for a string that is not a number; a date is its days since 1970."""
+    """XPath number(): NaN for a string that is not a number; a date is its days since 1970,
+    and so is an answer written YYYY-MM-DD (ODK's date answers are dates: `today() - ${d}`)."""
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, float):
         return value
+    if isinstance(value, str) and DAY.fullmatch(value):
+        value = to_date(value) or NAN
+        if isinstance(value, float):
+            return value
     if isinstance(value, date):
         return float((value - EPOCH).days)
     return float(value) if NUMBER.fullmatch(value) else NAN
