@@ -158,7 +158,7 @@ def read_form(path: Path) -> Form:
     """The questionnaire in the XLSForm workbook at `path`, read with pyxform, as the bot serves
     it. Raises FormRefused (sheet, row, reason) when the bot cannot serve it over SMS."""
     path = Path(path)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() != ".xlsx":
         raise FormRefused("survey", None, "the form must be an Excel workbook (.xlsx)")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -194,20 +194,20 @@ class Sheets:
         for number, (list_name, name) in self.columns(sheets.get("choices"), "choices",
                                                       "list_name", "name"):
             self.choices.setdefault((list_name, name), number)
-        for sheet in ("settings",):
-            if sheet in sheets:
-                self.columns(sheets[sheet], sheet, "form_title")
+        if "settings" in sheets:
+            self.columns(sheets["settings"], "settings")
 
-    def columns(self, sheet, title: str, *wanted: str):
-        """(row number, (the wanted cells as text)) for each row under the sheet's header."""
+    def columns(self, sheet, title: str, *wanted: str) -> list[tuple[int, tuple[str, ...]]]:
+        """(row number, (the wanted cells as text)) for each row under the sheet's header, its
+        first row that is not empty."""
         if sheet is None:
             return []
         found, index = [], None
         for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):
             texts = ["" if cell is None else str(cell).strip() for cell in cells]
             if index is None:
-                heads = [text.lower().replace(" ", "_") for text in texts]
-                if wanted[0] in heads or "type" in heads or "name" in heads:
+                if any(texts):
+                    heads = [text.lower().replace(" ", "_") for text in texts]
                     self.headers[title] = number
                     index = [heads.index(w) if w in heads else None for w in wanted]
                 continue
@@ -240,6 +240,8 @@ class Reader:
         well-known names written alone (`Kiswahili`); refused when there is none."""
         if language == "default":
             return self.default
+        if re.fullmatch(r"\s*[a-z]{2,3}\s*", language):  # the code alone: `sw`
+            return language.strip()
         match = re.search(r"\(\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*\)\s*$", language)
         if match:
             return match.group(1).lower()
@@ -333,7 +335,7 @@ class Reader:
             row = self.sheets.row(name)
             self.refuse_unserved(child, kind, row)
             bind = child.get("bind") or {}
-            own = bind.get("relevant") or None
+            own = str(bind["relevant"]) if bind.get("relevant") else None
             if own:
                 self.relevants.append((own, row))
             joined = f"({relevant}) and ({own})" if relevant and own else relevant or own
@@ -359,11 +361,11 @@ class Reader:
             raise self.refuse(row, "choices from a file are not served: put them on the "
                                    "choices sheet")
         if child.get("choice_filter"):
-            raise self.refuse(row, "choice_filter is not served: the same choices are offered "
-                                   "to everyone")
+            raise self.refuse(row, "choice_filter is not served: write one question per list "
+                                   "of choices, each with its relevant")
         if child.get("trigger"):
-            raise self.refuse(row, "trigger is not served: write the calculation so it does "
-                                   "not need one")
+            raise self.refuse(row, "trigger is not served: compute the value on a calculate "
+                                   "row")
         if child.get("media"):
             raise self.refuse(row, "pictures, sound and video in a label cannot be sent by SMS")
 
@@ -378,7 +380,7 @@ class Reader:
         labels = self.texts(child.get("label"), row, "label")
         if kind != "calculate" and not labels:
             raise self.refuse(row, f"{name!r} has no label in any language")
-        calculation = bind.get("calculate") or None
+        calculation = str(bind["calculate"]) if bind.get("calculate") else None
         if calculation and kind != "calculate":
             raise self.refuse(row, "a calculation on a question that is asked: put it on a "
                                    "calculate row")
@@ -391,7 +393,8 @@ class Reader:
             options=tuple(self.options(child)) if kind.startswith("select") else (),
             required=required in YES and kind not in ("note", "calculate"),
             required_messages=self.texts(bind.get("jr:requiredMsg"), row, "required message"),
-            relevant=relevant, constraint=bind.get("constraint") or None,
+            relevant=relevant, constraint=str(bind["constraint"]) if bind.get("constraint")
+            else None,
             constraint_messages=self.texts(bind.get("jr:constraintMsg"), row,
                                            "constraint message"),
             calculation=calculation)

@@ -157,13 +157,15 @@ def test_label_without_language_is_in_the_default_language(tmp_path):
 
 
 def test_well_known_language_names_without_code(tmp_path):
-    header = ["type", "name", "label::English", "label::Kiswahili", "label::Português"]
-    path = write_form(tmp_path / "form.xlsx", [["text", "idea", "Idea?", "Wazo?", "Ideia?"]],
-                      survey_header=header)
+    header = ["type", "name", "label::English", "label::Kiswahili", "label::Português",
+              "label::fr"]
+    path = write_form(tmp_path / "form.xlsx", [["text", "idea", "Idea?", "Wazo?", "Ideia?",
+                                                "Idée ?"]], survey_header=header)
     form = read_form(path)
     assert form.default_language == "en"
-    assert form.question("idea").labels == {"en": "Idea?", "sw": "Wazo?", "pt": "Ideia?"}
-    assert form.languages == ("en", "sw", "pt")
+    assert form.question("idea").labels == {"en": "Idea?", "sw": "Wazo?", "pt": "Ideia?",
+                                            "fr": "Idée ?"}
+    assert form.languages == ("en", "sw", "pt", "fr")
 
 
 def test_form_without_english_defaults_to_its_first_language(tmp_path):
@@ -199,6 +201,10 @@ SERVED_FIRST = row("integer", "boats", "How many boats?")
     pytest.param([SERVED_FIRST, row("image", "photo", "A photo of the catch")],
                  ("survey", 3), "image: pictures, sound, video and files", id="image"),
     pytest.param([row("audio", "voice", "Say it")], ("survey", 2), "audio: pictures", id="audio"),
+    pytest.param([row("video", "v", "Film it")], ("survey", 2), "video: pictures", id="video"),
+    pytest.param([row("file", "f", "Send it")], ("survey", 2), "file: pictures", id="file"),
+    pytest.param([row("geotrace", "g", "Walk it")], ("survey", 2), "geotrace: GPS",
+                 id="geotrace"),
     pytest.param([row("barcode", "b", "Scan")], ("survey", 2), "barcode", id="barcode"),
     pytest.param([row("range", "r", "How good?")], ("survey", 2), "range is a slider",
                  id="range"),
@@ -277,6 +283,20 @@ def test_choices_sheet_problems_are_refused_on_their_row(tmp_path):
     refused = refusal(tmp_path, survey, [["yes_no", "yes", "Yes", ""], ["yes_no", "no", "", ""]])
     assert (refused.sheet, refused.row) == ("choices", 3)
     assert refused.reason == "the choice 'no' of 'yes_no' has no label"
+
+
+@pytest.mark.parametrize("column, value, reason", [
+    ("choice_filter", "name != 'boat'", "choice_filter is not served: write one question per "
+                                        "list of choices, each with its relevant"),
+    ("trigger", "${boats}", "trigger is not served: compute the value on a calculate row"),
+    ("media::image", "boat.png", "pictures, sound and video in a label cannot be sent by SMS"),
+])
+def test_columns_sms_cannot_serve_are_refused(tmp_path, column, value, reason):
+    header = ["type", "name", "label", column]
+    refused = refusal(tmp_path, [["integer", "boats", "Boats?", ""],
+                                 ["select_one storage", "where", "Where?", value]],
+                      survey_header=header)
+    assert (refused.sheet, refused.row, refused.reason) == ("survey", 3, reason)
 
 
 def test_numbered_choices_count_in_the_budget(tmp_path):
