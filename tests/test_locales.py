@@ -477,6 +477,9 @@ def worst_values(lang: str, msgid: str, count: int = 12) -> dict[str, str]:
     changes = sorted((translate(lang, part) for part in entry.CHANGES.values()), key=len)
     values.update({"changes": ", ".join(changes[-entry.MOST_CHANGES:] + ["+6"]),
                    "won": "1,000,000 de pieces"})
+    # surveys: the consent line cuts the form's purpose to what fits (up to 120 characters);
+    # at least this much of it is shown.
+    values["purpose"] = "p" * 100
     values.setdefault("share", "s" * 40)
     values.setdefault("lead", "n" * 24)
     values.update({k: keyword_word(k, lang) for k in keyword_aliases()})
