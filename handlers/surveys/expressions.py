@@ -142,7 +142,10 @@ class Parser:
 def parse(expression: str) -> Tree:
     """The expression's tree (cached: the same few expressions are evaluated for every answer).
     Raises ExpressionError when it cannot be read or names an unknown function."""
-    tree = Parser(expression).whole()
+    try:
+        tree = Parser(expression).whole()
+    except RecursionError:
+        raise ExpressionError("the expression is nested too deeply") from None
     check_calls(tree)
     return tree
 
@@ -316,7 +319,8 @@ def xpath_round(number: Value, digits: Value = 0.0) -> float:
     if math.isnan(value) or math.isinf(value):
         return value
     scale = 10.0 ** max(-15, min(15, int(places)))
-    return math.floor(value * scale + 0.5) / scale
+    scaled = value * scale + 0.5
+    return value if math.isinf(scaled) else math.floor(scaled) / scale
 
 
 def integer(number: Value) -> float:
@@ -330,7 +334,8 @@ def substr(text: Value, start: Value, end: Value | None = None) -> str:
     last = len(string) if end is None else to_number(end)
     if math.isnan(first) or math.isnan(last):
         return ""
-    return string[max(int(first), 0):max(int(last), 0)]
+    first, last = (max(0, min(len(string), n)) for n in (first, last))  # and no infinity
+    return string[int(first):int(last)]
 
 
 def regex(text: Value, pattern: Value) -> bool:

@@ -215,6 +215,25 @@ def test_python_is_never_evaluated(expression):
         evaluate(expression, {"x": "1"})
 
 
+@pytest.mark.parametrize("expression, value", [
+    (f"round({'1' + '0' * 308} * 10, 2)", math.inf),
+    (f"round({'9' + '0' * 307}, 15)", 9e307),
+    ("substr('tilapia', 1 div 0)", ""),
+    ("substr('tilapia', -1 div 0, 2)", "ti"),
+    ("int(1 div 0)", math.inf),
+    ("date(1 div 0) < today()", False),
+    ("floor(0 div 0) = floor(0 div 0)", False),
+])
+def test_extreme_numbers_give_a_value_not_an_error(expression, value):
+    assert evaluate(expression, {}) == value
+
+
+def test_nesting_too_deep_is_refused():
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        check("(" * 5000 + "1" + ")" * 5000, [])
+    assert evaluate("(" * 50 + "1" + ")" * 50, {}) == 1.0
+
+
 def test_an_answer_that_is_python_stays_text(tmp_path):
     owned = tmp_path / "owned"
     code = f"__import__('pathlib').Path('{owned}').touch()"
