@@ -1,18 +1,25 @@
 """`clusterbot survey import|send|close|results`: what a researcher types, what it prints, what
 the database holds. Members answering over SMS and Telegram are in
 tests/channels/test_survey_sending.py."""
+import csv
+import io
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member
 from sqlalchemy import func, select
 from surveyforms import (FISH_LOSSES_CHOICES, FISH_LOSSES_SETTINGS, FISH_LOSSES_SURVEY, fish_losses,
                          row, write_form)
 
+from handlers.surveys import sending
 from storage import clusters
 from storage.db import unit_of_work
 from storage.models import AuditEntry, utcnow
 from storage.surveys import Respondent, Survey
 
 AKINYI, BARAKA = "+254722000013", "+254722000010"
+NAIROBI = ZoneInfo("Africa/Nairobi")
 QUESTION_LINES = [
     "  1. intro  (note): Thank you for helping the study of fish losses.",
     "  2. uses_ice  (select_one, required, 2 choices): Do you keep your fish on ice?",
@@ -315,3 +322,93 @@ def test_results_takes_one_export_at_a_time(clusterbot, factory, kisumu, tmp_pat
     assert (result.exit_code, result.stderr) == (2, "error: --csv and --long are two exports: ask "
                                                     "for one\n")
 
+
+
+# --- survey results -------------------------------------------------------------------------
+
+def answered(factory, chat, clusterbot, tmp_path) -> tuple[str, dict[str, str], str]:
+    """The fish losses survey sent to Kisumu Fish and answered in the terminal: Juma (Swahili)
+    and Amina (English) to the end, Tomás the first question only, Grace not at all. Returns
+    the code, phone -> export id, and the day of the last trips."""
+    code = import_fish_losses(clusterbot, tmp_path)
+    assert clusterbot("survey", "send", code, "--wait", "0").exit_code == 0
+    with unit_of_work(factory) as session:
+        assert sending.start_due(session, utcnow()) == 4
+    day = (utcnow() - timedelta(days=2)).astimezone(NAIROBI)
+    juma = chat(JUMA)
+    for answer in ("2", "1 2", "120", "250.5", day.strftime("%d/%m/%Y"), "1",
+                   "Barafu karibu na mwalo"):
+        juma.send(answer)
+    amina = chat(AMINA)
+    for answer in ("yes", "30", "SKIP", day.strftime("%d/%m/%Y"), "A cold room we share"):
+        amina.send(answer)
+    chat(TOMAS).send("1")
+    with unit_of_work(factory) as session:
+        tokens = {r.member.phone: r.token for r in session.scalars(select(Respondent))}
+    return code, tokens, day.strftime("%Y-%m-%d")
+
+
+def completed(factory) -> dict[str, str]:
+    """phone -> when the respondent completed, as the export writes it."""
+    with unit_of_work(factory) as session:
+        return {r.member.phone: r.completed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                for r in session.scalars(select(Respondent)) if r.completed_at}
+
+
+def test_results_report_each_question_with_the_response_rate(clusterbot, factory, members,
+                                                             chat, tmp_path):
+    code, _, _ = answered(factory, chat, clusterbot, tmp_path)
+
+    result = clusterbot("survey", "results", code)
+
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [f"Fish losses after the catch (survey {code}, open)",
+                         "Response rate: 50% (2 of 4 invited completed it; 3 answered at least "
+                         "one question)."]
+    uses_ice = lines.index("1. Do you keep your fish on ice? [uses_ice, one choice]")
+    assert lines[uses_ice + 1:uses_ice + 4] == ["   answered 3, skipped 0", "   Yes: 2 (67%)",
+                                                "   No: 1 (33%)"]
+    assert "   mean 75, median 75, min 30, max 120" in lines
+
+
+def test_results_csv_is_a_row_per_respondent_a_column_per_question(clusterbot, factory,
+                                                                   members, chat, tmp_path):
+    code, tokens, day = answered(factory, chat, clusterbot, tmp_path)
+
+    result = clusterbot("survey", "results", code, "--csv")
+
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    header, *rows = csv.reader(io.StringIO(result.stdout))
+    assert header == ["respondent", "submitted_at", "respondent_role", "respondent_place",
+                      "uses_ice", "why_no_ice", "loss_kg", "price_kg", "last_trip", "storage",
+                      "loss_level", "idea"]
+    done = completed(factory)
+    assert sorted(rows) == sorted([
+        [tokens[JUMA], done[JUMA], "fisher", "Kisumu", "no", "cost far", "120", "250.5", day,
+         "boat", "high", "Barafu karibu na mwalo"],
+        [tokens[AMINA], done[AMINA], "fish_processor", "Kisumu", "yes", "", "30", "", day, "",
+         "low", "A cold room we share"],
+        [tokens[TOMAS], "", "fisher", "Homa Bay", "yes", "", "", "", "", "", "", ""]])
+
+
+def test_results_long_is_a_row_per_answer(clusterbot, factory, members, chat, tmp_path):
+    code, tokens, day = answered(factory, chat, clusterbot, tmp_path)
+
+    result = clusterbot("survey", "results", code, "--long")
+
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    header, *rows = csv.reader(io.StringIO(result.stdout))
+    assert header == ["respondent", "question", "answer", "answered_at"]
+    assert all(len(row[3]) == 20 and row[3].endswith("Z") for row in rows)
+    by_respondent = {}
+    for respondent, question, answer, _ in rows:
+        by_respondent.setdefault(respondent, []).append((question, answer))
+    assert by_respondent == {
+        tokens[JUMA]: [("uses_ice", "no"), ("why_no_ice", "cost far"), ("loss_kg", "120"),
+                       ("price_kg", "250.5"), ("last_trip", day), ("storage", "boat"),
+                       ("loss_level", "high"), ("idea", "Barafu karibu na mwalo")],
+        tokens[AMINA]: [("uses_ice", "yes"), ("loss_kg", "30"), ("price_kg", ""),
+                        ("last_trip", day), ("loss_level", "low"),
+                        ("idea", "A cold room we share")],
+        tokens[TOMAS]: [("uses_ice", "yes")]}
