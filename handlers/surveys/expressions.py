@@ -68,6 +68,8 @@ LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("
 
 
 class Parser:
+    """One expression's tokens read into a tree, one XPath precedence level per call."""
+
     def __init__(self, expression: str):
         self.tokens = tokens(expression)
         self.at = 0

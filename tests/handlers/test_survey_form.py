@@ -113,6 +113,23 @@ def test_prompt_is_label_hint_and_choice_labels_in_the_language(form):
         "Do you keep your fish on ice?", ["Yes", "No"])
 
 
+def test_prompt_shows_earlier_answers_named_in_a_label(tmp_path):
+    form = read_form(write_form(tmp_path / "form.xlsx", [
+        row("integer", "loss_kg", "Kg lost?", "Kilo ngapi?"),
+        row("select_multiple storage", "storage", "Where?", "Wapi?"),
+        row("text", "why", "You lost ${loss_kg} kg, kept ${storage}. Why?",
+            "Ulipoteza kilo ${loss_kg}, ${storage}. Kwa nini?")], FISH_LOSSES_CHOICES))
+    answers = {"loss_kg": "120", "storage": "boat cold_room"}
+    assert form.prompt(form.question("why"), "en", answers) == (
+        "You lost 120 kg, kept In the boat, Cold room. Why?", [])
+    assert form.prompt(form.question("why"), "sw", answers) == (
+        "Ulipoteza kilo 120, Ndani ya mashua, Chumba baridi. Kwa nini?", [])
+    assert form.prompt(form.question("why"), "en", {}) == ("You lost  kg, kept . Why?", [])
+    # The SMS budget is checked with each answer as long as it may be.
+    assert form.prompt(form.question("why"), "en", worst=True) == (
+        "You lost xxxxxxxxxx kg, kept In the boat, In the shade, Cold room. Why?", [])
+
+
 # --- Groups, metadata, languages ----------------------------------------------------------------
 
 def test_groups_are_flattened_and_their_relevant_joined(tmp_path):
@@ -327,6 +344,10 @@ def test_language_without_code_is_refused_on_the_header_row(tmp_path):
                       [["yes_no", "yes", "Yes", "Ee"]],
                       choices_header=[*CHOICES_HEADER[:3], "label::Dholuo"])
     assert (refused.sheet, refused.row) == ("choices", 1)
+    refused = refusal(tmp_path, [row("text", "idea", "Idea?")],
+                      settings={"form_title": "Ideas", "default_language": "Dholuo"})
+    assert (refused.sheet, refused.row) == ("settings", 2)
+    assert refused.reason.startswith("the language 'Dholuo' has no code")
 
 
 def test_purpose_too_long_for_the_consent_line_is_refused_on_the_settings_sheet(tmp_path):
