@@ -69,26 +69,31 @@ def not_busy(since: datetime):
 
 def to_ask(session: Session, busy_since: datetime, limit: int) -> list[Respondent]:
     """Up to `limit` respondents of open surveys not asked yet whose member is not busy in a
-    conversation that moved after `busy_since`, the first invited first (locked)."""
+    conversation that moved after `busy_since`, the first invited first. Their members are
+    locked as the engine locks a member whose message it handles: one being answered now is
+    skipped, and a message arriving meanwhile waits for the question."""
     return list(session.scalars(
         select(Respondent).join(Survey, Survey.id == Respondent.survey_id)
+        .join(Member, Member.id == Respondent.member_id)
         .where(Survey.status == "open", Respondent.status == "invited", not_busy(busy_since))
         .order_by(Respondent.id).limit(limit)
-        .with_for_update(skip_locked=True, of=Respondent)))
+        .with_for_update(skip_locked=True, of=(Respondent, Member))))
 
 
 def to_remind(session: Session, quiet_since: datetime, busy_since: datetime, limit: int
               ) -> list[Respondent]:
     """Up to `limit` respondents of open surveys who were asked, have not finished, were never
     reminded and have said nothing since `quiet_since` (their last answer, else the first
-    question), whose member is not busy in a conversation that moved after `busy_since`."""
+    question), whose member is not busy in a conversation that moved after `busy_since`
+    (members locked as `to_ask` locks them)."""
     last = func.coalesce(Respondent.answered_at, Respondent.asked_at)
     return list(session.scalars(
         select(Respondent).join(Survey, Survey.id == Respondent.survey_id)
+        .join(Member, Member.id == Respondent.member_id)
         .where(Survey.status == "open", Respondent.status == "asked",
                Respondent.reminded_at.is_(None), last < quiet_since, not_busy(busy_since))
         .order_by(Respondent.id).limit(limit)
-        .with_for_update(skip_locked=True, of=Respondent)))
+        .with_for_update(skip_locked=True, of=(Respondent, Member))))
 
 
 def statuses(session: Session, survey_id: int) -> dict[str, int]:

@@ -7,15 +7,17 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from doubles.server import serve
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from surveyforms import (FISH_LOSSES_CHOICES, FISH_LOSSES_SETTINGS, FISH_LOSSES_SURVEY, fish_losses,
                          row, write_form)
 
+from bot.app import create_app
 from handlers.surveys import sending
 from storage import clusters
 from storage.db import unit_of_work
-from storage.models import AuditEntry, utcnow
+from storage.models import AuditEntry, Member, Membership, utcnow
 from storage.surveys import Respondent, Survey
 
 AKINYI, BARAKA = "+254722000013", "+254722000010"
@@ -234,6 +236,47 @@ def test_send_at_a_later_time_schedules_it_and_asks_nobody_yet(clusterbot, facto
     assert respondents(factory, code) == {}
     assert audit(factory)[-1] == ("cli", "survey.send", {
         "survey": code, "filters": {"role": "fisher"}, "scheduled": "2099-01-01T05:00:00+00:00"})
+
+
+def add_fishers(factory, cluster_id: int, count: int) -> None:
+    """`count` registered Swahili-speaking fishers reading SMS, straight into the database."""
+    rows = [{"phone": f"+2547300{i:05d}", "registered": True, "language": "sw"}
+            for i in range(count)]
+    with unit_of_work(factory) as session:
+        session.execute(insert(Member), rows)
+        ids = session.scalars(select(Member.id).where(Member.phone.like("+2547300%"))).all()
+        session.execute(insert(Membership), [{"member_id": i, "cluster_id": cluster_id,
+                                              "role": "fisher"} for i in ids])
+
+
+def test_first_questions_are_asked_a_batch_at_a_time(clusterbot, factory, kisumu, tmp_path):
+    """Each batch commits on its own: a large send holds no long transaction, and the sending
+    command sees the asking progress."""
+    add_fishers(factory, kisumu.id, 2 * sending.BATCH + 50)
+    code = import_fish_losses(clusterbot, tmp_path)
+    clusterbot("survey", "send", code, "--wait", "0")
+
+    asked = []
+    for _ in range(4):
+        with unit_of_work(factory) as session:
+            asked.append(sending.start_due(session, utcnow()))
+
+    assert asked == [sending.BATCH, sending.BATCH, 50, 0]
+
+
+def test_send_watches_the_running_server_ask_everyone(clusterbot, factory, kisumu, settings,
+                                                      tmp_path):
+    add_fishers(factory, kisumu.id, 2 * sending.BATCH + 50)
+    code = import_fish_losses(clusterbot, tmp_path)
+
+    with serve(create_app(settings)):
+        result = clusterbot("survey", "send", code, "--wait", "60")
+
+    assert (result.exit_code, result.stderr.count("error")) == (0, 0), result.output
+    assert result.stdout == (f"Survey {code}: 450 members. The running server (clusterbot run) "
+                             f"asks each the first question; watching for up to 60 s.\n"
+                             f"asked 450 of 450\n")
+    assert set(respondents(factory, code).values()) == {"asked"}
 
 
 def test_send_exits_1_when_members_are_still_to_be_asked_after_the_wait(clusterbot, factory,
