@@ -5,6 +5,7 @@ as their language writes them, dates), skip logic, constraints with the form's m
 the thank-you; SURVEY to come back to a survey left, and the one reminder."""
 import logging
 import re
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from handlers.budget import fits_budget
 from handlers.labels import shorten
 from handlers.quantities import read_price, read_unit
 from handlers.surveys.expressions import as_text, evaluate, holds
-from handlers.surveys.form import Form, Question
+from handlers.surveys.form import REFERENCE, Form, Question
 from handlers.turn import Choice, Inbound, Turn
 from locales.i18n import N_, Plural, fold, keyword_of, keyword_word, number, translate
 from storage import outbox
@@ -31,7 +32,7 @@ FLOW = "survey"
 KIND = "survey"  # outbox kind of the messages a survey starts: sent at the priority of notices
 IDLE_HOURS = 7 * 24  # a question stays open a week: members answer surveys when they can
 ASKED = ("select_one", "select_multiple", "integer", "decimal", "text", "date")
-SHORT_TITLE, SHORT_CLUSTER, SHORT_PART = 40, 30, 20
+SHORT_TITLE, SHORT_CLUSTER, SHORT_CHOICE, SHORT_PART = 40, 30, 30, 20
 MOST_PURPOSE = 120  # characters of the form's purpose in the consent line, at most
 LABEL_CUTS = (None, 24, 16, 10)  # choice labels are cut this short before the question is
 MOST_NUMBER = 1e12
@@ -103,7 +104,7 @@ def consent(turn: Turn, form: Form, cluster: Cluster) -> str:
     """Who asks (the cluster), why (the form's purpose, else its title), how many questions at
     most, SKIP and STOP; the purpose cut to what fits the channel."""
     lang = form_language(form, turn.member)
-    purpose = (text_in(form.purpose, lang, form) or form.title).strip()
+    purpose = (form.text(form.purpose, lang) or form.title).strip()
     if purpose and purpose[-1] not in ".!?":
         purpose += "."
     count = sum(q.kind in ASKED for q in form.questions)
@@ -129,30 +130,33 @@ def form_language(form: Form, member: Member) -> str:
     return form.languages[0]
 
 
-def text_in(texts: dict[str, str], lang: str, form: Form) -> str:
-    """A label, hint or message in `lang`, else in the form's default language, else any."""
-    return texts.get(lang) or texts.get(form.default_language) or next(
-        (text for text in texts.values() if text), "")
+def said(form: Form, texts: dict[str, str], lang: str, answers: dict[str, str]) -> str:
+    """A message of the form (a constraint's, a required question's) in `lang` (else the form's
+    default language), `${name}` in it the answer, as the form's own labels show it."""
+    return REFERENCE.sub(lambda match: form.shown(match.group(1), lang, answers, False),
+                         form.text(texts, lang))
 
 
-def ask(turn: Turn, survey: Survey, form: Form, question: Question,
+def ask(turn: Turn, survey: Survey, form: Form, question: Question, respondent: Respondent,
         preface: str | None = None) -> None:
     """Asks the question (again, after `preface`), in the form's language nearest the member's."""
-    text, choices = question_message(turn, form, question, preface)
+    text, choices = question_message(turn, form, question, known(respondent), preface)
     turn.data.update(survey=survey.id, question=question.name)
     turn.ask(FLOW, "answer", text, choices, free_text=True, preface=preface, literal=True,
              leaves=True, idle_hours=IDLE_HOURS)
 
 
-def question_message(turn: Turn, form: Form, question: Question,
+def question_message(turn: Turn, form: Form, question: Question, answers: dict[str, str],
                      preface: str | None) -> tuple[str, list[Choice]]:
-    """The question's text (label, hint, how to choose several) and its choices, fitted to the
-    channel: the hint goes first, then the choices' labels are cut, then the label itself."""
+    """The question's text (label, hint, how to choose several; `${name}` the answers) and its
+    choices, fitted to the channel: the hint goes first, then the choices' labels are cut, then
+    the label itself (the form was checked on import: only a long reason before it may)."""
     lang = form_language(form, turn.member)
-    label = text_in(question.labels, lang, form) or question.name
-    hint = text_in(question.hints, lang, form)
+    label, names = form.prompt(replace(question, hints={}), lang, answers)
+    label = label or question.name
+    hint = said(form, question.hints, lang, answers)
     several = turn._(SEVERAL) if question.kind == "select_multiple" else ""
-    names = [text_in(option.labels, lang, form) or option.name for option in question.options]
+    names = [name or option.name for name, option in zip(names, question.options)]
     numbered = turn.channel.buttons and question.kind == "select_multiple"  # "1 3" needs numbers
 
     def message(label: str, hint: str, cut: int | None) -> tuple[str, list[str]]:
@@ -196,12 +200,10 @@ def go_on(turn: Turn, survey: Survey, form: Form, respondent: Respondent,
             stored.record(respondent, question.name, value, now())
             answers[question.name] = value or ""
         elif question.kind == "note":
-            turn.say(fitted(turn, "\n".join(
-                part for part in (text_in(question.labels, lang, form),
-                                  text_in(question.hints, lang, form)) if part)))
+            turn.say(fitted(turn, form.prompt(question, lang, answers)[0]))
         else:
             respondent.question = question.name
-            return ask(turn, survey, form, question)
+            return ask(turn, survey, form, question, respondent)
     respondent.status, respondent.completed_at, respondent.question = "complete", now(), None
     turn.end()
     turn.say(turn._(THANKS, title=shorten(survey.title, SHORT_TITLE)))
@@ -232,19 +234,20 @@ def on_answer(turn: Turn) -> None:
     form = Form.from_json(survey.form)
     question = form.question(turn.data["question"])
     lang = form_language(form, turn.member)
+    answers = known(respondent)
     if not turn.chosen and keyword_of(turn.answer) == "skip":
         if question.required:
-            why = text_in(question.required_messages, lang, form) or turn._(REQUIRED)
-            return ask(turn, survey, form, question, preface=why)
+            why = said(form, question.required_messages, lang, answers) or turn._(REQUIRED)
+            return ask(turn, survey, form, question, respondent, preface=why)
         value = None
     else:
         value, problem = read(turn, survey, question, respondent)
         if problem:
-            return ask(turn, survey, form, question, preface=problem)
-        answers = known(respondent) | {question.name: value}
+            return ask(turn, survey, form, question, respondent, preface=problem)
+        answers |= {question.name: value}
         if not safely(holds, question.constraint, answers, value, default=True):
-            why = text_in(question.constraint_messages, lang, form) or turn._(NOT_POSSIBLE)
-            return ask(turn, survey, form, question, preface=why)
+            why = said(form, question.constraint_messages, lang, answers) or turn._(NOT_POSSIBLE)
+            return ask(turn, survey, form, question, respondent, preface=why)
     stored.record(respondent, question.name, value, now())
     go_on(turn, survey, form, respondent, after=question.name)
 
@@ -309,7 +312,8 @@ def option_names(question: Question) -> dict[str, str]:
     """folded name or label (in every language of the form) -> the option's name."""
     names = {}
     for option in question.options:
-        names.setdefault(fold(option.name).replace("_", " "), option.name)
+        names.setdefault(fold(option.name), option.name)
+        names.setdefault(fold(option.name).replace("_", " "), option.name)  # cold_room
         for label in option.labels.values():
             names.setdefault(fold(label), option.name)
     return names
@@ -457,7 +461,7 @@ def on_survey(turn: Turn) -> None:
         return resume(turn, waiting[0])
     if waiting:
         return turn.ask(FLOW, "choose", turn._(WHICH), [
-            Choice(r.survey.code, shorten(r.survey.title, 26)) for r in waiting],
+            Choice(r.survey.code, shorten(r.survey.title, SHORT_CHOICE)) for r in waiting],
             free_text=False, menu=True)
     if mine:
         return turn.say(turn._(ANSWERED, title=shorten(mine[-1].survey.title, SHORT_TITLE)))
@@ -483,7 +487,7 @@ def resume(turn: Turn, respondent: Respondent) -> None:
         return start(turn, respondent)
     if respondent.question is None:
         return go_on(turn, survey, form, respondent, after=None)
-    ask(turn, survey, form, form.question(respondent.question))
+    ask(turn, survey, form, form.question(respondent.question), respondent)
 
 
 # --- The reminder ------------------------------------------------------------------------------
