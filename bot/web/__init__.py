@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.web import (broadcasts, directory, home, inbox, market, meetings, members, prices, public,
-                     signin, skills, tenders)
+                     signin, skills, surveys, tenders)
 from bot.web.site import Site
 from storage import users
 from storage.db import unit_of_work
@@ -22,7 +22,7 @@ SESSION_DAYS = 1  # a cookie ends a day after sign-in at the latest; idleness en
 def routes(services) -> list[BaseRoute]:
     site = Site(services.settings, services.factory)
     sections = (home, members, broadcasts, inbox, meetings, prices, skills, market, directory,
-                tenders)
+                tenders, surveys)
     pages = [route for module in sections for route in module.routes(site)]
     return [*signin.routes(site), *pages, *public.routes(site),
             Mount("/static", StaticFiles(directory=STATIC), name="static")]

@@ -30,7 +30,8 @@ ROLE_LABELS = {**ROLES, COORDINATOR: N_("Coordinator")}
 SECTIONS = [("members", N_("Members")), ("broadcasts", N_("Broadcasts")),
             ("messages", N_("Inbox")), ("meetings", N_("Meetings")), ("prices", N_("Prices")),
             ("skills", N_("Skills")), ("market", N_("Market")),
-            ("directory", N_("Directory")), ("tenders", N_("Tenders"))]
+            ("directory", N_("Directory")), ("tenders", N_("Tenders")),
+            ("surveys", N_("Surveys"))]
 MASK = "•"
 MAX_FORM_FIELDS = 200
 MAX_FORM_PART = 1024 * 1024  # bytes: a members CSV of ~10,000 rows; larger ones go by the CLI
