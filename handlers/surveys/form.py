@@ -318,6 +318,7 @@ class Reader:
                     version=str(self.data["version"]) if self.data.get("version") else None,
                     default_language=self.default, languages=tuple(languages),
                     questions=tuple(questions), purpose=purpose)
+        self.selects = {q.name: q for q in questions if q.kind.startswith("select")}
         for relevant, row in self.relevants:
             self.check_one(relevant, row, "relevant", set(names))
         for question in questions:
@@ -422,7 +423,7 @@ class Reader:
         for column, expression in (("constraint", question.constraint),
                                    ("calculation", question.calculation)):
             if expression:
-                self.check_one(expression, question.row or None, column, names)
+                self.check_one(expression, question.row or None, column, names, question)
         texts = [question.labels, question.hints, question.constraint_messages,
                  question.required_messages, *(option.labels for option in question.options)]
         for text in (t for labels in texts for t in labels.values()):
@@ -431,9 +432,13 @@ class Reader:
                     raise self.refuse(question.row or None, f"${{{reference}}} in {text!r} "
                                       "names no question of the form")
 
-    def check_one(self, expression: str, row: int | None, column: str, names: set[str]) -> None:
+    def check_one(self, expression: str, row: int | None, column: str, names: set[str],
+                  current: Question | None = None) -> None:
+        """Refuses an expression the bot cannot evaluate, and one that compares a choice
+        question with a name none of its choices has (a typo: the skip would never happen)."""
         try:
             expressions.check(expression, names)
+            self.check_choice_names(expression, current)
         except expressions.ExpressionError as error:
             left_out = [n for n in REFERENCE.findall(expression) if n in self.metadata]
             if left_out:  # pyxform accepts them; the bot has no phone to fill them in
@@ -441,6 +446,26 @@ class Reader:
                          "the phone in ODK, which the bot leaves out"
                          + (": use today()" if self.metadata[left_out[0]] == "today" else ""))
             raise self.refuse(row, f"{column} {expression!r}: {error}")
+
+    def check_choice_names(self, expression: str, current: Question | None) -> None:
+        for node in expressions.walk(expressions.parse(expression)):
+            if node[0] == "call" and node[1] == "selected":
+                pairs = [node[2]]
+            elif node[0] == "op" and node[1] in ("=", "!="):
+                pairs = [(node[2], node[3]), (node[3], node[2])]
+            else:
+                continue
+            for answer, literal in pairs:
+                question = (self.selects.get(answer[1]) if answer[0] == "ref"
+                            else current if answer[0] == "dot" else None)
+                if question is None or literal[0] != "str" or not question.kind.startswith(
+                        "select"):
+                    continue
+                choices = [option.name for option in question.options]
+                value = literal[1].strip()
+                if value and value not in choices:
+                    raise expressions.ExpressionError(
+                        f"{value!r} is not a choice of {question.name} ({', '.join(choices)})")
 
     def check_budget(self, form: Form) -> None:
         for question in form.questions:
