@@ -151,6 +151,7 @@ MOST_PURPOSE = 120  # characters: the consent line says it with who asks, SKIP a
 YES = ("yes", "true", "true()", "1")
 NO = ("", "no", "false", "false()", "0")
 NOT_SHEET = re.compile(r"^(?:\[row : (\d+)\]\s*)?(?:On the '(\w+)' sheet, )?(.*)$", re.DOTALL)
+CHOICE_NAMED = re.compile(r"See \[(.+?)\] in \[(.+?)\]")
 REFERENCE = re.compile(r"\$\{\s*([A-Za-z_][\w.-]*)\s*\}")
 
 
@@ -172,6 +173,9 @@ def read_form(path: Path) -> Form:
         data = parse_file_to_json(str(path), warnings=[])
     except PyXFormError as error:
         row, sheet, reason = NOT_SHEET.match(str(error).strip()).groups()
+        choice = CHOICE_NAMED.search(reason)
+        if choice and not row:  # pyxform names the choice, not its row
+            sheet, row = "choices", sheets.choices.get((choice.group(2), choice.group(1)))
         raise FormRefused(sheet or "survey", int(row) if row else None, reason.strip())
     return Reader(data, sheets).form()
 

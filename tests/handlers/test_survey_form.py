@@ -301,6 +301,11 @@ def test_form_refused_with_sheet_row_and_reason(tmp_path, rows, where, reason):
 
 
 def test_choices_sheet_problems_are_refused_on_their_row(tmp_path):
+    refused = refusal(tmp_path, [row("select_multiple why", "why", "Why?")],
+                      [["why", "cost", "Costly", ""], ["why", "no need", "Not needed", ""]])
+    assert (refused.sheet, refused.row) == ("choices", 3)
+    assert refused.reason.startswith("Choice names with spaces cannot be added to multiple "
+                                     "choice selects")
     survey = [row("select_one yes_no", "q", "Question?")]
     refused = refusal(tmp_path, survey, [["yes_no", "yes", "Yes", ""], ["yes_no", "yes", "Y", ""]])
     assert (refused.sheet, refused.row) == ("choices", 3)
