@@ -302,8 +302,8 @@ class Reader:
     def form(self) -> Form:
         questions = list(self.questions(self.data.get("children", []), None))
         if not any(q.kind not in ("note", "calculate") for q in questions):
-            raise self.refuse(None, "no question to ask: the form has only notes and "
-                                    "calculations")
+            raise self.refuse(None, "no question to ask: a form needs one at least that is "
+                                    "not a note or a calculation")
         names: dict[str, int | None] = {}
         for question in questions:
             if question.name in names:
