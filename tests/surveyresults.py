@@ -15,10 +15,12 @@ answering is tested on its own; here the numbers are what matters).
 *Otieno wrote "kisumu town"; the gazetteer's place is Kisumu. loss_level is the calculation
 (high for Juma, low for the other completers); idea is the text (Baraka skipped it)."""
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from scenes import AMINA, GRACE, JUMA, add_member
+from surveyforms import fish_losses
 
-from handlers.surveys.form import Form, Option, Question
+from handlers.surveys.form import Form, read_form
 from storage.surveys import Answer, Respondent, Survey, new_token
 
 SENT = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)
@@ -27,51 +29,9 @@ QUESTIONS = ["uses_ice", "why_no_ice", "loss_kg", "price_kg", "last_trip", "stor
              "loss_level", "idea"]
 
 
-def fish_form() -> Form:
-    """The fish losses questionnaire (tests/surveyforms.py) as handlers.surveys.form serves it."""
-    def labels(en: str, sw: str) -> dict[str, str]:
-        return {"en": en, "sw": sw}
-
-    def options(*choices: tuple[str, str, str]) -> tuple[Option, ...]:
-        return tuple(Option(name, labels(en, sw)) for name, en, sw in choices)
-
-    questions = (
-        Question("intro", "note", 2, labels("Thank you for helping the study of fish losses.",
-                                            "Asante kwa kusaidia utafiti wa upotevu wa samaki.")),
-        Question("uses_ice", "select_one", 3, labels("Do you keep your fish on ice?",
-                                                     "Je, unahifadhi samaki wako kwenye barafu?"),
-                 options=options(("yes", "Yes", "Ndiyo"), ("no", "No", "Hapana")),
-                 required=True),
-        Question("why_no_ice", "select_multiple", 4,
-                 labels("Why not? Choose all that apply.", "Kwa nini? Chagua zote zinazohusika."),
-                 options=options(("cost", "Ice costs too much", "Barafu ni ghali"),
-                                 ("far", "No ice nearby", "Hakuna barafu karibu"),
-                                 ("no_need", "Not needed", "Haihitajiki")),
-                 relevant="${uses_ice} = 'no'"),
-        Question("loss_kg", "integer", 5,
-                 labels("How many kg of fish did you lose last week?",
-                        "Ulipoteza kilo ngapi za samaki wiki iliyopita?"),
-                 required=True, constraint=". >= 0 and . <= 1000"),
-        Question("price_kg", "decimal", 6,
-                 labels("What price per kg did you get last week?",
-                        "Ulipata bei gani kwa kilo wiki iliyopita?"), constraint=". > 0"),
-        Question("last_trip", "date", 7, labels("When did you last go out fishing?",
-                                                "Ulienda kuvua mara ya mwisho lini?"),
-                 constraint=". <= today()"),
-        Question("storage", "select_one", 8,
-                 labels("Where do you keep the catch before selling?",
-                        "Unahifadhi samaki wapi kabla ya kuuza?"),
-                 options=options(("boat", "In the boat", "Ndani ya mashua"),
-                                 ("shade", "In the shade", "Kivulini"),
-                                 ("cold_room", "Cold room", "Chumba baridi")),
-                 relevant="${loss_kg} > 50"),
-        Question("loss_level", "calculate", 9,
-                 calculation="if(${loss_kg} > 100, 'high', 'low')"),
-        Question("idea", "text", 10, labels("What would help you lose less fish?",
-                                            "Nini kingekusaidia kupoteza samaki wachache?")),
-    )
-    return Form("Fish losses after the catch", "fish_losses", "2026-12", "en", ("en", "sw"),
-                questions)
+def fish_form(folder: Path) -> Form:
+    """The fish losses questionnaire (tests/surveyforms.py) read from its workbook."""
+    return read_form(fish_losses(folder / "fish_losses.xlsx"))
 
 
 # Each respondent's answers in the order given (None: skipped); `done` when they completed it.

@@ -216,7 +216,7 @@ def tally(form: Form, question: Question, values: list[str]) -> tuple[Count, ...
         order = sorted(chosen, key=lambda name: (-chosen[name], name))
         labels = {name: name for name in order}
     else:
-        labels = {option.name: option_label(form, option.labels, option.name)
+        labels = {option.name: form.text(option.labels, form.default_language) or option.name
                   for option in question.options}
         order = list(labels) + sorted(set(chosen) - set(labels))
     return tuple(Count(name, labels.get(name, name), chosen[name], chosen[name] / len(values))
@@ -266,11 +266,7 @@ def spread(numbers: list[float], whole: bool) -> tuple[tuple[str, int], ...]:
 
 def label_of(form: Form, question: Question) -> str:
     """The question's label in the form's default language (its name when it has none)."""
-    return option_label(form, question.labels, question.name)
-
-
-def option_label(form: Form, labels: dict[str, str], name: str) -> str:
-    return labels.get(form.default_language) or next(iter(labels.values()), "") or name
+    return form.text(question.labels, form.default_language) or question.name
 
 
 # --- The report of `clusterbot survey results` --------------------------------------------------

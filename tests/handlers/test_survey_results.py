@@ -15,9 +15,9 @@ PHONES = (JUMA, BARAKA, OTIENO, AKINYI, OCHIENG, AMINA, WANJIRU, GRACE)
 
 
 @pytest.fixture
-def fish(factory, kisumu) -> dict:
+def fish(factory, kisumu, tmp_path) -> dict:
     with unit_of_work(factory) as session:
-        return seed(session, kisumu, fish_form())
+        return seed(session, kisumu, fish_form(tmp_path))
 
 
 def summary_of(factory, survey_id: int, hide_small: bool) -> results.Summary:
@@ -180,9 +180,10 @@ def test_a_lone_small_cell_hides_a_second_one_so_it_cannot_be_worked_out(factory
     assert counts(by(question(whole, "motor").by_role, "fisher"))["No"] == (1, 0.14)
 
 
-def test_a_survey_of_fewer_than_5_respondents_shows_no_answers_to_a_viewer(factory, kisumu):
+def test_a_survey_of_fewer_than_5_respondents_shows_no_answers_to_a_viewer(factory, kisumu,
+                                                                           tmp_path):
     with unit_of_work(factory) as session:
-        tokens = seed(session, kisumu, fish_form())
+        tokens = seed(session, kisumu, fish_form(tmp_path))
         survey = session.get(Survey, tokens["survey"])
         for respondent in session.query(Respondent).filter_by(survey_id=survey.id):
             if respondent.token not in (tokens[JUMA], tokens[AMINA], tokens[GRACE]):
@@ -194,10 +195,10 @@ def test_a_survey_of_fewer_than_5_respondents_shows_no_answers_to_a_viewer(facto
     assert not summary_of(factory, tokens["survey"], hide_small=False).hidden
 
 
-def test_a_survey_not_sent_yet_has_no_rate(factory, kisumu):
+def test_a_survey_not_sent_yet_has_no_rate(factory, kisumu, tmp_path):
     with unit_of_work(factory) as session:
         survey = Survey(cluster_id=kisumu.id, code="DRAF", title="Draft", form_id="fish_losses",
-                        form=fish_form().to_json())
+                        form=fish_form(tmp_path).to_json())
         session.add(survey)
         session.flush()
         summary = results.summarise(session, survey, hide_small=True)

@@ -25,15 +25,16 @@ RESULTS = f"{PAGE}/F1SH"
 
 
 @pytest.fixture
-def scene(factory, kisumu, lamu) -> dict:
+def scene(factory, kisumu, lamu, tmp_path) -> dict:
     """Kisumu Fish: the fish losses survey (tests/surveyresults.py) and a draft not sent yet.
     Lamu Crafts: a survey of its own, sent to Tomás."""
+    form = fish_form(tmp_path)
     with unit_of_work(factory) as session:
-        tokens = seed(session, kisumu, fish_form())
+        tokens = seed(session, kisumu, form)
         session.add(Survey(cluster_id=kisumu.id, code="D4FT", title="Boats and motors",
-                           form_id="boats", form=fish_form().to_json()))
+                           form_id="boats", form=form.to_json()))
         baskets = Survey(cluster_id=lamu.id, code="L4MU", title="Basket weavers' losses",
-                         form_id="baskets", form=fish_form().to_json(), status="open")
+                         form_id="baskets", form=form.to_json(), status="open")
         session.add(baskets)
         session.flush()
         tomas = add_member(session, TOMAS, "craftsperson", lamu, "en", "Tomás Mwangi")
