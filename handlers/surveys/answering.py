@@ -17,7 +17,7 @@ from handlers.budget import fits_budget
 from handlers.labels import shorten
 from handlers.quantities import read_price, read_unit
 from handlers.surveys.expressions import as_text, evaluate, holds
-from handlers.surveys.form import REFERENCE, Form, Question
+from handlers.surveys.form import MOST_PURPOSE, REFERENCE, Form, Question
 from handlers.turn import Choice, Inbound, Turn
 from locales.i18n import N_, Plural, fold, keyword_of, keyword_word, number, translate
 from storage import outbox
@@ -33,9 +33,8 @@ KIND = "survey"  # outbox kind of the messages a survey starts: sent at the prio
 IDLE_HOURS = 7 * 24  # a question stays open a week: members answer surveys when they can
 ASKED = ("select_one", "select_multiple", "integer", "decimal", "text", "date")
 SHORT_TITLE, SHORT_CLUSTER, SHORT_CHOICE, SHORT_PART = 40, 30, 30, 20
-MOST_PURPOSE = 120  # characters of the form's purpose in the consent line, at most
 LABEL_CUTS = (None, 24, 16, 10)  # choice labels are cut this short before the question is
-MOST_NUMBER = 1e12
+MOST_NUMBER = 1e12  # more digits than any count or price a member reports: a slip
 
 CONSENT = Plural(
     "{cluster} asks for your help with a survey: {purpose} {count} question at most. Reply "
@@ -276,14 +275,13 @@ def read(turn: Turn, survey: Survey, question: Question, respondent: Respondent
          ) -> tuple[str | None, str]:
     """(the answer as stored, "") or (None, why it could not be read)."""
     text = turn.answer.strip()
+    if turn.chosen:  # a pressed button, or one choice's number or label as shown
+        return turn.answer, ""
     if question.kind == "select_one":
-        if turn.chosen:
-            return turn.answer, ""
         name = option_named(text, question)
         return (name, "") if name else (None, turn._(ONE_NUMBER, count=len(question.options)))
     if question.kind == "select_multiple":
-        names, unread = read_several(turn.answer if turn.chosen else text, question,
-                                     chosen=turn.chosen)
+        names, unread = read_several(text, question)
         if unread or not names:
             return None, turn._(NOT_READ, text=shorten(", ".join(unread) or text, SHORT_PART))
         return " ".join(names), ""
@@ -335,13 +333,10 @@ def option_named(text: str, question: Question) -> str | None:
     return match.key if match else None
 
 
-def read_several(text: str, question: Question, chosen: bool = False
-                 ) -> tuple[list[str], list[str]]:
+def read_several(text: str, question: Question) -> tuple[list[str], list[str]]:
     """(names of the options chosen, in the form's order; the parts that could not be read).
     `1 3`, `1,3`, `1 na 3`, `Barafu ni ghali, Hakuna barafu karibu`; a label that holds a
     separator (`Fish and ice`) is read whole."""
-    if chosen:
-        return [text], []
     pieces = split(text)
     found: set[str] = set()
     unread: list[str] = []

@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from live import TelegramUser, labels, sms_and_wait, sms_to, wait_for
+from doubles.telegram import callback_update
+from live import TelegramUser, buttons, labels, sms_and_wait, sms_to, wait_for
 from scenes import AMINA, JUMA, add_member, as_sms
 from surveyforms import fish_losses
 
@@ -291,9 +292,14 @@ def test_several_choices_by_swahili_words_on_telegram_and_skip(telegram_api, app
     [storage] = wanjiru.send("RUKA")
     assert storage.text == "Unahifadhi samaki wapi kabla ya kuuza?"
     assert labels(wanjiru.received()) == ["Ndani ya mashua", "Kivulini", "Chumba baridi"]
+    cold_room = dict(buttons(wanjiru.received()))["Chumba baridi"]
     [idea] = wanjiru.press("Kivulini")
     assert idea.text == IDEA_SW
-    # A button of an earlier question no longer answers
+    # A button of an earlier question no longer answers: the open question is asked again
+    before = len(wanjiru.received())
+    wanjiru.post(callback_update(next(wanjiru.update_ids), WANJIRU_TG, cold_room))
+    assert wanjiru.next_text(before) == (translate("sw", "That button belongs to an earlier "
+                                                         "question.") + f"\n{IDEA_SW}")
     assert answers(factory, code, telegram_id=WANJIRU_TG) == {
         "uses_ice": "no", "why_no_ice": "cost no_need", "loss_kg": "200", "price_kg": None,
         "last_trip": None, "storage": "shade", "loss_level": "high"}
