@@ -7,6 +7,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from doubles.server import serve
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member
 from sqlalchemy import func, insert, select
@@ -262,6 +263,29 @@ def test_first_questions_are_asked_a_batch_at_a_time(clusterbot, factory, kisumu
             asked.append(sending.start_due(session, utcnow()))
 
     assert asked == [sending.BATCH, sending.BATCH, 50, 0]
+
+
+def test_a_member_sent_two_surveys_is_asked_the_second_when_done_with_the_first(
+        clusterbot, factory, members, tmp_path):
+    first = import_fish_losses(clusterbot, tmp_path)
+    second = clusterbot("survey", "import", str(fish_losses_with(tmp_path / "v2.xlsx",
+                                                                 version="2027-01")),
+                        "--cluster", "kisumu-fish").stdout.splitlines()[-1]
+    for code in (first, second):
+        clusterbot("survey", "send", code, "--language", "sw", "--wait", "0")
+    start = utcnow()
+
+    with unit_of_work(factory) as session:
+        assert sending.start_due(session, start) == 1
+    with unit_of_work(factory) as session:
+        assert sending.start_due(session, start + timedelta(minutes=5)) == 0  # answering
+
+    assert (respondents(factory, first), respondents(factory, second)) == (
+        {JUMA: "asked"}, {JUMA: "invited"})
+    with time_machine.travel(start + sending.BUSY_FOR + timedelta(minutes=1), tick=False):
+        with unit_of_work(factory) as session:
+            assert sending.start_due(session, utcnow()) == 1
+    assert respondents(factory, second) == {JUMA: "asked"}
 
 
 def test_send_watches_the_running_server_ask_everyone(clusterbot, factory, kisumu, settings,

@@ -85,18 +85,20 @@ def start(session: Session, survey: Survey, now: datetime) -> int:
 def start_due(session: Session, now: datetime, limit: int = BATCH) -> int:
     """Opens the scheduled surveys whose time came, then asks up to `limit` respondents not
     asked yet their first question (with the consent line); a member busy in another
-    conversation waits for a later run, one who can no longer be reached is no respondent.
-    Returns how many were asked."""
+    conversation (another survey's first question too) waits for a later run, one who can no
+    longer be reached is no respondent. Returns how many were asked."""
     for survey in survey_sending.due_to_start(session, now):
         start(session, survey, now)
-    asked = 0
+    asked: set[int] = set()  # members: one asked now is busy with it until a later run
     for respondent in survey_sending.to_ask(session, now - BUSY_FOR, limit):
+        if respondent.member_id in asked:
+            continue
         if answering.begin(session, respondent.member, respondent):
-            asked += 1
+            asked.add(respondent.member_id)
         else:  # opted out or unreachable since the survey was sent: it was never put to them
             session.delete(respondent)
     session.flush()
-    return asked
+    return len(asked)
 
 
 def remind_due(session: Session, now: datetime, limit: int = BATCH) -> int:
