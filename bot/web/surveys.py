@@ -16,7 +16,8 @@ from bot.spreadsheet import write
 from bot.web import charts
 from bot.web.site import ROLE_LABELS, Page, Site
 from handlers.surveys import results
-from handlers.surveys.results import Count, Cut, QuestionResult
+from handlers.surveys.form import Form
+from handlers.surveys.results import Count, Cut, QuestionResult, Summary
 from locales.i18n import N_, number
 from storage import audit, survey_results
 from storage.surveys import Survey
@@ -29,7 +30,7 @@ KINDS = {"select_one": N_("One choice"), "select_multiple": N_("Several choices"
 FEWER = N_("fewer than 5")
 NO_ROLE = N_("No role")
 NO_PLACE = N_("No place given")
-ANSWERED = N_("Answered")
+ANSWERED = N_("Answers")
 SKIPPED = N_("Skipped")
 CHART = N_("Answers to: {title}")
 MEAN, MEDIAN, LEAST, MOST = N_("Mean"), N_("Median"), N_("Least"), N_("Most")
@@ -117,8 +118,30 @@ def survey_context(page: Page, survey: Survey) -> dict:
                        for group in summary.roles],
                 places=[group_row(page, group, place_name(page, group.name))
                         for group in summary.places],
-                questions=[question_view(page, question) for question in summary.questions],
+                questions=[question_view(page, question)
+                           for question in in_language(page, survey, summary)],
                 fewer=page._(FEWER))
+
+
+def in_language(page: Page, survey: Survey, summary: Summary) -> list[QuestionResult]:
+    """The questions with their labels and their choices' in the reader's language when the
+    form has it (the summary's are in the form's default language)."""
+    form = Form.from_json(survey.form)
+    shown = []
+    for found in summary.questions:
+        question = form.question(found.name)
+        labels = {option.name: form.text(option.labels, page.language) or option.name
+                  for option in question.options}
+
+        def relabel(cut: Cut) -> Cut:
+            return results.replace(cut, counts=tuple(
+                Count(c.name, labels.get(c.name, c.label), c.count, c.share) for c in cut.counts))
+
+        shown.append(QuestionResult(
+            found.name, found.kind, form.text(question.labels, page.language) or found.label,
+            relabel(found.overall), tuple(map(relabel, found.by_role)),
+            tuple(map(relabel, found.by_place))))
+    return shown
 
 
 def role_name(page: Page, role: str | None) -> str:

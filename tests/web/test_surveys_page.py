@@ -89,6 +89,11 @@ def test_the_pages_speak_each_language(browser, scene):
     french = grace.get(PAGE, params={"lang": "fr"}).text
     assert "63 %" in french and "Ouvert" in french
     assert "<h1>Tafiti</h1>" in grace.get(PAGE, params={"lang": "sw"}).text
+    swahili = section(grace.get(RESULTS, params={"lang": "sw"}).text, "uses_ice")
+    assert "1. Je, unahifadhi samaki wako kwenye barafu?" in swahili  # the form's own words
+    assert table(swahili, "choices") == [["Ndiyo", "2", "29%"], ["Hapana", "5", "71%"]]
+    french = section(grace.get(RESULTS, params={"lang": "fr"}).text, "uses_ice")
+    assert "1. Do you keep your fish on ice?" in french  # a language the form has not
 
 
 # --- The results --------------------------------------------------------------------------------
@@ -120,12 +125,12 @@ def test_grace_reads_a_chart_and_the_numbers_of_each_question(browser, scene):
     assert "<title>0–33: 3</title>" in loss
     price = section(text, "price_kg")
     assert table(price, "stats") == [["4", "287.5", "290", "250.5", "319.5"]]
-    assert "Answered: 4 · Skipped: 1." in price
+    assert "Answers: 4 · Skipped: 1." in price
     assert table(section(text, "last_trip"), "stats") == [["5", "2026-11-20", "2026-12-01"]]
     assert table(section(text, "loss_level"), "choices") == [["low", "4", "80%"],
                                                              ["high", "1", "20%"]]
     idea = section(text, "idea")
-    assert "Answered: 4 · Skipped: 1." in idea and "Ice plant" not in text
+    assert "Answers: 4 · Skipped: 1." in idea and "Ice plant" not in text
     assert table(text, "roles") == [["Fisher", "5", "5", "4"], ["Fish processor", "2", "2", "1"],
                                     ["Trader", "1", "0", "0"]]
     assert f'href="{RESULTS}.csv"' in text and f'href="{RESULTS}-long.csv"' in text
