@@ -328,7 +328,7 @@ def cut_lines(question: QuestionResult, found: Cut) -> list[str]:
                      f"min {number(found.minimum, 'en')}, max {number(found.maximum, 'en')}")
     elif kind == "date" and found.earliest:
         lines.append(f"earliest {found.earliest}, latest {found.latest}")
-    elif kind == "text":
+    elif kind == "text" and found.skipped is not None:  # said once, for everyone
         lines[0] += " (the texts are in the exports: --csv, --long)"
     return lines
 

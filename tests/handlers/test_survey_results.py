@@ -236,6 +236,7 @@ def test_the_report_says_the_rate_then_each_question_with_its_breakdowns(factory
     assert "   earliest 2026-11-20, latest 2026-12-01" in lines
     assert "   answered 4, skipped 1 (the texts are in the exports: --csv, --long)" in lines
     assert "8. What would help you lose less fish? [idea, text]" in lines
+    assert "     Fisher: answered 3" in lines  # Baraka skipped it
     assert "Ice plant" not in text  # the texts are the members' own: exports only
     assert all(phone not in text for phone in PHONES)
 
