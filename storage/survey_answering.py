@@ -23,4 +23,3 @@ def record(respondent: Respondent, question: str, value: str | None, at: datetim
         respondent.answers.append(Answer(question=question, value=value, answered_at=at))
     else:
         answer.value, answer.answered_at = value, at
-    respondent.answered_at = at

@@ -248,6 +248,7 @@ def on_answer(turn: Turn) -> None:
             why = said(form, question.constraint_messages, lang, answers) or turn._(NOT_POSSIBLE)
             return ask(turn, survey, form, question, respondent, preface=why)
     stored.record(respondent, question.name, value, now())
+    respondent.answered_at = now()
     go_on(turn, survey, form, respondent, after=question.name)
 
 

@@ -90,11 +90,13 @@ def answers(factory, code: str, phone: str | None = None,
 
 
 def state(factory, code: str, phone: str | None = None,
-          telegram_id: int | None = None) -> tuple[str, str | None, bool]:
-    """(status, question waiting, completed_at set) of the member's respondent row."""
+          telegram_id: int | None = None) -> tuple[str, str | None, bool, bool]:
+    """(status, question waiting, answered_at set, completed_at set) of the member's
+    respondent row."""
     with unit_of_work(factory) as session:
         respondent = respondent_of(session, code, phone, telegram_id)
-        return respondent.status, respondent.question, respondent.completed_at is not None
+        return (respondent.status, respondent.question, respondent.answered_at is not None,
+                respondent.completed_at is not None)
 
 
 def today() -> date:
@@ -118,7 +120,7 @@ def test_survey_by_sms_in_english_every_question_type_and_the_answers_stored(
                        "studies fish losses to plan cold storage. 7 questions at most. Reply "
                        "SKIP to pass an optional question, STOP to stop all messages.")
     assert (note, first) == (NOTE["en"], USES_ICE)
-    assert state(factory, code, AMINA) == ("asked", "uses_ice", False)
+    assert state(factory, code, AMINA) == ("asked", "uses_ice", False, False)
 
     def send(text):
         return sms_and_wait(twilio, app_url, AMINA, text)
@@ -148,7 +150,7 @@ def test_survey_by_sms_in_english_every_question_type_and_the_answers_stored(
         "uses_ice": "no", "why_no_ice": "cost no_need", "loss_kg": "1000", "price_kg": None,
         "last_trip": last_monday.isoformat(), "storage": "cold_room", "loss_level": "high",
         "idea": "A cold room at Dunga, shared"}
-    assert state(factory, code, AMINA) == ("complete", None, True)
+    assert state(factory, code, AMINA) == ("complete", None, True, True)
     within_budget(sms_to(twilio, AMINA))
     # Answered once: SURVEY says so, and a late answer is no longer the survey's
     [again] = send("SURVEY")
@@ -188,12 +190,12 @@ def test_leaving_with_a_keyword_and_coming_back_with_survey_keeps_the_answers(
     assert send("hapana") == [f"{'Kwa nini? Chagua zote zinazohusika.'}\n"
                               f"{translate('sw', answering.SEVERAL)}\n1) Barafu ni ghali "
                               f"2) Hakuna barafu karibu 3) Haihitajiki"]
-    assert send("1 na 2") == [LOSS_KG_SW]
+    assert send("1 2") == [LOSS_KG_SW]
     # BEI (PRICE) leaves the survey: it is answered as the command it is
     [prices] = send("BEI sato")
     assert prices == translate("sw", "No prices for {product} yet. To report one, send e.g. "
                                "{example}", product="sato", example="BEI sato 120/kg Kisumu")
-    assert state(factory, code, JUMA) == ("asked", "loss_kg", False)
+    assert state(factory, code, JUMA) == ("asked", "loss_kg", True, False)
     # UTAFITI (SURVEY) asks the question it stopped at; the answers so far are kept
     assert send("UTAFITI") == [LOSS_KG_SW]
     assert send("5000") == [f"Andika idadi ya kilo kati ya 0 na 1000.\n{LOSS_KG_SW}"]
@@ -266,7 +268,7 @@ def test_survey_on_telegram_in_swahili_with_buttons(telegram_api, app_url, facto
     assert answers(factory, code, telegram_id=WANJIRU_TG) == {
         "uses_ice": "yes", "loss_kg": "30", "price_kg": "12.5",
         "last_trip": today().isoformat(), "loss_level": "low", "idea": "Barafu iwe nafuu"}
-    assert state(factory, code, telegram_id=WANJIRU_TG) == ("complete", None, True)
+    assert state(factory, code, telegram_id=WANJIRU_TG) == ("complete", None, True, True)
 
 
 def test_several_choices_by_swahili_words_on_telegram_and_skip(telegram_api, app_url, factory,
