@@ -7,6 +7,7 @@ A viewer (a partner, a researcher) reads the results with every group of fewer t
 respondents shown as "fewer than 5", and gets no download: the files hold what members wrote."""
 import io
 import math
+from dataclasses import replace
 
 from babel.numbers import format_percent
 from starlette.responses import Response
@@ -134,7 +135,7 @@ def in_language(page: Page, survey: Survey, summary: Summary) -> list[QuestionRe
                   for option in question.options}
 
         def relabel(cut: Cut) -> Cut:
-            return results.replace(cut, counts=tuple(
+            return replace(cut, counts=tuple(
                 Count(c.name, labels.get(c.name, c.label), c.count, c.share) for c in cut.counts))
 
         shown.append(QuestionResult(

@@ -11,7 +11,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from sqlalchemy.orm import Session
@@ -160,7 +160,7 @@ def question_result(form: Form, question: Question, started: list[RespondentRow]
             members[key(person)].append(person)
         order = sorted(members, key=lambda name: (-len(members[name]), name is None, name or ""))
         return tuple(cut(form, question, [given[p.id] for p in members[name]], floor, hidden,
-                         group=name, cells=True) for name in order)
+                         group=name) for name in order)
 
     everyone = cut(form, question, [given[p.id] for p in started], floor, hidden, everyone=True)
     return QuestionResult(question.name, question.kind, label_of(form, question), everyone,
@@ -168,9 +168,9 @@ def question_result(form: Form, question: Question, started: list[RespondentRow]
 
 
 def cut(form: Form, question: Question, answer_sets: list[dict], floor: int, hidden: bool,
-        group: str | None = None, *, everyone: bool = False, cells: bool = False) -> Cut:
-    """The question's numbers among the answers of one group of respondents. `cells`: a
-    breakdown, whose cells of fewer than `floor` are hidden too."""
+        group: str | None = None, *, everyone: bool = False) -> Cut:
+    """The question's numbers among the answers of one group of respondents: `everyone`, or a
+    role's or a place's (a breakdown, whose cells of fewer than `floor` are hidden too)."""
     values = [answers[question.name] for answers in answer_sets
               if answers.get(question.name) not in (None, "")]
     skipped = sum(question.name in answers and answers[question.name] in (None, "")
@@ -183,7 +183,7 @@ def cut(form: Form, question: Question, answer_sets: list[dict], floor: int, hid
     kind = question.kind
     if kind in CHOICES or kind == "calculate":
         counts = tally(form, question, values)
-        if cells:
+        if not everyone:
             counts = suppressed(counts, floor, kind in ONE_VALUE)
         return replace(shown, counts=counts)
     if kind in NUMBERS:
@@ -199,10 +199,6 @@ def cut(form: Form, question: Question, answer_sets: list[dict], floor: int, hid
         return replace(shown, earliest=days[0], latest=days[-1],
                        spread=tuple(sorted(months.items())) if everyone else ())
     return shown  # text: how many answered; the texts are in the exports only
-
-
-def replace(found: Cut, **changes) -> Cut:
-    return Cut(**{**found.__dict__, **changes})
 
 
 def tally(form: Form, question: Question, values: list[str]) -> tuple[Count, ...]:
