@@ -30,6 +30,18 @@ def audience(survey: Survey) -> Select:
             .order_by(Member.id))
 
 
+def readers(session: Session, cluster_id: int) -> dict[str | None, int]:
+    """language -> how many of the cluster's members a survey can reach read it (None: not
+    known)."""
+    channel, _ = outbox.route_columns()
+    members = broadcasts.audience([cluster_id], {}).scalar_subquery()
+    rows = session.execute(
+        select(Member.language, func.count()).where(
+            Member.id.in_(members), ~Member.opted_out, Member.deleted_at.is_(None),
+            channel.is_not(None)).group_by(Member.language))
+    return {language: count for language, count in rows.all()}
+
+
 def add_respondents(session: Session, survey: Survey, now: datetime) -> int:
     """Makes every member of the survey's audience a respondent ("invited"), each with a token no
     other respondent has; members it already has are kept as they are. Returns how many."""

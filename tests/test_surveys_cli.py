@@ -142,6 +142,18 @@ def test_import_refuses_a_form_sms_cannot_serve_with_its_row(clusterbot, factory
     assert surveys_stored(factory) == 0 and audit(factory) == []
 
 
+def test_import_says_who_reads_a_language_the_form_lacks(clusterbot, factory, members,
+                                                         tmp_path):
+    """Tomás reads Portuguese and Grace French: they will get the English questions (Akinyi,
+    opted out, and Baraka, deleted, will get nothing)."""
+    result = clusterbot("survey", "import", str(fish_losses(tmp_path / "fish_losses.xlsx")),
+                        "--cluster", "kisumu-fish")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-2] == (
+        "members reading a language the form lacks get it in en: fr 1, pt 1")
+
+
 def test_import_of_a_file_that_is_not_a_workbook_fails_and_stores_nothing(clusterbot, factory,
                                                                           kisumu, tmp_path):
     file = tmp_path / "form.xlsx"

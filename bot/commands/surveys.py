@@ -44,7 +44,8 @@ def import_command(
             survey = sending.load(session, network, file, "cli")
         except (FormRefused, sending.SurveyError) as e:
             raise fail(str(e)) from None
-        lines = describe(Form.from_json(survey.form))
+        form = Form.from_json(survey.form)
+        lines = describe(form) + language_note(form, survey_sending.readers(session, network.id))
         if survey.created_at < started:
             lines.append(f"(replaces the form of draft {survey.code}, imported before)")
         code = survey.code
@@ -171,6 +172,17 @@ def describe(form: Form) -> list[str]:
             f"questions: {len(asked)}" + (f", calculations: {calculated}" if calculated else ""),
             *(question_line(number, q, form.default_language)
               for number, q in enumerate(form.questions, start=1))]
+
+
+def language_note(form: Form, readers: dict[str | None, int]) -> list[str]:
+    """Who will read the form in its default language though they read another: `members
+    reading a language the form lacks get it in en: fr 1, pt 2`."""
+    lacking = sorted((language or "not known", count) for language, count in readers.items()
+                     if language not in form.languages)
+    if not lacking:
+        return []
+    return [f"members reading a language the form lacks get it in {form.default_language}: "
+            + ", ".join(f"{language} {count}" for language, count in lacking)]
 
 
 def question_line(number: int, question: Question, language: str) -> str:
