@@ -1,6 +1,6 @@
-"""Queries of a survey's sending: the same form already imported, the members it is sent to
-(respondents, each with a random token), the respondents due a first question or the one
-reminder, and how far the asking has gone."""
+"""Queries of a survey's sending: the same form already imported, the languages of the members
+it could reach, the members it is sent to (respondents, each with a random token), the
+respondents due a first question or the one reminder, and how far the asking has gone."""
 from datetime import datetime
 
 from sqlalchemy import Select, exists, func, insert, select
@@ -23,22 +23,24 @@ def same_form(session: Session, cluster_id: int, form_id: str, version: str | No
 def audience(survey: Survey) -> Select:
     """Ids of the members the survey goes to: the broadcast audience of its cluster and filters,
     less those opted out, deleted or with no channel that reaches them."""
-    channel, _ = outbox.route_columns()
     chosen = broadcasts.audience([survey.cluster_id], survey.filters or {}).scalar_subquery()
-    return (select(Member.id).where(Member.id.in_(chosen), ~Member.opted_out,
-                                    Member.deleted_at.is_(None), channel.is_not(None))
-            .order_by(Member.id))
+    return select(Member.id).where(Member.id.in_(chosen), reachable()).order_by(Member.id)
+
+
+def reachable():
+    """The member is neither opted out nor deleted, and a channel reaches them (as
+    storage.outbox.route says)."""
+    channel, _ = outbox.route_columns()
+    return ~Member.opted_out & Member.deleted_at.is_(None) & channel.is_not(None)
 
 
 def readers(session: Session, cluster_id: int) -> dict[str | None, int]:
     """language -> how many of the cluster's members a survey can reach read it (None: not
     known)."""
-    channel, _ = outbox.route_columns()
     members = broadcasts.audience([cluster_id], {}).scalar_subquery()
-    rows = session.execute(
-        select(Member.language, func.count()).where(
-            Member.id.in_(members), ~Member.opted_out, Member.deleted_at.is_(None),
-            channel.is_not(None)).group_by(Member.language))
+    rows = session.execute(select(Member.language, func.count())
+                           .where(Member.id.in_(members), reachable())
+                           .group_by(Member.language))
     return {language: count for language, count in rows.all()}
 
 
