@@ -240,3 +240,14 @@ def test_a_viewer_sees_fewer_than_5_and_no_downloads_in_chromium(chrome, site, s
     screenshot(chrome, "survey-results-viewer")
     chrome.get(site + RESULTS + ".csv")
     assert chrome.find_element(By.CSS_SELECTOR, "main h1").text == "Not allowed"
+
+
+def test_another_cluster_and_a_signed_out_reader_are_refused_in_chromium(chrome, site, scene):
+    sign_in(chrome, site, OMAR)
+    for path in (RESULTS, f"{RESULTS}.csv"):
+        chrome.get(site + path + "?lang=en")
+        assert chrome.find_element(By.CSS_SELECTOR, "main h1").text == "Not found"
+        assert "Fish losses" not in chrome.page_source
+    chrome.delete_all_cookies()
+    chrome.get(site + RESULTS)
+    assert "/login" in chrome.current_url and "Fish losses" not in chrome.page_source
