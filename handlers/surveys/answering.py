@@ -408,7 +408,10 @@ def read_amount(text: str, lang: str) -> float | None:
 def quiet(word: str) -> bool:
     """A word beside a number that does not change it: a unit of one (kg, kilo, pieces) or a
     currency (KES, shillings)."""
-    unit = read_unit(word.strip(".").casefold())
+    word = word.strip(".,;:!?")
+    if not word:
+        return True
+    unit = read_unit(word.casefold())
     return (unit is not None and unit[1] == 1.0) or read_price(f"1 {word}") == (1.0, None)
 
 

@@ -32,7 +32,8 @@ def form(tmp_path):
     ("1,480.50", "en", 1480.5), ("-3", "en", -3), ("200kg", "sw", 200), ("kilo 200", "sw", 200),
     ("KES 120", "en", 120), ("120/=", "sw", 120), ("120 shillings", "en", 120),
     ("2 tonnes", "en", None), ("12 15", "en", None), ("a lot", "en", None), ("", "en", None),
-    ("1,48,0", "en", None), ("3 bags", "en", None)])
+    ("1,48,0", "en", None), ("3 bags", "en", None), ("12kg?", "en", 12), ("12-15", "en", None),
+    ("about 12", "en", None)])
 def test_numbers_are_read_as_the_members_language_writes_them(text, lang, value):
     assert answering.read_amount(text, lang) == value
 
