@@ -1,9 +1,10 @@
 """Answering a survey, in the terminal and piece by piece: numbers as each language writes them,
 several choices, choices named in any of the form's languages, dates about the past, SURVEY with
 several surveys open or one not begun, and what is cut so that every SMS fits two segments."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from scenes import AMINA, add_member, outbox
 from sqlalchemy import select
 from surveyforms import fish_losses, row, write_form
@@ -239,3 +240,27 @@ def test_the_reminder_counts_the_questions_left(factory, kisumu, form):
                                       survey="SURVEY")
     assert reminder.text == ("Fish losses after the catch: your answers are still awaited, 3 "
                              "questions at most. Reply SURVEY to go on.")
+
+
+def test_a_question_stays_open_a_week_then_survey_brings_it_back(chat, factory, kisumu, form):
+    """Members answer surveys when they can: a question waits IDLE_HOURS (the usual idle time
+    of a conversation is half an hour); after that an answer is no longer taken for it, and
+    SURVEY asks it again."""
+    start = datetime(2026, 12, 4, 6, 0, tzinfo=timezone.utc)
+    with unit_of_work(factory) as session:
+        amina = add_member(session, AMINA, "fish_processor", kisumu, "en", "Amina")
+        survey = open_survey(session, kisumu, form, "F1SH")
+        session.add(Respondent(survey=survey, member_id=amina.id, token=surveys.new_token(),
+                               status="asked", question="uses_ice"))
+    person = chat(AMINA)
+    with time_machine.travel(start, tick=False):
+        assert person.send("SURVEY") == ["Do you keep your fish on ice?\n1) Yes 2) No"]
+    with time_machine.travel(start + timedelta(hours=answering.IDLE_HOURS - 1), tick=False):
+        assert person.send("1") == [LOSS_KG]
+    with time_machine.travel(start + timedelta(hours=2 * answering.IDLE_HOURS), tick=False):
+        assert LOSS_KG not in person.send("12")[0]  # no question is open: a message of its own
+        assert person.send("SURVEY") == [LOSS_KG]
+        assert person.send("12") == ["What price per kg did you get last week?\nIn shillings."]
+    with unit_of_work(factory) as session:
+        respondent = surveys.respondent(session, surveys.by_code(session, "F1SH").id, amina.id)
+        assert surveys.answers_of(respondent) == {"uses_ice": "yes", "loss_kg": "12"}
