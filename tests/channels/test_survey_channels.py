@@ -143,13 +143,18 @@ def test_survey_by_sms_in_english_every_question_type_and_the_answers_stored(
     assert send("tomorrow") == [f"That date has not come yet.\n{LAST_TRIP}"]
     assert send("Monday") == [STORAGE]  # over 50 kg lost: where the catch is kept
     assert send("cold rom") == [IDEA]  # a label, with a typo
-    assert send("A cold room at Dunga, shared") == [translate("en", answering.THANKS,
-                                                              title=TITLE)]
+    # Words are the answer to a text question, even when the first is a command's (BUY); a
+    # command alone is asked back, SURVEY asks the question again
+    assert send("BUY") == [f"That looks like a command. Send MENU to leave this question, or "
+                           f"answer it:\n{IDEA}"]
+    assert send("SURVEY") == [IDEA]
+    assert send("Buy a cold room at Dunga, shared") == [translate("en", answering.THANKS,
+                                                                  title=TITLE)]
     last_monday = today() - timedelta(days=today().weekday())
     assert answers(factory, code, AMINA) == {
         "uses_ice": "no", "why_no_ice": "cost no_need", "loss_kg": "1000", "price_kg": None,
         "last_trip": last_monday.isoformat(), "storage": "cold_room", "loss_level": "high",
-        "idea": "A cold room at Dunga, shared"}
+        "idea": "Buy a cold room at Dunga, shared"}
     assert state(factory, code, AMINA) == ("complete", None, True, True)
     within_budget(sms_to(twilio, AMINA))
     # Answered once: SURVEY says so, and a late answer is no longer the survey's
