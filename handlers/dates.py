@@ -53,6 +53,11 @@ RELATIVE_DAYS = {
     "day after tomorrow": (2, None), "the day after tomorrow": (2, None),
     "kesho kutwa": (2, None), "keshokutwa": (2, None), "apres-demain": (2, None),
     "apres demain": (2, None), "depois de amanha": (2, None),
+    # the past: a survey asks when something happened
+    "yesterday": (-1, None), "jana": (-1, None), "hier": (-1, None), "ontem": (-1, None),
+    "day before yesterday": (-2, None), "the day before yesterday": (-2, None),
+    "juzi": (-2, None), "avant-hier": (-2, None), "avant hier": (-2, None),
+    "anteontem": (-2, None),
 }
 NEXT_BEFORE = {"next", "proxima", "proximo"}  # next Monday, próxima segunda
 THIS_BEFORE = {"this", "coming", "ce", "cette", "esta", "este"}

@@ -1,6 +1,6 @@
 """The date reader: what coordinators type in en, sw, fr and pt, read in Nairobi time on
 Wednesday 25 November 2026 at 10:00."""
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -190,3 +190,12 @@ def test_every_moment_shown_is_read_back_to_the_same_moment():
         shown = f"{day.split(' ', 1)[1].rsplit(' ', 1)[0]} {swahili.rstrip(')')}"
         assert read_when(shown, TZ, NOW) == moment, shown
         moment += timedelta(minutes=137)
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("yesterday", -1), ("jana", -1), ("hier", -1), ("ontem", -1),
+    ("the day before yesterday", -2), ("juzi", -2), ("avant-hier", -2), ("anteontem", -2)])
+def test_scan_reads_the_days_before_today(text, days):
+    """A survey asks when something happened: `jana` is the day before today."""
+    reading = scan(text, TZ, NOW)
+    assert reading.rest == "" and reading.day.dates == (date(2026, 11, 25 + days),)

@@ -92,6 +92,8 @@ NOW = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)
     ("Jumatatu", lambda d: d > TODAY, date(2026, 12, 7)),  # a question about the future
     ("leo", past, TODAY),
     ("aujourd'hui", past, TODAY),
+    ("jana", past, date(2026, 12, 3)),
+    ("avant-hier", past, date(2026, 12, 2)),
     ("tomorrow", past, date(2026, 12, 5)),  # taken: the constraint then refuses it
     ("20/8/2027", past, date(2027, 8, 20)),  # its year is written: not moved
     ("4/12 10:00", past, None),  # a time is no date
