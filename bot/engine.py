@@ -230,15 +230,16 @@ def leaves_menu(turn: Turn, keyword: str | None) -> bool:
     """Whether a typed message leaves the open menu (`Turn.ask(menu=True)`) rather than answer
     it: not one of its choices, and a command, or plainly not an answer (more than two words,
     or no number and no choice's label in it). A question that `leaves` is left by a command
-    only (YES and NO can be answers)."""
+    only (YES and NO can be answers), and with `leaves="alone"` by a command sent alone."""
     text, data = turn.inbound.text, turn.data
     if not (data.get("_menu") or data.get("_leaves")) or turn.inbound.choice is not None or not text:
         return False
     choices = open_choices(data)
     if match_choice(text, choices)[1]:
         return False
-    if data.get("_leaves"):
-        return keyword in routes.KEYWORDS and keyword not in ("yes", "no")
+    if leaves := data.get("_leaves"):
+        alone = leaves != "alone" or len(text.split()) == 1
+        return alone and keyword in routes.KEYWORDS and keyword not in ("yes", "no")
     folded = fold(text)
     if keyword is not None or len(folded.split()) > 2:
         return True

@@ -88,7 +88,7 @@ class Turn:
 
     def ask(self, flow: str, step: str, text: str, choices: list[Choice] = (), *,
             free_text: bool = True, preface: str | None = None, repeat: str | None = None,
-            literal: bool = False, menu: bool = False, leaves: bool = False,
+            literal: bool = False, menu: bool = False, leaves: bool | str = False,
             idle_hours: float | None = None) -> None:
         """Asks a question and waits for its answer in `flow`.`step`.
 
@@ -100,8 +100,10 @@ class Turn:
         `repeat` is a shorter question to ask again with (default: `text`). A `literal`
         answer may start with a keyword ("Bei ya samaki" as a meeting title); otherwise such an
         answer is taken for a command sent by mistake and the question is asked again. A question
-        that `leaves` (a survey's) is left by any command that is not one of its choices, and
-        stays open `idle_hours` instead of the usual idle time (members answer surveys late).
+        that `leaves` (a survey's) is left by any command that is not one of its choices, or
+        with `leaves="alone"` by a command sent alone (words after it make it an answer: "Need
+        more ice" answers an open question); it stays open `idle_hours` instead of the usual
+        idle time (members answer surveys late).
         """
         question = secrets.token_hex(3)
         self.flow, self.step = flow, step

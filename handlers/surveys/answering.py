@@ -47,7 +47,6 @@ NOT_READ = N_('I could not read "{text}". Send the numbers of your choices, e.g.
 NOT_WHOLE = N_("Please send a whole number, e.g. 12.")
 NOT_NUMBER = N_("Please send a number, e.g. {example}.")
 NOT_DATE = N_("Please send a date, e.g. {example}.")
-COMMAND = N_("That looks like a command. Send {menu} to leave this question, or answer it:")
 NOT_POSSIBLE = N_("That answer is not possible here. Please check it and send it again.")
 REQUIRED = N_("This question needs an answer.")
 THANKS = N_("Thank you! Your answers to {title} are saved.")
@@ -140,12 +139,12 @@ def said(form: Form, texts: dict[str, str], lang: str, answers: dict[str, str]) 
 def ask(turn: Turn, survey: Survey, form: Form, question: Question, respondent: Respondent,
         preface: str | None = None) -> None:
     """Asks the question (again, after `preface`), in the form's language nearest the member's.
-    Any command leaves it, except where words are the answer: a text question is left by MENU
-    ("Need more ice" and "Sell faster" answer it, they are no NEED or SELL)."""
+    Any command leaves it, except where words are the answer: a text question is left by a
+    command sent alone ("Need more ice" and "Sell faster" answer it, they are no NEED or SELL)."""
     text, choices = question_message(turn, form, question, known(respondent), preface)
     turn.data.update(survey=survey.id, question=question.name)
     turn.ask(FLOW, "answer", text, choices, free_text=True, preface=preface, literal=True,
-             leaves=question.kind != "text", idle_hours=IDLE_HOURS)
+             leaves="alone" if question.kind == "text" else True, idle_hours=IDLE_HOURS)
 
 
 def question_message(turn: Turn, form: Form, question: Question, answers: dict[str, str],
@@ -238,9 +237,6 @@ def on_answer(turn: Turn) -> None:
     lang = form_language(form, turn.member)
     answers = known(respondent)
     keyword = None if turn.chosen else keyword_of(turn.answer)
-    if question.kind == "text" and keyword not in (None, "skip", "yes", "no"):  # a lone command
-        why = None if keyword == FLOW else turn._(COMMAND, menu=keyword_word("menu", turn.lang))
-        return ask(turn, survey, form, question, respondent, preface=why)
     if keyword == "skip":
         if question.required:
             why = said(form, question.required_messages, lang, answers) or turn._(REQUIRED)

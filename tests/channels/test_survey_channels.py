@@ -144,9 +144,9 @@ def test_survey_by_sms_in_english_every_question_type_and_the_answers_stored(
     assert send("Monday") == [STORAGE]  # over 50 kg lost: where the catch is kept
     assert send("cold rom") == [IDEA]  # a label, with a typo
     # Words are the answer to a text question, even when the first is a command's (BUY); a
-    # command alone is asked back, SURVEY asks the question again
-    assert send("BUY") == [f"That looks like a command. Send MENU to leave this question, or "
-                           f"answer it:\n{IDEA}"]
+    # command alone leaves the survey, and SURVEY comes back to the question
+    assert send("OFFERS") == [translate("en", "You have no open listings. Send {sell} or {buy} "
+                                              "to post one.", sell="SELL", buy="BUY")]
     assert send("SURVEY") == [IDEA]
     assert send("Buy a cold room at Dunga, shared") == [translate("en", answering.THANKS,
                                                                   title=TITLE)]
