@@ -232,7 +232,8 @@ def leaves_menu(turn: Turn, keyword: str | None) -> bool:
     or no number and no choice's label in it). A question that `leaves` is left by a command
     only (YES and NO can be answers), and with `leaves="alone"` by a command sent alone."""
     text, data = turn.inbound.text, turn.data
-    if not (data.get("_menu") or data.get("_leaves")) or turn.inbound.choice is not None or not text:
+    open_to_leave = data.get("_menu") or data.get("_leaves")
+    if not open_to_leave or turn.inbound.choice is not None or not text:
         return False
     choices = open_choices(data)
     if match_choice(text, choices)[1]:
@@ -291,10 +292,9 @@ def queue_replies(session: Session, turn: Turn, public: bool) -> None:
                      text=answered_privately(turn))
         to = inbound.address
     for reply in turn.replies:
-        choices = [{"value": c.value, "label": c.label, "question": reply.question}
-                   for c in reply.choices]
         outbox.queue(session, channel=inbound.channel, address=to, member_id=member.id,
-                     text=reply.text, choices=choices, kind="final" if reply.final else "reply")
+                     text=reply.text, choices=reply.choice_rows(),
+                     kind="final" if reply.final else "reply")
 
 
 def answered_privately(turn: Turn) -> str:

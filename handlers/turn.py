@@ -55,6 +55,11 @@ class Reply:
     question: str | None = None
     final: bool = False
 
+    def choice_rows(self) -> list[dict]:
+        """The choices as the outbox keeps them, each with the question it belongs to."""
+        return [{"value": c.value, "label": c.label, "question": self.question}
+                for c in self.choices]
+
 
 @dataclass
 class Turn:

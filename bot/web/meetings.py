@@ -46,14 +46,7 @@ def routes(site: Site) -> list[Route]:
                                **list_context(page, typed, refusal.text(page.language)))
         return RedirectResponse(f"{meeting_path(page, meeting)}?invited={invited}", 303)
 
-    def one(view):
-        """The view of the meeting the address names by id or code; 404 when it is not this
-        cluster's (a guessed one of another cluster is not told apart from none)."""
-        def endpoint(page: Page) -> Response:
-            meeting = meeting_pages.find(page.session, page.cluster.id,
-                                         page.request.path_params["key"])
-            return site.refusal(page.request, 404, page) if meeting is None else view(page, meeting)
-        return endpoint
+    one = site.one(meeting_pages.find, "key")
 
     def show(page: Page, meeting: Meeting) -> Response:
         return site.render(page, page.request, "meeting.html", **meeting_context(page, meeting))

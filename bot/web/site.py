@@ -126,6 +126,17 @@ class Site:
                     return self.refusal(request, 403, page)
             return view(page)
 
+    def one(self, find: Callable, key: str = "code"):
+        """Wraps a view of one thing of the cluster that the address names by `key`, found with
+        `find(session, cluster_id, value)`: 404 when it is not this cluster's (another cluster's
+        is not told apart from none)."""
+        def wrap(view):
+            def endpoint(page: Page) -> Response:
+                found = find(page.session, page.cluster.id, page.request.path_params[key])
+                return self.refusal(page.request, 404, page) if found is None else view(page, found)
+            return endpoint
+        return wrap
+
     def refusal(self, request: Request, status: int, page: Page | None = None) -> HTMLResponse:
         return self.render(page, request, "refusal.html", status=status, status_code=status)
 

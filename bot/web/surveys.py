@@ -45,14 +45,7 @@ def routes(site: Site) -> list[Route]:
                            surveys=[row_of(page, row) for row in
                                     survey_results.surveys_of(page.session, page.cluster.id)])
 
-    def one(view):
-        """The view of the survey the address names by its code; 404 when it is not this
-        cluster's (another cluster's is not told apart from none)."""
-        def endpoint(page: Page) -> Response:
-            survey = survey_results.find(page.session, page.cluster.id,
-                                         page.request.path_params["code"])
-            return site.refusal(page.request, 404, page) if survey is None else view(page, survey)
-        return endpoint
+    one = site.one(survey_results.find)
 
     def show(page: Page, survey: Survey) -> Response:
         return site.render(page, page.request, "survey.html", **survey_context(page, survey))

@@ -45,14 +45,7 @@ def routes(site: Site) -> list[Route]:
     def listing(page: Page) -> Response:
         return site.render(page, page.request, "tenders.html", **list_context(page))
 
-    def one(view):
-        """The view of the tender the address names by its code; 404 when it is not this
-        cluster's (another cluster's is not told apart from none)."""
-        def endpoint(page: Page) -> Response:
-            tender = tender_pages.find(page.session, page.cluster.id,
-                                       page.request.path_params["code"])
-            return site.refusal(page.request, 404, page) if tender is None else view(page, tender)
-        return endpoint
+    one = site.one(tender_pages.find)
 
     def add(page: Page) -> Response:
         typed = typed_tender(page)

@@ -83,10 +83,8 @@ def begin(session: Session, member: Member, respondent: Respondent) -> bool:
                 region=cluster.country)
     start(turn, respondent)
     for reply in turn.replies:
-        choices = [{"value": c.value, "label": c.label, "question": reply.question}
-                   for c in reply.choices]
         outbox.queue(session, channel=where[0], address=where[1], member_id=member.id,
-                     text=reply.text, choices=choices, kind=KIND)
+                     text=reply.text, choices=reply.choice_rows(), kind=KIND)
     return True
 
 
