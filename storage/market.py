@@ -54,6 +54,8 @@ class Listing(Base):
     price: Mapped[float | None] = mapped_column(Float)
     price_unit: Mapped[str | None] = mapped_column(String(16))
     currency: Mapped[str] = mapped_column(String(3))
+    # dried, smoked, frozen, fresh...: a form said on both sides must be the same to match
+    form: Mapped[str | None] = mapped_column(String(16))
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
     place_name: Mapped[str] = mapped_column(String(100))
     place_key: Mapped[str] = mapped_column(String(120))
@@ -214,7 +216,7 @@ def compatible(session: Session, listing: Listing, cluster_ids: list[int],
     """
     located = listing.latitude is not None and listing.longitude is not None
     shape = Shape(listing.kind, located, listing.price is not None, bool(listing.anywhere),
-                  matched_too)
+                  matched_too, listing.form is not None)
     me = Spot(listing.place_key, listing.latitude, listing.longitude, listing.radius_km,
               listing.anywhere)  # read once: attributes of a mapped object are slow in a loop
     found = []
@@ -247,6 +249,7 @@ class Shape:
     priced: bool
     anywhere: bool
     matched_too: bool = False
+    formed: bool = False  # the new listing says its form (dried, smoked...)
 
 
 def parameters(listing: Listing, cluster_ids: list[int], now: datetime) -> dict:
@@ -255,7 +258,7 @@ def parameters(listing: Listing, cluster_ids: list[int], now: datetime) -> dict:
               "unit": listing.unit, "member_id": listing.member_id, "now": now,
               "cluster_ids": list(cluster_ids), "place_key": listing.place_key,
               "price": listing.price, "price_unit": listing.price_unit,
-              "currency": listing.currency}
+              "currency": listing.currency, "form": listing.form}
     if listing.latitude is not None and listing.longitude is not None:
         lat, lon = listing.latitude, listing.longitude
         width = km_per_lon_degree(lat)
@@ -290,7 +293,8 @@ def candidates_statement(shape: Shape):
                exists(select(Membership.id).where(
                    Membership.member_id == L.member_id,
                    Membership.cluster_id.in_(P("cluster_ids", expanding=True)))),
-               price_fits(shape), true() if shape.matched_too else ~already_matched(shape)))
+               price_fits(shape), form_fits(shape),
+               true() if shape.matched_too else ~already_matched(shape)))
     rows = union_all(*(query.where(places) for places in places_that_may_fit(shape))).subquery()
     return select(rows).order_by(nearness(shape, rows.c), rows.c.id.desc()).limit(CANDIDATES)
 
@@ -303,6 +307,13 @@ def price_fits(shape: Shape):
     beats = L.price >= P("price") if shape.kind == "sell" else L.price <= P("price")
     return or_(L.price.is_(None), L.price_unit != P("price_unit"),
                L.currency != P("currency"), beats)
+
+
+def form_fits(shape: Shape):
+    """SQL: the forms do not rule the pair out: the same, or one side does not say it."""
+    if not shape.formed:
+        return true()
+    return or_(Listing.form.is_(None), Listing.form == P("form"))
 
 
 def places_that_may_fit(shape: Shape) -> list:

@@ -60,6 +60,13 @@ class WordList(TypeDecorator):
         return None if value is None else [word for word in value.split(";") if word]
 
 
+class NameList(WordList):
+    """A list of names of any length kept as one text (`Ksm;Kisumu City`)."""
+
+    impl = Text
+    cache_ok = True
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -92,6 +99,8 @@ class Place(Base):
     admin2: Mapped[str | None] = mapped_column(String(200))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # Other names people use for it (`Ksm`, `Homabay`, a town's names in other languages)
+    aliases: Mapped[list[str] | None] = mapped_column(NameList)
 
 
 class Member(Base):
