@@ -1,20 +1,17 @@
 """Marketplace scenes: Juma sells fish, Amina buys it, Tomás trades baskets; matches, introductions,
 bulking, expiry and deals, in Swahili, French and English."""
-import csv
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import time_machine
+from labelled import labelled_pairs, measure
 from scenes import AMINA, GRACE, JUMA, TOMAS, add_member, lamu_crafts, outbox
 from sqlalchemy import func, select
 
 from handlers.market.bulk import GROUP_COMPLETED
 from handlers.market.deals import follow_up
-from handlers.market.posting import save_listing
-from handlers.market.reading import PARTS, read_listing
 from handlers.market.reminders import remind_and_expire
-from locales.i18n import keyword_of, translate
+from locales.i18n import translate
 from storage import clusters, market, members, products
 from storage.db import unit_of_work
 from storage.market import Listing, MarketDeal, MarketMatch
@@ -645,53 +642,12 @@ def test_deal_with_a_wrong_code_or_no_quantity_gets_a_hint(chat, network):
 
 # --- The labelled set: precision and recall -----------------------------------------------------
 
-PAIRS = Path(__file__).resolve().parents[1] / "data" / "matching_pairs.csv"
-
-
-def labelled_pairs() -> list[dict]:
-    with PAIRS.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def post_text(session, cluster, member, text, now) -> Listing | None:
-    """Saves a listing as the bot reads a whole SELL/BUY message; None when it would ask more."""
-    keyword, rest = text.split(" ", 1)
-    draft, parsed = read_listing(session, cluster, keyword_of(keyword), rest)
-    if parsed.problem or any(part not in draft for part in PARTS):
-        return None
-    return save_listing(session, member, cluster, draft, now)
-
-
-def predict(session, cluster, seller, buyer, pair, now) -> tuple[bool, bool]:
-    """(the request finds the offer, the offer finds the request), each read as posted."""
-    offer = post_text(session, cluster, seller, pair["offer"], now)
-    request = post_text(session, cluster, buyer, pair["request"], now)
-    if offer is None or request is None:
-        return False, False
-    by_request = {c.listing.id for c in market.compatible(session, request, [cluster.id], now)}
-    by_offer = {c.listing.id for c in market.compatible(session, offer, [cluster.id], now)}
-    return offer.id in by_request, request.id in by_offer
-
-
 def test_labelled_pairs_meet_precision_and_recall(network):
-    pairs = labelled_pairs()
+    pairs = labelled_pairs("matching_pairs.csv")
     assert len(pairs) >= 200
     now = datetime.now(timezone.utc)
-    outcomes = []
     with unit_of_work(network) as session:
         cluster = clusters.by_slug(session, "kisumu-fish")
         seller, buyer = members.find(session, phone=JUMA), members.find(session, phone=AMINA)
-        for pair in pairs:
-            attempt = session.begin_nested()
-            found, found_back = predict(session, cluster, seller, buyer, pair, now)
-            attempt.rollback()
-            assert found == found_back, f"matching is not symmetric for pair {pair['id']}"
-            outcomes.append((pair, found))
-    true_positive = sum(1 for p, found in outcomes if found and p["match"] == "1")
-    predicted = sum(1 for _, found in outcomes if found)
-    actual = sum(1 for p, _ in outcomes if p["match"] == "1")
-    precision, recall = true_positive / predicted, true_positive / actual
-    misses = "\n".join(f"{p['id']} (labelled {p['match']}: {p['why']}): {p['offer']} | "
-                       f"{p['request']}" for p, found in outcomes if found != (p["match"] == "1"))
-    assert precision >= 0.95 and recall >= 0.90, (
-        f"precision {precision:.3f}, recall {recall:.3f}; misses:\n{misses}")
+        result = measure(session, pairs, now, lambda pair: (cluster, seller, buyer))
+    assert result.precision >= 0.95 and result.recall >= 0.90, result.report()
