@@ -1,9 +1,15 @@
-"""Reads product names as members type them, in any language and with typos."""
+"""Reads product names as members type them, in any language and with typos, and the forms a
+product is kept in (dried, smoked, frozen, fresh...)."""
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+
 from sqlalchemy.orm import Session
 
 from handlers.matching import best, split_list, sure
 from locales.i18n import fold
 from storage import products
+from storage.catalog import LANGUAGES, PRODUCTS_PATH
 
 NONE_WORDS = {"none", "no", "hakuna", "aucun", "rien", "nenhum", "nada", "0", "-"}
 
@@ -33,3 +39,26 @@ def read_list(session: Session, text: str) -> list[tuple[int | None, str]]:
                    for f in found):
             found.append(item)
     return found
+
+
+@dataclass(frozen=True)
+class Forms:
+    """The forms of locales/products.toml: their words and the catalog names that say one."""
+
+    words: dict[tuple[str, ...], str]  # folded words (`wa`, `kukaushwa`) -> form (`dried`)
+    names: dict[str, str]  # folded catalog name (`kethiakh`) -> the form it says (`smoked`)
+
+
+@lru_cache
+def forms() -> Forms:
+    """The product forms (`kavu`, `fumé`, `congelado`, `frozen`...) read from the catalog file."""
+    with PRODUCTS_PATH.open("rb") as f:
+        tables = tomllib.load(f).get("forms", {})
+    words: dict[tuple[str, ...], str] = {}
+    names: dict[str, str] = {}
+    for form, table in tables.items():
+        for language in LANGUAGES:
+            words.update(dict.fromkeys((tuple(fold(w).split())
+                                        for w in table.get(language, ())), form))
+        names.update(dict.fromkeys(map(fold, table.get("names", ())), form))
+    return Forms(words, names)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from handlers.market.bulk import GROUP_FOUND, group_text, mark_grouped, tell_group
 from handlers.market.matchmaking import choose, fitting, record_match, tell_match
-from handlers.market.reading import listing_price
+from handlers.market.reading import listing_currency, listing_form, listing_price
 from handlers.market.showing import describe, match_line, short_date
 from handlers.turn import Turn
 from locales.i18n import fold, keyword_word
@@ -39,7 +39,7 @@ def post(turn: Turn) -> None:
 
 def save_listing(session: Session, member: Member, cluster: Cluster, data: dict,
                  now: datetime) -> Listing:
-    """Writes the listing, in its unit, open for LISTING_DAYS."""
+    """Writes the listing, in its unit and the currency of its price, open for LISTING_DAYS."""
     product = product_of(session, data["product"])
     quantity = data["quantity"]
     unit = listing_unit(product, quantity["unit"])
@@ -53,7 +53,8 @@ def save_listing(session: Session, member: Member, cluster: Cluster, data: dict,
         product_id=product.id if product else None, product_name=data["product"]["name"],
         product_key=product_key(product, data["product"]["name"]),
         quantity=round(quantity["amount"], 3), unit=unit, price=price, price_unit=price_unit,
-        currency=cluster.currency, place_id=known.id if known else None,
+        currency=listing_currency(data.get("price"), cluster), form=listing_form(data),
+        place_id=known.id if known else None,
         place_name=known.name if known else place["name"],
         place_key=f"p:{known.id}" if known else f"w:{' '.join(fold(place['name']).split())}",
         latitude=known.latitude if known else None, longitude=known.longitude if known else None,
