@@ -175,7 +175,7 @@ def read_amounts(words: list[str], parsed: Parsed,
     """Reads the quantity and price among the words into `parsed` (handlers.quantities; the
     cluster's `country` tells what `F` or `/=` stands for)."""
     known = quantity_of(parsed.quantity) if parsed.quantity else None
-    amounts = quantities.read_amounts(words, known)  # COUNTRY-PENDING
+    amounts = quantities.read_amounts(words, known, country=country)
     if amounts.quantity and not known:
         parsed.quantity = asdict(amounts.quantity)
     if amounts.price:
