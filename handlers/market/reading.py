@@ -123,6 +123,7 @@ def parse(session: Session, cluster: Cluster, text: str) -> Parsed:
     sentence or not (`Habari, nina dagaa kavu kilo 200 ...`)."""
     parsed = Parsed()
     words = quantities.split_words(read_reach(text.replace("\u2019", "'"), parsed))
+    words = glue_names(words, product_index(session))
     amounts = read_amounts(words, parsed, cluster.country)
     folded = [fold(word).strip(PUNCTUATION) for word in words]
     free = {i for i, taken in enumerate(amounts.taken) if not taken}
@@ -131,6 +132,27 @@ def parse(session: Session, cluster: Cluster, text: str) -> Parsed:
     read_names(session, cluster, leftover_segments(words, amounts.taken, chatter), parsed, words,
                amounts.plain, formed)
     return parsed
+
+
+def glue_names(words: list[str], names: dict[str, int]) -> list[str]:
+    """A catalog name with a unit in it (`sisal bags`) glued into one word (`sisal-bags`), so
+    that its unit is not read as the listing's."""
+    glued: list[str] = []
+    start = 0
+    while start < len(words):
+        for size in (3, 2, 1):
+            run = words[start:start + size]
+            if size == 1 or len(run) < size:
+                continue
+            if fold(" ".join(run)).strip(PUNCTUATION) in names and any(
+                    quantities.read_unit(word) for word in run):
+                glued.append("-".join(run))
+                start += size
+                break
+        else:
+            glued.append(words[start])
+            start += 1
+    return glued
 
 
 def find_phrases(folded: list[str], phrases: dict[tuple[str, ...], str],
