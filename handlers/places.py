@@ -1,6 +1,7 @@
 """Place names as members write them: every name a known place may be called by, for fuzzy
 matching (registration, listings, price reports, the price import); and a cluster's own places."""
 import re
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -15,11 +16,23 @@ ONE_MARKET_KM = 5  # places sharing a name this close together are one market (`
 
 def known(session: Session, cluster: Cluster) -> dict[str, int]:
     """folded name -> place id of the cluster's places, kept for the rest of the transaction
-    (a batch of listings reads it once)."""
+    (a batch of listings reads it once). The places are read as plain rows, and their names
+    worked out once per process for the same rows (a country's gazetteer has thousands)."""
     cached = session.info.setdefault("place_names", {})
     if cluster.id not in cached:
-        cached[cluster.id] = names(clusters.places_for(session, cluster))
+        rows = clusters.place_rows(session, cluster)
+        key = tuple((r.id, r.name, tuple(r.aliases or ()), r.latitude, r.longitude,
+                     r.cluster_id) for r in rows)
+        if key not in NAMES:
+            if len(NAMES) >= KEPT_NAMES:
+                NAMES.pop(next(iter(NAMES)))
+            NAMES[key] = names(rows)
+        cached[cluster.id] = NAMES[key]
     return cached[cluster.id]
+
+
+KEPT_NAMES = 16  # clusters whose names `known` keeps between transactions
+NAMES: dict[tuple, dict[str, int]] = {}  # the places' rows -> their names
 
 
 def add(session: Session, cluster: Cluster, actor: Actor, name: str,
@@ -36,25 +49,29 @@ def add(session: Session, cluster: Cluster, actor: Actor, name: str,
     return place
 
 
-def names(places: list[Place]) -> dict[str, int]:
+def names(places: Sequence[Place]) -> dict[str, int]:
     """folded name -> place id. `Wakulima (Nakuru)` is also `Wakulima Nakuru`; `Eldoret town
-    (Uasin Gishu)` also `Eldoret town` and `Eldoret`; a first word no other place starts with
-    names its place (`Tala` for `Tala Centre Market (Machakos)`). A short name that places far
-    apart share (`Wakulima` in Nairobi and Nakuru) names none: the member must say which."""
-    claims: dict[str, list[Place]] = {}
+    (Uasin Gishu)` also `Eldoret town` and `Eldoret`; a place's other names (`Ksm`, `Thies`,
+    Place.aliases) name it; a first word no other place starts with names its place (`Tala`
+    for `Tala Centre Market (Machakos)`). A name that places far apart share (`Wakulima` in
+    Nairobi and Nakuru, two towns of one name) names none: the member must say which; a
+    cluster's own place is the one its name names."""
+    claims: dict[str, dict[int, Place]] = {}
     for place in places:
-        for name in names_of(place.name):
-            claims.setdefault(name, []).append(place)
-    firsts: dict[str, list[Place]] = {}
+        for name in names_of(place.name) | {folded(alias) for alias in place.aliases or ()}:
+            claims.setdefault(name, {})[place.id] = place
+    firsts: dict[str, dict[int, Place]] = {}
     for place in places:
         first = folded(place.name).split()[0]
         if len(first) >= 4:
-            firsts.setdefault(first, []).append(place)
-    found = {folded(p.name): p.id for p in places}
+            firsts.setdefault(first, {})[place.id] = place
+    found = {}
     for shared in (claims, firsts):
         for name, claimants in shared.items():
-            if name not in found and one_market(claimants):
-                found[name] = claimants[0].id
+            own = [p for p in claimants.values() if p.cluster_id is not None]
+            chosen = own if len(own) == 1 else list(claimants.values())
+            if name not in found and one_market(chosen):
+                found[name] = chosen[0].id
     return found
 
 

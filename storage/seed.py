@@ -1,10 +1,10 @@
 """Loads the shipped product catalog and gazetteer into the database (idempotent)."""
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from locales.i18n import fold
-from storage import catalog, clusters
-from storage.models import Product, ProductName
+from storage import catalog
+from storage.models import Place, Product, ProductName
 
 
 def seed(session: Session) -> None:
@@ -31,13 +31,27 @@ def seed_products(session: Session) -> None:
 
 
 def seed_places(session: Session) -> None:
-    """Adds the shipped gazetteer for each country that has none yet."""
-    places = catalog.load_places()
-    for country in {p.country for p in places}:
-        if clusters.gazetteer_size(session, country):
-            continue
-        for p in places:
-            if p.country == country:
-                clusters.add_place(session, country=p.country, name=p.name, admin1=p.admin1,
-                                   admin2=p.admin2, latitude=p.latitude, longitude=p.longitude)
+    """Adds the places of the shipped gazetteer (the WFP markets, the GeoNames towns) that the
+    database does not have yet, in one insert, and gives those it has the names people use
+    for them (storage.catalog.load_gazetteer)."""
+    stored = {(country, name, round(latitude or 0, 3), round(longitude or 0, 3)): (id_, aliases)
+              for id_, country, name, latitude, longitude, aliases in session.execute(
+                  select(Place.id, Place.country, Place.name, Place.latitude, Place.longitude,
+                         Place.aliases).where(Place.cluster_id.is_(None)))}
+    missing, renamed = [], []
+    for seed_place in catalog.shipped_gazetteer():
+        key = (seed_place.country, seed_place.name, round(seed_place.latitude or 0, 3),
+               round(seed_place.longitude or 0, 3))
+        aliases = list(seed_place.aliases) or None
+        if key not in stored:
+            missing.append({"country": seed_place.country, "name": seed_place.name,
+                            "admin1": seed_place.admin1, "admin2": seed_place.admin2 or None,
+                            "latitude": seed_place.latitude, "longitude": seed_place.longitude,
+                            "aliases": aliases})
+        elif stored[key][1] != aliases:
+            renamed.append({"id": stored[key][0], "aliases": aliases})
+    if missing:
+        session.execute(insert(Place), missing)
+    if renamed:
+        session.execute(update(Place), renamed)
     session.flush()
