@@ -21,16 +21,25 @@ COUNTED = {"piece": Plural("{count} pc", "{count} pcs"),
            "crate": Plural("{count} crate", "{count} crates")}
 NEGOTIABLE = N_("price negotiable")
 AT_MOST = N_("max {amount}")
+# The form a listing says its product is kept in (Listing.form, read from locales/products.toml),
+# after the product: `omena (dried)`.
+FORMS = {"dried": N_("dried"), "smoked": N_("smoked"), "frozen": N_("frozen"),
+         "fresh": N_("fresh"), "salted": N_("salted"), "fried": N_("fried"),
+         "grilled": N_("grilled")}
 FRAGMENTS = {CHOOSE_NEGOTIABLE, CHOOSE_ANYWHERE, *COUNTED.values(), *PER_UNIT.values(),
-             NEGOTIABLE}
+             NEGOTIABLE, *FORMS.values()}
 
 
 def describe(session: Session, listing: Listing, lang: str | None,
              viewer: Listing | None = None) -> str:
-    """`tilapia 50kg, KES 120/kg, Kisumu (12km)` in `lang`."""
-    product = product_label(session, listing.product_id, lang, listing.product_name)
+    """`tilapia 50kg, KES 120/kg, Kisumu (12km)` in `lang`; `omena (dried) 200kg, ...` with
+    the product's form."""
+    product = shorten(product_label(session, listing.product_id, lang, listing.product_name),
+                      SHORT_NAME)
+    if listing.form in FORMS:
+        product = f"{product} ({translate(lang, FORMS[listing.form])})"
     amount = amount_label(listing.quantity, listing.unit, lang)
-    parts = [f"{shorten(product, SHORT_NAME)} {amount}",
+    parts = [f"{product} {amount}",
              price_label(listing, lang) or translate(lang, NEGOTIABLE)]
     place = place_label(listing) or translate(lang, CHOOSE_ANYWHERE)
     distance = market.distance_km(listing, viewer) if viewer else None

@@ -3,11 +3,13 @@ Côte d'Ivoire: sentences around the listing (greetings, "I have", "je vends", "
 local names of fish, food and crafts, the form a product is kept in (dried, smoked, frozen,
 fresh) and how far a buyer reaches. Each message is sent whole, as a member sends it."""
 import pytest
-from scenes import add_member
+from scenes import add_member, outbox
 from sqlalchemy import select
 
 from handlers.market.reading import read_listing
-from locales.i18n import fold, keyword_of
+from handlers.market.showing import FORMS
+from handlers.products import forms
+from locales.i18n import fold, keyword_of, translate
 from locales.locality import currency_of, languages_of, timezone_of
 from storage import clusters, products
 from storage.db import unit_of_work
@@ -307,6 +309,26 @@ def test_forms_match_when_the_same_or_said_on_one_side(chat, traders, country, o
     chat(buyer(country)).send(wanted)
     assert len(posted(traders)) == 2
     assert matched(traders) == match
+
+
+def test_every_form_has_a_label():
+    assert set(forms().words.values()) | set(forms().names.values()) == set(FORMS)
+
+
+@pytest.mark.parametrize(("country", "offer", "wanted", "lang", "form"), [
+    ("KE", "UZA dagaa kavu kilo 200 bei 100 Kisumu", "NUNUA dagaa kilo 100 bei isizidi 110 Kisumu",
+     "sw", "dried"),
+    ("SN", "VENDRE kethiakh 200kg 1500 Joal", "ACHETER sardines 100 kg au plus 1600 Joal", "fr",
+     "smoked"),
+    ("MZ", "VENDER carapau congelado 200kg 150 Maputo", "COMPRAR carapau 100 kg até 160 Maputo",
+     "pt", "frozen"),
+])
+def test_seller_and_buyer_are_told_the_form(chat, traders, country, offer, wanted, lang, form):
+    said = f"({translate(lang, FORMS[form])})"
+    chat(buyer(country)).send(wanted)
+    assert said in chat(seller(country)).send(offer)[0]  # Posted #1: omena (kavu) 200kg...
+    told = [m.text for m in outbox(traders) if m.kind == "market" and m.address == buyer(country)]
+    assert len(told) == 1 and said in told[0]
 
 
 def test_form_given_with_the_product_answer_is_kept(chat, traders):
