@@ -97,10 +97,10 @@ def read(turn: Turn, text: str) -> None:
     """Takes the product, price and market out of `text` into the answers, then goes on."""
     data = turn.data
     text = text.strip()[:200]
-    found = quantities.find_price(text)
+    found = quantities.find_price(text, country=price_country(turn))
     before, after = (text[:found.start], text[found.end:]) if found else (text, "")
     if found:
-        data["price"] = [found.amount, found.unit]
+        data["price"] = [found.amount, found.unit, found.currency]
     leftover = before.strip()
     if "product" not in data and leftover:
         leftover = read_product(turn, leftover)
@@ -111,6 +111,23 @@ def read(turn: Turn, text: str) -> None:
     elif leftover or after.strip():
         data["typed_market"] = " ".join(part for part in (leftover, after.strip()) if part)
     proceed(turn)
+
+
+def price_country(turn: Turn) -> str:
+    """The country whose money marks a price is read with (`F` is XOF in Senegal, XAF in
+    Cameroon; `/=` the Kenyan, Ugandan or Tanzanian shilling): the cluster's the price is for,
+    else the country of the member's phone."""
+    data = turn.data
+    ids = [data["cluster"]] if "cluster" in data else data.get("cluster_ids") or []
+    cluster = turn.session.get(Cluster, ids[0]) if ids else reporter_cluster(turn)
+    return cluster.country if cluster else turn.region
+
+
+def price_currency(data: dict, cluster: Cluster) -> str:
+    """The currency of the price in the answers: the one written with it, else the cluster's
+    (answers from before currencies were read hold none)."""
+    written = data["price"][2] if len(data["price"]) > 2 else None
+    return written or cluster.currency
 
 
 def read_product(turn: Turn, text: str) -> str | None:
@@ -169,13 +186,18 @@ def proceed(turn: Turn) -> None:
 
 def price_problem(turn: Turn) -> str | None:
     """Why the price given cannot be taken, in the member's words; None when it can."""
-    amount, unit = turn.data["price"]
+    amount, unit = turn.data["price"][:2]
     wanted = unit_of(turn)
     product = turn.session.get(Product, turn.data["product"])
     if unit is not None and unit != product.unit:
         example = f"120/{wanted}"
         return turn._("Please give the price per {unit}, e.g. {example}.", unit=wanted,
                       example=example)
+    if turn.data["mode"] == "set":  # a price of record is in the cluster's currency
+        cluster = turn.session.get(Cluster, turn.data["cluster"])
+        if price_currency(turn.data, cluster) != cluster.currency:
+            return turn._("Please send the official price in {currency}, e.g. 120/{unit}.",
+                          currency=cluster.currency, unit=wanted)
     if amount <= 0:
         return turn._("The price must be more than 0.")
     if amount > MAX_AMOUNT:
@@ -367,16 +389,20 @@ def record_report(turn: Turn, data: dict) -> None:
     product = session.get(Product, data["product"])
     amount, market = data["price"][0], data["market"]
     now = utcnow()
-    scope = prices.Scope((cluster.id,), cluster.country, cluster.currency)
+    # A price in another currency (`PRICE tilapia 5000 UGX Busia` in a Kenyan cluster) is kept in
+    # it, and judged and counted only with prices in the same currency, never as the cluster's.
+    currency = price_currency(data, cluster)
+    scope = prices.Scope((cluster.id,), cluster.country, currency)
     usual = usual_price(session, scope, product.id, now)
     held = usual is not None and is_outlier(amount, usual)
     report = prices.add_report(
         session, cluster_id=cluster.id, member_id=turn.member.id, product_id=product.id,
         place_id=market.get("id"), market=market["name"], amount=amount, unit=product.unit,
-        currency=cluster.currency, status="held" if held else "published", reference=usual,
+        currency=currency, status="held" if held else "published", reference=usual,
         reported_at=now)
     values = dict(product=product_label(turn.session, product.id, turn.lang),
-                  amount=money(amount, turn.lang), currency=cluster.currency, unit=unit_label(product.unit, turn.lang))
+                  amount=money(amount, turn.lang), currency=currency,
+                  unit=unit_label(product.unit, turn.lang))
     if held:
         tell_coordinators(session, cluster, report, product, turn.member)
         return turn.say(turn._("Thank you. {amount} {currency}/{unit} for {product} is far from the "
@@ -384,7 +410,8 @@ def record_report(turn: Turn, data: dict) -> None:
                                usual=money(usual, turn.lang), **values))
     turn.say(turn._("Thank you! Your price is saved: {product} {amount} {currency}/{unit}, {place}.",
                     place=market["name"], **values))
-    alert_members(session, cluster, product, turn.member.id, now)
+    if currency == cluster.currency:
+        alert_members(session, cluster, product, turn.member.id, now)
 
 
 def is_outlier(amount: float, usual: float) -> bool:

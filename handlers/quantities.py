@@ -26,9 +26,10 @@ from functools import lru_cache
 
 from locales import currencies
 from locales.i18n import fold
+from locales.locality import currency_of
 
 BASE_UNITS = ("kg", "l", "piece")
-CONTAINERS = ("bag", "crate", "debe", "basin", "bucket")
+CONTAINERS = ("bag", "crate", "debe", "basin", "bucket", "bunch", "carton")
 
 # written unit -> (base unit, how many base units one of it is); containers have no size.
 _UNITS: dict[str, tuple[str, float | None]] = {}
@@ -51,6 +52,10 @@ for _words, _unit in (
     # A debe (a 20-litre tin) holds about 16-18 kg of grain, but it is sold as a debe: it stays
     # one until its size is written (`debe la kilo 18`).
     ("debe debes madebe", ("debe", None)),
+    # Livestock by the head (not `head` alone: WFP's `Head` of cabbage has no weight to keep).
+    ("tête têtes vichwa cabeça cabeças", ("piece", 1.0)),
+    ("bunch bunches mkungu mikungu régime régimes cacho cachos", ("bunch", None)),  # matooke
+    ("carton cartons", ("carton", None)),
     ("basin basins beseni mabeseni karai bassine bassines bacia bacias", ("basin", None)),
     ("bucket buckets ndoo seau seaux balde baldes", ("bucket", None)),
 ):
@@ -78,6 +83,8 @@ _EACH = r"each|cada|chacun|chacune|chaque|kila\s+(?:kimoja|moja|mmoja)"
 _GROUP = "\u202f"  # what a thousands space becomes once read as one (split_words)
 _NUMBER = (rf"\d{{1,3}}(?:[,.{_GROUP}\u00a0]\d{{3}})+(?:[.,]\d{{1,2}})?"
            r"|\d{1,13}(?:[.,]\d{1,2})?")
+# After a price, thousands of it as said aloud: `2 mil MT`, `15 mille F`, `2k`.
+_THOUSAND = r"\s*(?:mil|mille)\b|k\b"
 # Currencies of the countries that write thousands with a space (French and Portuguese ones):
 # `1 500 F`, `2 500 MT`. East African shillings are not: in `sato 50 260/=` the 50 is kilos.
 _SPACED_THOUSANDS = {"XOF", "XAF", "MZN", "EUR", "RWF", "BIF", "CDF", "GNF", "KMF", "DJF"}
@@ -97,7 +104,8 @@ class _Grammar:
     money: str  # any mark of money, before a number
     price: re.Pattern
     quantity: re.Pattern
-    thousands_after: re.Pattern  # after `1 500`: what makes the space a thousands mark
+    spaced_mark_after: re.Pattern  # `1 500 F`: a mark of a currency with spaced thousands
+    unit_after: re.Pattern  # `1 500 kg`
 
 
 def _alternatives(words) -> str:
@@ -131,8 +139,9 @@ def _grammar(country: str | None) -> _Grammar:
     # A number not glued to letters or other digits (`10^12`, `1e12`, `abc5` are no prices).
     price = re.compile(
         rf"(?<![\w.,^])(?:(?:{_PRICE_WORD})[.:]?\s*)?(?:(?P<before>{money})\.?\s*)?"
-        rf"(?P<amount>{_NUMBER})(?:\s*(?P<after>{money}))?"
+        rf"(?P<amount>{_NUMBER})(?P<thousands>{_THOUSAND})?(?:\s*(?P<after>{money}))?"
         rf"(?:(?:\s*[/@]\s*|\s+(?:{_PER})\s+)(?:(?P<size>{_NUMBER})\s*)?(?P<unit>{unit})"
+        rf"(?:\s*{join('of_')}\s*{size('of_')})?"  # `le sac de 50 kg`, `kwa gunia la kilo 90`
         rf"|\s*(?P<bare_unit>{unit})|\s+(?:{_EACH}))?(?:\s+(?:{container}))?(?![\w^])",
         re.IGNORECASE)
     # `3 bags of 90kg`, `2 x 50 kg`, `magunia 2 za kilo 90`, `2 bags 90kg` (no joining word only
@@ -145,9 +154,9 @@ def _grammar(country: str | None) -> _Grammar:
         re.IGNORECASE)
     spaced = [_mark_pattern(m) for m in marks
               if set(currencies.meanings(m)) <= _SPACED_THOUSANDS]
-    thousands_after = re.compile(rf"\s*(?:{_alternatives(spaced)}|(?:{unit})(?![^\W\d_]))",
-                                 re.IGNORECASE)
-    return _Grammar(units, money, price, quantity, thousands_after)
+    spaced_mark_after = re.compile(rf"\s*(?:{_alternatives(spaced)})", re.IGNORECASE)
+    unit_after = re.compile(rf"\s*(?:{unit})(?![^\W\d_])", re.IGNORECASE)
+    return _Grammar(units, money, price, quantity, spaced_mark_after, unit_after)
 
 
 @dataclass(frozen=True)
@@ -252,9 +261,9 @@ def _quantity_of(text: str, country: str | None = None) -> "Quantity | None":
     match = _grammar(country).quantity.match(group_thousands(text, country))
     if match is None:
         return None
-    if match.group("lone"):
+    if match.group("lone"):  # WFP's units: `KG`, `L`, `Unit`; `Bag` or `Bunch` alone says no amount
         base, size = read_unit(match.group("lone"), country)
-        return Quantity(size or 1.0, base, size or 1.0)
+        return Quantity(size, base, size) if size else None
     if match.group("one"):  # `sac de 50 kg`: one container of that size
         count, unit, prefix = 1.0, read_unit(match.group("one"), country), "one_"
     else:
@@ -276,12 +285,17 @@ def _quantity_of(text: str, country: str | None = None) -> "Quantity | None":
 
 def _price_of(match: re.Match, country: str | None) -> tuple[float, str | None]:
     """(amount per base unit, base unit or None) of one price match."""
-    amount = read_number(match.group("amount"))
+    amount = read_number(match.group("amount")) * (1000 if match.group("thousands") else 1)
     written = match.group("unit") or match.group("bare_unit")
     if written is None:
         return amount, None
     base, size = read_unit(written, country)
     per = read_number(match.group("size")) if match.group("size") else 1.0
+    contents = match.group("of_size") or match.group("of_size_after")
+    if size is None and contents:  # "25.000 F le sac de 50kg": per 50 kg
+        base, size = read_unit(match.group("of_size_unit") or match.group("of_size_unit_first"),
+                               country)
+        size *= read_number(contents)
     if size is None and match.group("size"):  # "120/3 bags": the bags' size is unknown
         return amount / per, base
     return amount / (per * (size or 1.0)), base
@@ -301,19 +315,28 @@ def group_thousands(text: str, country: str | None = None) -> str:
     length (`prix 1 500 F` -> `prix 1\u202f500 F`), and other no-break spaces plain ones.
 
     A no-break space between digit groups is always a thousands mark (phones put it there). A
-    plain one is only next to money: after a price word, a money mark or a limit (`bei 1 500`,
-    `FCFA 1 500`, `max 2 500`), or before a unit or the mark of a currency written with spaced
-    thousands (`1 500 F`, `2 500 MT`, `environ 1 500 kg`). Elsewhere `sato 50 260` is 50 kg at
-    260, as East African traders write it."""
+    plain space is one only where money says so, since `sato 50 260` is 50 kg at 260 and
+    `bei 250 100kg` is 100 kg at 250, as East African traders write them:
+    - before the mark of a currency written with spaced thousands: `1 500 F`, `2 500 MT`;
+    - after a price word, a money mark or a limit, when no unit follows: `bei 1 500`,
+      `FCFA 1 500`, `max 2 500` (but `max 45 500kg` is 500 kg at 45 at most);
+    - in the countries that write thousands with spaces (French and Portuguese ones: their
+      currency is one of _SPACED_THOUSANDS), also before a unit and after `environ`, `uns`:
+      `1 500 kg` is 1500 kg in Senegal or Mozambique."""
     grammar = _grammar(country)
+    spacing = country is not None and currency_of(country) in _SPACED_THOUSANDS
 
     def grouped(match: re.Match) -> str:
         number = match.group()
         if " " in number:
             before = text[:match.start()].split()
+            last = before[-1] if before else ""
             after = text[match.end():]
-            spaced = (before and _says_money(before[-1], country)) \
-                or grammar.thousands_after.match(after)
+            unit = grammar.unit_after.match(after)
+            spaced = grammar.spaced_mark_after.match(after) \
+                or (not unit and _says_money(last, country)) \
+                or (spacing and (unit or _says_money(last, country)
+                                 or (fold(last),) in APPROXIMATELY))
             if not spaced:
                 return number
         return re.sub(r"[ \u00a0\u202f]", _GROUP, number)
@@ -344,6 +367,7 @@ MAX_WINDOW = 5  # words a quantity or price may take: "KES 1,480 per 90 kg"
 LIMIT_WORDS = {"max", "maxi", "maximum", "maximo", "upto", "to", "upeo", "hadi", "mpaka",
                "isizidi", "chini", "jusqu'a", "jusqua", "plus", "ate", "budget", "than", "at",
                "a"}
+LIMITS_BEFORE_DE = {"plus", "maximo", "budget"}  # `pas plus de`, `no máximo de`, `budget de`
 TOTAL_WORDS = {"total", "jumla", "yote", "tout", "todo", "tudo"}
 EACH_WORDS = {"each", "cada", "chacun", "chacune", "chaque", "kila", "kimoja", "moja", "mmoja"}
 # Words that only join numbers, units and prices ("up to", "per", "not more than", "no máximo").
@@ -431,7 +455,7 @@ def _read_at(words: list[str], start: int, found: Amounts, country: str | None) 
                 return size
     # "@120", "hadi 45 kilo 500": after `@` or a limit word comes a price, not a quantity
     at = word.startswith("@") and len(word) > 1
-    limited = at or (start > 0 and fold(words[start - 1]) in LIMIT_WORDS)
+    limited = at or _after_limit(words, start)
     lettered = not any(c.isdigit() for c in word)
     if lettered and not _price_word(word):
         if "/" in word or at:  # shaped like a price, with no number: abc/kg
@@ -473,11 +497,20 @@ def _read_plain(words: list[str], index: int, found: Amounts) -> None:
     if amount is None:  # more digits than any price or quantity has
         return _problem(found, "quantity" if found.quantity is None else "price")
     total = _near(words, index, index + 1, TOTAL_WORDS)
-    limited = index > 0 and fold(words[index - 1]) in LIMIT_WORDS
+    limited = _after_limit(words, index)
     if found.quantity is None and not total and not limited:
         _set_quantity(found, Quantity(amount, None))
     elif found.price is None:
         _set_price(found, Price(amount, None, total))
+
+
+def _after_limit(words: list[str], index: int) -> bool:
+    """The word before `index` is a limit (`max 45`), or `de`/`of` after one (`pas plus de 45`,
+    `no máximo de 150`, `budget de 300`)."""
+    before = [fold(w) for w in words[max(0, index - 2):index]]
+    if before and before[-1] in LIMIT_WORDS:
+        return True
+    return len(before) == 2 and before[1] in ("de", "of") and before[0] in LIMITS_BEFORE_DE
 
 
 def _unit_first(words: list[str], start: int, country: str | None = None) -> bool:
