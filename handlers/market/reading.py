@@ -50,7 +50,7 @@ CHATTER = {
     "zinapatikana", "inapatikana", "zipo", "ipo", "kuna", "je vends", "je vend", "nous vendons",
     "vends", "je cherche", "nous cherchons", "cherche", "je recherche", "recherche",
     "j'ai", "nous avons", "j'achete", "achete", "nous achetons", "je veux", "je voudrais",
-    "je veux acheter", "je veux vendre", "j'ai besoin de", "j'ai besoin d'", "besoin de",
+    "je veux acheter", "je veux vendre", "j'ai besoin de", "besoin de",
     "besoin", "disponible", "dispo", "a vendre", "vendo", "vende-se", "vendemos", "vende se",
     "tenho", "temos", "preciso de", "preciso", "precisamos de", "procuro", "procuramos",
     "estou a procura de", "a procura de", "quero", "quero comprar", "queremos", "compro",
@@ -70,7 +70,7 @@ CHATTER = {
 }
 CHATTER_PHRASES = {tuple(phrase.split()): phrase for phrase in CHATTER}
 # Words that start a product's name in a sentence (`je vends des paniers`, `200 kg de tilapia`).
-ARTICLES = {"de", "des", "du", "d'", "the", "some", "un", "une", "um", "uma", "da", "do", "dos",
+ARTICLES = {"de", "des", "du", "the", "some", "un", "une", "um", "uma", "da", "do", "dos",
             "das", "les"}
 PUNCTUATION = ".,;:!?()\"'"
 # What a craft is made of: `en bois`, `em barro` describe the product, they are no place.
@@ -396,14 +396,16 @@ def product_answer(session: Session, typed: str) -> dict:
     if match:
         return {"id": match.key, "name": typed, "form": forms().names.get(match.name)}
     words = typed.split()
+    folded = [fold(word).strip(PUNCTUATION) for word in words]
+    chatter = set(find_phrases(folded, CHATTER_PHRASES, set(range(len(words)))))
+    formed = find_phrases(folded, forms().words, set(range(len(words))) - chatter)
     parsed = Parsed()
-    formed = find_phrases([fold(w).strip(PUNCTUATION) for w in words], forms().words,
-                          set(range(len(words))))
-    read_product(session, [(list(range(len(words))), False)], words, parsed, set(formed))
-    read_form(formed, set(), parsed)
+    segments = leftover_segments(words, [False] * len(words), chatter)
+    product = read_product(session, segments, words, parsed, set(formed))
+    read_form(formed, product, parsed)
     if parsed.product is None:  # only form words: the answer as typed
         return {"id": None, "name": typed, "form": None}
-    return {**parsed.product, "form": parsed.form or parsed.product.get("form")}
+    return {**parsed.product, "form": parsed.form}
 
 
 def place_answer(session: Session, cluster: Cluster, answer: str) -> dict:

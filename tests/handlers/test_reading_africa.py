@@ -331,15 +331,20 @@ def test_seller_and_buyer_are_told_the_form(chat, traders, country, offer, wante
     assert len(told) == 1 and said in told[0]
 
 
-def test_form_given_with_the_product_answer_is_kept(chat, traders):
+@pytest.mark.parametrize(("answer", "product", "form"), [
+    ("dagaa kavu", ("omena", "dagaa"), "dried"),
+    ("nina magumba wa kukaushwa", (None, "magumba"), "dried"),
+    ("sato", ("tilapia", "sato"), None),
+])
+def test_product_answer_keeps_its_form(chat, traders, answer, product, form):
     juma = chat(seller("TZ"))
     juma.send("UZA")
-    juma.send("dagaa kavu")
+    juma.send(answer)
     juma.send("kilo 100")
     juma.send("bei 6000")
     juma.send("Mwanza")
     [listing] = posted(traders)
-    assert (slug_of(traders, listing), listing.form) == ("omena", "dried")
+    assert (slug_of(traders, listing), listing.product_name, listing.form) == (*product, form)
 
 
 # --- Reach: within N km of a place --------------------------------------------------------
