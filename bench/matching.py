@@ -4,14 +4,21 @@
     python bench/matching.py --database-url \
         postgresql+psycopg://postgres@127.0.0.1:5432/bench_matching
 
-Members (each in the one cluster, every tenth opted out) and open listings (offers and requests
-of 45 traded products at the 62 gazetteer markets and a few unknown places, prices around each
-product's usual price) are bulk-inserted first, not timed. Then, at 10,000, 50,000 and 100,000
+Members (each in the one cluster, in Kenya, every tenth opted out) and open listings (offers and
+requests of 45 traded products at the Kenyan places of the gazetteer, the WFP markets and the
+GeoNames towns, and a few unknown places, prices around each product's usual price) are
+bulk-inserted first, not timed. Then, at 10,000, 50,000 and 100,000
 listings: for each of 200 new listings (a random product, place and side), the time of
 `storage.market.compatible` plus the ranking the bot does
 (`handlers.market.matchmaking.choose`), and its Python heap peak (tracemalloc); and for 20 of
 them the naive way: read every open listing of the other side and test each in Python. Both ways
 must choose the same listings.
+
+Then the place names of the gazetteer, per country of the seven: for a cluster there, the
+time to work out the names of its places (`handlers.places.known`) the first time in the process
+and in a later transaction, and the time to read a listing naming a town of the country
+(`handlers.market.reading.read_listing`, a town written right, without accents, with a typo, or
+followed by its landing site), in its own transaction each; and how many of them found the town.
 """
 from __future__ import annotations
 
@@ -25,9 +32,12 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import insert, select, text
 
 from common import backend, machine, scratch_database, table
+from handlers import places as place_names
 from handlers.market.matchmaking import choose
 from handlers.market.posting import product_key
-from storage import market
+from handlers.market.reading import read_listing
+from locales.i18n import fold
+from storage import catalog, clusters, market
 from storage.db import engine_for, session_factory, unit_of_work
 from storage.market import Candidate, Listing
 from storage.models import Cluster, Member, Membership, Place, Product
@@ -52,9 +62,10 @@ def add_traders(factory, cluster_id: int) -> list[int]:
     return ids
 
 
-def world(session) -> tuple[list[Product], list[Place]]:
+def world(session, country: str) -> tuple[list[Product], list[Place]]:
     products = list(session.scalars(select(Product).order_by(Product.id).limit(PRODUCTS)))
-    places = list(session.scalars(select(Place).where(Place.latitude.is_not(None))))
+    places = list(session.scalars(select(Place).where(Place.latitude.is_not(None),
+                                                      Place.country == country)))
     return products, places
 
 
@@ -186,7 +197,7 @@ def main() -> None:
         with unit_of_work(factory) as session:
             cluster = session.scalar(select(Cluster))
             session.expunge(cluster)
-            products, places = world(session)
+            products, places = world(session, cluster.country)
         member_ids = add_traders(factory, cluster.id)
         print(f"matching on {backend(url)}; {machine()}\n")
         rows, have = [], 0
@@ -208,6 +219,54 @@ def main() -> None:
         last = rows[-1]
         print(f"\ntarget at 100,000: p95 < 50 ms: {'met' if last[2] < 50 else 'NOT met'}; "
               f">= 20x faster than the scan: {'met' if last[6] >= 20 else 'NOT met'}")
+        print(f"\nplace names, {len(places)} Kenyan places among the listings' places\n")
+        print(table(["country", "places", "names", "names first ms", "names again ms",
+                     "read p50 ms", "read p95 ms", "town found"],
+                    [reading(factory, country, args.queries) for country in READ_COUNTRIES]))
+
+
+READ_COUNTRIES = catalog.TOWN_COUNTRIES
+READ_TEXTS = ("tilapia 50kg 120 {town}", "sato kilo 30 bei 320 {town} landing site",
+              "omena 100kg {town}")
+
+
+def reading(factory, country: str, count: int) -> list:
+    """Times of the names of a cluster's places and of reading listings naming its towns."""
+    with unit_of_work(factory) as session:
+        cluster = clusters.add(session, slug=f"read-{country.lower()}", name=country,
+                               currency="KES", country=country, languages=["en"],
+                               timezone="UTC")
+        session.expunge(cluster)
+    times = []
+    for _ in range(2):
+        with unit_of_work(factory) as session:
+            start = time.perf_counter()
+            known = place_names.known(session, cluster)
+            times.append((time.perf_counter() - start) * 1000)
+    with factory() as session:
+        towns = [(p.id, p.name) for p in clusters.places_for(session, cluster)
+                 if fold(p.name) in known]
+    reads, found = [], 0
+    for n in range(count):
+        place_id, name = rng.choice(towns)
+        written = fold(name) if n % 3 == 1 else typo(name) if n % 3 == 2 else name
+        text = READ_TEXTS[n % len(READ_TEXTS)].format(town=written)
+        with unit_of_work(factory) as session:
+            start = time.perf_counter()
+            draft, _ = read_listing(session, cluster, "sell", text)
+            reads.append((time.perf_counter() - start) * 1000)
+        found += (draft.get("place") or {}).get("id") == place_id
+    with factory() as session:
+        size = len(clusters.places_for(session, cluster))
+    return [country, size, len(known), times[0], times[1], percentile(reads, 0.5),
+            percentile(reads, 0.95), f"{found}/{count}"]
+
+
+def typo(name: str) -> str:
+    """The name with one letter of its longest word doubled (`Mwanzza`)."""
+    word = max(name.split(), key=len)
+    at = len(word) // 2
+    return name.replace(word, word[:at] + word[at] + word[at:], 1)
 
 
 if __name__ == "__main__":
