@@ -349,14 +349,18 @@ def test_product_answer_keeps_its_form(chat, traders, answer, product, form):
 
 # --- Reach: within N km of a place --------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "radius", "town"), [
-    ("BUY beans 300kg max 130/kg within 300km of Nrb", 300, "Nairobi"),
-    ("BUY beans 300kg max 130/kg within 300km of Nairobi", 300, "Nairobi"),
-    ("NUNUA maharagwe kilo 300 bei isizidi 130 ndani ya 300km kutoka Nairobi", 300, "Nairobi"),
-    ("BUY beans 300 kg max 130 within 100 kms from Nakuru", 100, "Nakuru"),
+@pytest.mark.parametrize(("country", "text", "radius", "town"), [
+    ("KE", "BUY beans 300kg max 130/kg within 300km of Nrb", 300, "Nairobi"),
+    ("KE", "BUY beans 300kg max 130/kg within 300km of Nairobi", 300, "Nairobi"),
+    ("KE", "NUNUA maharagwe kilo 300 bei isizidi 130 ndani ya 300km kutoka Nairobi", 300,
+     "Nairobi"),
+    ("KE", "BUY beans 300 kg max 130 within 100 kms from Nakuru", 100, "Nakuru"),
+    ("CM", "ACHETER plantain 20 pas plus de 4000 dans un rayon de 100 km autour de Douala", 100,
+     "Douala"),
+    ("MZ", "COMPRAR tilápia 50 kg até 220 meticais até 200 km de Beira", 200, "Beira"),
 ])
-def test_within_a_radius_of_a_place_reads_both(chat, traders, text, radius, town):
-    chat(buyer("KE")).send(text)
+def test_within_a_radius_of_a_place_reads_both(chat, traders, country, text, radius, town):
+    chat(buyer(country)).send(text)
     [listing] = posted(traders)
     assert listing.radius_km == radius and same_place(listing, town)
     assert listing.place_id is not None and not listing.anywhere
