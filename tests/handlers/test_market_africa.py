@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import datetime, timezone
 
 import pytest
-from labelled import labelled_pairs, measure
+from labelled import Measure, labelled_pairs, measure
 from scenes import add_member
 
 from locales.locality import currency_of, languages_of, timezone_of
@@ -14,6 +14,9 @@ from storage.db import unit_of_work
 
 SET = "matching_pairs_africa.csv"
 COUNTRIES = ("KE", "TZ", "UG", "MZ", "SN", "CM", "CI")
+# Pairs from this id on were written with the first ones but kept out of the tree until the
+# parser work was done: nobody tuning the parser had read them (docs/MATCHING.md).
+HELD_BACK = 195
 # The figures reached (docs/MATCHING.md), rounded down: a change that reads worse fails here.
 PRECISION, RECALL = 0.76, 0.15
 
@@ -52,6 +55,11 @@ def test_pairs_of_seven_countries_meet_precision_and_recall(factory):
     with unit_of_work(factory) as session:
         setting = country_clusters(session)
         result = measure(session, pairs, now, lambda pair: setting[pair["country"]])
+    for name, held in (("seen", False), ("held back", True)):
+        share = Measure([(p, found) for p, found in result.outcomes
+                         if (int(p["id"]) >= HELD_BACK) == held])
+        if share.outcomes:
+            print(f"{name}: precision {share.precision:.3f}, recall {share.recall:.3f}")
     print(result.report())  # the misses, with `pytest -s`
     assert result.precision >= PRECISION and result.recall >= RECALL, result.report()
 
