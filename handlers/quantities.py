@@ -412,7 +412,21 @@ def read_amounts(words: list[str], quantity: Quantity | None = None, *,
         start += max(size, 1)
     for index in found.plain:
         _read_plain(words, index, found)
+    _per_kg_when_per_tonne_is_absurd(found, country)
     return found
+
+
+def _per_kg_when_per_tonne_is_absurd(found: Amounts, country: str | None) -> None:
+    """A price with no unit is per the unit the quantity is written in (`1 tonne maize 40000`:
+    40 a kg), but not when that is less than any kilo costs in its currency: `1 tonne pas plus
+    de 400 F` is 400 F a kilo, not 0.4. Without a country the cluster's currency is unknown."""
+    price, quantity = found.price, found.quantity
+    if (price is None or quantity is None or price.unit is not None or price.total
+            or quantity.unit != "kg" or quantity.size < 1000 or country is None):
+        return
+    least = currencies.least_per_kg(price.currency or currency_of(country))
+    if least is not None and price.amount / quantity.size < least:
+        found.price = Price(price.amount, "kg", price.total, price.currency)
 
 
 def says_amount(word: str) -> bool:

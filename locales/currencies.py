@@ -65,3 +65,8 @@ def currency_written(mark: str, country: str | None) -> str | None:
         return None
     home = currency_of(country)
     return home if home in possible else possible[0]
+
+
+def least_per_kg(currency: str | None) -> float | None:
+    """The least a kilo of goods sold by the tonne costs in `currency`; None when not known."""
+    return _table()["least_per_kg"].get(currency or "")

@@ -380,3 +380,17 @@ def test_official_price_in_another_currency_is_asked_again_in_the_clusters(chat,
     with unit_of_work(factory) as session:
         assert [(p.amount, p.currency) for p in session.scalars(select(OfficialPrice))] == [
             (300, "KES")]
+
+
+# --- Per tonne or per kilo: the currency says which is absurd ---------------------------------
+
+@pytest.mark.parametrize(("text", "country", "read"), [
+    ("1 tonne maize 40000 Eldoret", "KE", (1000, "kg", 40, "kg", None)),  # 40 a kg: per tonne
+    ("VENDO milho 2 toneladas 15.000 MT Chimoio", "MZ", (2000, "kg", 15, "kg", "MZN")),
+    ("ACHETER oignons 1 tonne pas plus de 400 F Tivaouane", "SN",
+     (1000, "kg", 400, "kg", "XOF")),  # 0.4 F a kg is no price: 400 F a kg
+    ("BUY maize 1 tonne max 1,000 UGX Kampala", "UG", (1000, "kg", 1000, "kg", "UGX")),
+    ("ACHETER manioc 1 tonne pas plus de 180 F Abidjan", "CI", (1000, "kg", 180, "kg", "XOF")),
+])
+def test_price_without_unit_after_tonnes_is_per_tonne_unless_absurd(text, country, read):
+    assert message(text, country) == read
