@@ -58,14 +58,24 @@ CHATTER = {
     "we sell", "selling", "for sale", "available", "looking for", "i am looking for",
     "i'm looking for", "we are looking for", "im looking for", "i need", "we need", "i want",
     "we want", "i want to buy", "to buy", "buying", "i buy", "we buy", "need", "want",
+    "naomba", "ninaomba", "tunaomba", "mzigo", "mzigo wa", "aina ya", "nani ana", "kuna mtu",
+    "je propose", "nous proposons", "qui a", "qui vend", "je cherche a acheter", "vendons",
+    "tenho para vender", "para venda", "alguem tem", "quem tem", "quem vende", "procura-se",
+    "compra-se", "anyone selling", "who has", "who sells", "wanted", "in stock", "urgent",
+    "urgently", "urgente", "haraka",
+    # when (a listing is open for a week from now)
+    "leo", "kesho", "sasa hivi", "today", "tomorrow", "now", "aujourd'hui", "demain",
+    "maintenant", "hoje", "amanha", "agora",
     # about, some (the number after it is read as any other)
     "about", "around", "approx", "approximately", "roughly", "karibu", "takriban", "kama",
-    "hivi", "environ", "a peu pres", "quelque", "uns", "umas", "cerca de", "aproximadamente",
-    "mais ou menos", "quase",
+    "hivi", "takribani", "environ", "a peu pres", "pres de", "quelque", "uns", "umas",
+    "cerca de", "aproximadamente", "mais ou menos", "por volta de", "quase", "more or less",
+    "like",
     # a buyer's limit (the price after it is read by handlers.quantities)
     "pas plus de", "pas plus que", "au maximum", "maximum de", "no maximo", "ao maximo",
     "nao mais de", "nao mais que", "isiyozidi", "isizidi", "si zaidi ya", "not more than",
-    "at most", "up to", "budget", "budget de", "mon budget", "my budget", "orcamento",
+    "at most", "up to", "under", "below", "less than", "not above", "chini ya", "moins de",
+    "menos de", "abaixo de", "budget", "budget de", "mon budget", "my budget", "orcamento",
     "meu orcamento", "bajeti", "bajeti yangu",
 }
 CHATTER_PHRASES = {tuple(phrase.split()): phrase for phrase in CHATTER}

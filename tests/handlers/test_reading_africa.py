@@ -129,7 +129,8 @@ def test_sentence_around_a_listing_is_no_product_or_place(chat, traders, country
 @pytest.mark.parametrize(("country", "text", "typed"), [
     ("SN", "VENDRE Bonjour je vends des bracelets 30 pièces 2000 Dakar", "bracelets"),
     ("MZ", "VENDER Bom dia, vendo sabão artesanal 40 peças 25 Maputo", "sabão artesanal"),
-    ("TZ", "UZA Habari, nina magumba kilo 300 bei 90 Tanga", "magumba"),
+    ("TZ", "UZA Habari, nina mzigo wa magumba kilo 300 bei 90 Tanga leo", "magumba"),
+    ("CM", "VENDRE je propose du crayfish séché 30kg 6000 Limbe demain", "crayfish"),
     ("UG", "SELL Good morning, I have mamba fish 30kg 18000 Kampala", "mamba fish"),
 ])
 def test_product_outside_the_catalog_is_kept_without_the_sentence(chat, traders, country, text,
