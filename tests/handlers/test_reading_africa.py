@@ -131,7 +131,7 @@ def test_sentence_around_a_listing_is_no_product_or_place(chat, traders, country
     ("MZ", "VENDER Bom dia, vendo sabão artesanal 40 peças 25 Maputo", "sabão artesanal"),
     ("TZ", "UZA Habari, nina mzigo wa magumba kilo 300 bei 90 Tanga leo", "magumba"),
     ("CM", "VENDRE je propose du crayfish séché 30kg 6000 Limbe demain", "crayfish"),
-    ("UG", "SELL Good morning, I have mamba fish 30kg 18000 Kampala", "mamba fish"),
+    ("UG", "SELL Good morning, I have fish maw 30kg 18000 Kampala", "fish maw"),
 ])
 def test_product_outside_the_catalog_is_kept_without_the_sentence(chat, traders, country, text,
                                                                    typed):
@@ -174,7 +174,10 @@ def test_anywhere_lifts_the_reach_and_is_no_place(chat, traders, country, text):
     ("UG", "mputa", "nile_perch"), ("UG", "ngege", "tilapia"), ("UG", "ssemutundu", "catfish"),
     ("UG", "matooke", "bananas"), ("TZ", "furu", "haplochromines"), ("TZ", "muhogo", "cassava"),
     ("TZ", "karanga", "groundnuts"), ("TZ", "ngisi", "squid"), ("TZ", "chewa", "grouper"),
-    ("KE", "omena", "omena"), ("KE", "dagaa", "omena"),
+    ("KE", "omena", "omena"), ("KE", "dagaa", "omena"), ("KE", "kamongo", "lungfish"),
+    ("UG", "mamba fish", "lungfish"), ("TZ", "nguru", "kingfish"), ("SN", "thazard", "kingfish"),
+    ("MZ", "serra", "kingfish"), ("KE", "mkizi", "mullet"), ("CI", "mulet", "mullet"),
+    ("MZ", "tainha", "mullet"), ("TZ", "papa", "shark"), ("SN", "requin", "shark"),
 ])
 def test_local_name_is_its_catalog_product(traders, country, name, slug):
     draft = read(traders, country, f"SELL {name} 10kg 100 Mombasa")
