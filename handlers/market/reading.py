@@ -147,21 +147,17 @@ def parse(session: Session, cluster: Cluster, text: str) -> Parsed:
 def glue_names(words: list[str], names: dict[str, int]) -> list[str]:
     """A catalog name with a unit in it (`sisal bags`) glued into one word (`sisal-bags`), so
     that its unit is not read as the listing's."""
+    def unit_in_name(run: list[str]) -> bool:
+        return fold(" ".join(run)).strip(PUNCTUATION) in names and any(
+            quantities.read_unit(word) for word in run)
+
     glued: list[str] = []
     start = 0
     while start < len(words):
-        for size in (3, 2, 1):
-            run = words[start:start + size]
-            if size == 1 or len(run) < size:
-                continue
-            if fold(" ".join(run)).strip(PUNCTUATION) in names and any(
-                    quantities.read_unit(word) for word in run):
-                glued.append("-".join(run))
-                start += size
-                break
-        else:
-            glued.append(words[start])
-            start += 1
+        size = next((size for size in (3, 2) if start + size <= len(words)
+                     and unit_in_name(words[start:start + size])), 1)
+        glued.append("-".join(words[start:start + size]))
+        start += size
     return glued
 
 
