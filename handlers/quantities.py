@@ -3,9 +3,8 @@ and the quantity and price of a whole message (`UZA sato kilo 100 bei 280 Kisumu
 
 Units are brought to a base unit: weights to `kg`, volumes to `l`, counts to `piece`, so
 `1,480/90kg` is 16.44 per kg, `500 ml` is 0.5 l, `2 dozen` 24 pieces and a tray (of eggs) 30.
-A bag, crate, debe, basin or bucket of unknown size stays `bag` / `crate` / `debe` / `basin` /
-`bucket`; one whose size is written (`90kg bag`, `sac de 50 kg`, `debe la kilo 18`) is that
-many kg.
+A bag, crate, debe, basin, bucket, bunch or carton of unknown size stays one (`bag`, `crate`,
+...); one whose size is written (`90kg bag`, `sac de 50 kg`, `debe la kilo 18`) is that many kg.
 
 Money is read as it is written, before or after the number, glued or not (`ksh200`, `200/=`,
 `200 bob`, `2.800 F`, `1 500 FCFA`, `150 MT`): each mark means a currency in the cluster's
@@ -61,6 +60,7 @@ for _words, _unit in (
 ):
     _UNITS.update(dict.fromkeys(_words.split(), _unit))
 
+_PLACE_NAMES = {"plateau"}
 # Metric tonnes written `MT` outside Mozambique (where `MT` is the metical, locales/currencies).
 _TONNES = ("mt", ("kg", 1000.0))
 # "price" itself, before a price (in "100 bei 20" the price is 20); a colon may follow it.
@@ -127,6 +127,9 @@ def _grammar(country: str | None) -> _Grammar:
         units[_TONNES[0]] = _TONNES[1]
     money = _alternatives(map(_mark_pattern, marks))
     unit = _alternatives(re.escape(w) for w in units)
+    # Right after a price, a unit is a place when a place has its name: `2.000 F Plateau` is in
+    # Dakar's or Abidjan's Plateau, while `2.000 F le plateau` is per tray.
+    bare_unit = _alternatives(re.escape(w) for w in units if w not in _PLACE_NAMES)
     container = "|".join(w for w, (base, _) in units.items() if base in CONTAINERS)
 
     def size(name: str) -> str:  # `50kg`, `kilo 50`; a named group per use
@@ -142,7 +145,7 @@ def _grammar(country: str | None) -> _Grammar:
         rf"(?P<amount>{_NUMBER})(?P<thousands>{_THOUSAND})?(?:\s*(?P<after>{money}))?"
         rf"(?:(?:\s*[/@]\s*|\s+(?:{_PER})\s+)(?:(?P<size>{_NUMBER})\s*)?(?P<unit>{unit})"
         rf"(?:\s*{join('of_')}\s*{size('of_')})?"  # `le sac de 50 kg`, `kwa gunia la kilo 90`
-        rf"|\s*(?P<bare_unit>{unit})|\s+(?:{_EACH}))?(?:\s+(?:{container}))?(?![\w^])",
+        rf"|\s*(?P<bare_unit>{bare_unit})|\s+(?:{_EACH}))?(?:\s+(?:{container}))?(?![\w^])",
         re.IGNORECASE)
     # `3 bags of 90kg`, `2 x 50 kg`, `magunia 2 za kilo 90`, `2 bags 90kg` (no joining word only
     # after a container); a container with its size and no count is one (`sac de 50 kg`).

@@ -278,7 +278,8 @@ def test_containers_and_counts_in_four_languages(text, quantity):
      (20, "carton", 18000, "carton", None)),
     ("VENDRE poulets 50 têtes 3.500 F Abidjan", "CI", (50, "piece", 3500, "piece", "XOF")),
     ("VENDER kapenta 10 sacos de 25 kg 3.000 MT cada saco Tete", "MZ",
-     (250, "kg", 120, "kg", "MZN")),
+     (250, "kg", 120, "kg", "MZN")),  # Tete, the town, is no head of livestock
+    ("VENDRE attiéké 50 sacs 1.500 F Plateau", "CI", (50, "bag", 1500, "bag", "XOF")),  # a place
 ])
 def test_containers_and_counts_in_a_listing(text, country, read):
     assert message(text, country, product_unit=read[1]) == read
