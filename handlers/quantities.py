@@ -60,6 +60,8 @@ for _words, _unit in (
 ):
     _UNITS.update(dict.fromkeys(_words.split(), _unit))
 
+# Units that are also places: right after a price they are the place (`2.000 F Plateau` is in
+# Dakar's or Abidjan's Plateau), after `le`/`par`/a count the unit (`2.000 F le plateau`).
 _PLACE_NAMES = {"plateau"}
 # Metric tonnes written `MT` outside Mozambique (where `MT` is the metical, locales/currencies).
 _TONNES = ("mt", ("kg", 1000.0))
@@ -77,9 +79,11 @@ _EACH = r"each|cada|chacun|chacune|chaque|kila\s+(?:kimoja|moja|mmoja)"
 # message, a Mozambican `1.500` then `1,5`), and nobody writes three decimals of a price or a
 # weight: the digits decide, not the language. Where three digits would still read absurdly
 # as thousands (`0,500 kg` is half a kilo, never zero thousand five hundred) they are decimals.
-# The currency settles nothing more: francs CFA, Ugandan and Tanzanian shillings have no
+# The currency changes nothing here: francs CFA, Ugandan and Tanzanian shillings have no
 # decimals in practice, and a three-digit group is thousands in every currency, so `2.800 F`
-# is 2800 wherever it is written.
+# is 2800 wherever it is written. What the cluster's country and the currency do settle:
+# whether a plain space groups thousands (group_thousands) and whether a price after tonnes
+# is per tonne or per kilo (_per_kg_when_per_tonne_is_absurd).
 _GROUP = "\u202f"  # what a thousands space becomes once read as one (split_words)
 _NUMBER = (rf"\d{{1,3}}(?:[,.{_GROUP}\u00a0]\d{{3}})+(?:[.,]\d{{1,2}})?"
            r"|\d{1,13}(?:[.,]\d{1,2})?")
@@ -127,8 +131,6 @@ def _grammar(country: str | None) -> _Grammar:
         units[_TONNES[0]] = _TONNES[1]
     money = _alternatives(map(_mark_pattern, marks))
     unit = _alternatives(re.escape(w) for w in units)
-    # Right after a price, a unit is a place when a place has its name: `2.000 F Plateau` is in
-    # Dakar's or Abidjan's Plateau, while `2.000 F le plateau` is per tray.
     bare_unit = _alternatives(re.escape(w) for w in units if w not in _PLACE_NAMES)
     container = "|".join(w for w, (base, _) in units.items() if base in CONTAINERS)
 
