@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from handlers.matching import best, sure
 from locales.i18n import fold
 from storage import audit, clusters
 from storage.audit import Actor
@@ -33,6 +34,21 @@ def known(session: Session, cluster: Cluster) -> dict[str, int]:
 
 KEPT_NAMES = 16  # clusters whose names `known` keeps between transactions
 NAMES: dict[tuple, dict[str, int]] = {}  # the places' rows -> their names
+
+
+def leading(typed: str, names: dict[str, int]) -> tuple[int, str] | None:
+    """(place id, the words naming it) when the whole of `typed` names no place but its first
+    words surely do: a landing site or neighbourhood written after its town (`Entebbe landing
+    site`, `Jinja Masese`, `Beira praia`) is at the town. `names` as `known` gives them."""
+    words = typed.split()
+    if sure(best(typed, names)):
+        return None
+    for size in range(min(3, len(words) - 1), 0, -1):
+        head = " ".join(words[:size])
+        match = sure(best(head, names))
+        if match and len(match.name) >= 4:
+            return match.key, head
+    return None
 
 
 def add(session: Session, cluster: Cluster, actor: Actor, name: str,

@@ -50,6 +50,7 @@ def placed(factory, cluster, typed: str) -> str | None:
     ("KE", "Homa Bay", "Homa Bay"), ("KE", "Homabay", "Homa Bay"), ("KE", "Ksm", "Kisumu"),
     ("KE", "Msa", "Mombasa"), ("KE", "Nrb", "Nairobi"), ("KE", "Nbi", "Nairobi"),
     ("KE", "Eld", "Eldoret town (Uasin Gishu)"), ("KE", "eldoret", "Eldoret town (Uasin Gishu)"),
+    ("KE", "Kitengela", "Kitengela (Kajiado)"), ("KE", "Makutano", "Makutano (West Pokot)"),
     ("KE", "Mbita", "Mbita"), ("KE", "Malindii", "Malindi"), ("KE", "kisumu", "Kisumu"),
     ("TZ", "Mwanza", "Mwanza"), ("TZ", "Dar", "Dar es Salaam"), ("TZ", "DSM", "Dar es Salaam"),
     ("TZ", "dar es salam", "Dar es Salaam"), ("TZ", "Mza", "Mwanza"), ("TZ", "Musoma", "Musoma"),
@@ -250,6 +251,25 @@ def test_a_landing_site_after_a_town_is_the_town(factory, country, text, town, p
         assert session.get(Place, draft["place"]["id"]).name == town
         assert draft["product"]["name"] == product or draft["product"]["id"] is not None
         assert fold(draft["product"]["name"]) in {product, "sato"}
+
+
+@pytest.mark.parametrize("country, typed, town, head", [
+    ("UG", "Entebbe landing site", "Entebbe", "Entebbe"),
+    ("UG", "Jinja Masese", "Jinja", "Jinja"), ("TZ", "Mwanza Kirumba", "Mwanza", "Mwanza"),
+    ("MZ", "Beira praia", "Beira", "Beira"), ("SN", "Mbour quai de pêche", "Mbour", "Mbour"),
+    ("TZ", "Dar es Salaam Kivukoni", "Dar es Salaam", "Dar es Salaam"),
+    ("KE", "Homa Bay pier", "Homa Bay", "Homa Bay"),
+])
+def test_the_town_a_place_answer_starts_with(factory, country, typed, town, head):
+    """What a question's answer (registration, a listing's place) can take when the whole
+    answer names no place: the town its first words name."""
+    cluster = cluster_in(factory, country)
+    with unit_of_work(factory) as session:
+        names = places.known(session, session.merge(cluster))
+        place_id, words = places.leading(typed, names)
+        assert (session.get(Place, place_id).name, words) == (town, head)
+        assert places.leading(town, names) is None  # the whole names it: nothing to cut
+        assert places.leading("Masese landing site", names) is None
 
 
 def test_a_price_report_naming_mwanza_is_placed(chat, factory):
