@@ -70,11 +70,6 @@ def add_place(session: Session, *, country: str, name: str, cluster_id: int | No
     return place
 
 
-def gazetteer_size(session: Session, country: str) -> int:
-    return len(session.scalars(select(Place.id).where(Place.cluster_id.is_(None),
-                                                      Place.country == country)).all())
-
-
 def is_default(cluster: Cluster) -> bool:
     """The quick start made it and no operator has renamed it."""
     return cluster.slug == DEFAULT_SLUG and cluster.name == DEFAULT_NAME
