@@ -6,6 +6,7 @@ from handlers import registration
 from handlers.coordinators import ROLE as COORDINATOR
 from handlers.directory import consent
 from handlers.matching import best, sure
+from handlers.places import leading
 from handlers.places import names as place_names
 from handlers.turn import Choice, Turn
 from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_word
@@ -180,15 +181,19 @@ def read_name(text: str) -> str:
 
 
 def read_place(session: Session, cluster: Cluster, text: str) -> tuple[str | None, int | None]:
-    """A known place of the cluster when the name surely is one, else the name as written."""
+    """A known place of the cluster when the name surely is one; a landing site written after
+    its town is at the town, kept as written; else the name as written."""
     typed = text.strip()
     if not typed:
         return None, None
     if len(typed) > 100 or not any(c.isalpha() for c in typed):
         raise EditError({"place": BAD_PLACE})
     places = clusters.places_for(session, cluster)
-    match = sure(best(typed, place_names(places)))
-    return (registration.name_of(places, match.key), match.key) if match else (typed, None)
+    names = place_names(places)
+    if match := sure(best(typed, names)):
+        return registration.name_of(places, match.key), match.key
+    town = leading(typed, names)
+    return typed, town[0] if town else None
 
 
 def read_code(code: str) -> str:

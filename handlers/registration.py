@@ -12,6 +12,7 @@ from handlers import products as product_names
 from handlers.directory import consent
 from handlers.labels import product_label, shorten
 from handlers.matching import best, sure
+from handlers.places import leading
 from handlers.places import names as place_names
 from handlers.turn import Choice, Turn
 from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word, translate
@@ -177,8 +178,12 @@ def on_place(turn: Turn) -> None:
     if not any(c.isalpha() for c in typed):
         return ask_place(turn, turn._("Please send the name of a place."))
     places = known_places(turn)
-    matches = best(typed, place_names(places))
+    names = place_names(places)
+    matches = best(typed, names)
     match = sure(matches)
+    if not match and (town := leading(typed, names)):  # a landing site after its town
+        turn.data["place"] = {"id": town[0], "name": typed}
+        return ask_next(turn)
     if match or not matches:
         turn.data["place"] = place_answer(places, match.key) if match else {"name": typed}
         return ask_next(turn)

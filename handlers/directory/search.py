@@ -95,16 +95,19 @@ def coordinates(place: Place | None) -> tuple[float, float] | None:
 
 def split_place(session: Session, joined: list, text: str) -> tuple[str, Place | None]:
     """(what, place) of `ice Kisumu`: the last words when they surely name a known place of
-    the member's clusters, and at least one word is left."""
+    the member's clusters (or start with one: `Jinja Masese` is at Jinja), and at least one
+    word is left."""
     words = text.split()
     names: dict[str, int] = {}
     for cluster in joined:
         names.update(places.known(session, cluster))
     for size in (3, 2, 1):
         if len(words) > size:
-            match = sure(best(" ".join(words[-size:]), names))
-            if match:
-                return " ".join(words[:-size]), session.get(Place, match.key)
+            tail = " ".join(words[-size:])
+            match = sure(best(tail, names))
+            town = None if match else places.leading(tail, names)
+            if match or town:
+                return " ".join(words[:-size]), session.get(Place, match.key if match else town[0])
     return text.strip(), None
 
 

@@ -415,13 +415,16 @@ def product_answer(session: Session, typed: str) -> dict:
 
 
 def place_answer(session: Session, cluster: Cluster, answer: str) -> dict:
-    """A known place when the name is clearly one, else the name as typed (`in` dropped)."""
+    """A known place when the name is clearly one (or starts with one: `Jinja Masese` is at
+    Jinja), else the name as typed (`in` dropped)."""
     words = answer.split()
     if len(words) > 1 and fold(words[0]) in PLACE_MARKERS:  # "in Kisumu"
         words = words[1:]
     typed = " ".join(words)
-    match = likely(best(typed, places.known(session, cluster)), PLACE_FLOOR)
-    return {"id": match.key if match else None, "name": typed[:100]}
+    names = places.known(session, cluster)
+    match = likely(best(typed, names), PLACE_FLOOR)
+    town = None if match else places.leading(typed, names)
+    return {"id": match.key if match else town[0] if town else None, "name": typed[:100]}
 
 
 def says_anywhere(answer: str) -> bool:

@@ -187,6 +187,19 @@ def test_registration_in_uganda_naming_jinja_sets_the_place_with_coordinates(cha
             "UG", 0.44, 33.2)
 
 
+def test_registration_naming_a_landing_site_after_its_town_is_at_the_town(chat, factory):
+    cluster_in(factory, "UG")
+    okello = chat(OKELLO)
+    for text in ("JOIN", "Okello", "1", "Entebbe landing site", "tilapia"):
+        okello.send(text)
+    okello.send("1")
+    assert profile(factory, OKELLO)["place"] == "Entebbe landing site"  # as written
+    with unit_of_work(factory) as session:
+        place = session.scalar(select(Place).join(Member, Member.place_id == Place.id)
+                               .where(Member.phone == OKELLO))
+        assert (place.country, place.name) == ("UG", "Entebbe")
+
+
 def listing(factory, cluster, member, text):
     with unit_of_work(factory) as session:
         cluster = session.merge(cluster)
@@ -270,6 +283,7 @@ def test_the_town_a_place_answer_starts_with(factory, country, typed, town, head
         assert (session.get(Place, place_id).name, words) == (town, head)
         assert places.leading(town, names) is None  # the whole names it: nothing to cut
         assert places.leading("Masese landing site", names) is None
+    assert placed(factory, cluster, typed) == town  # a listing's place question takes it
 
 
 def test_a_price_report_naming_mwanza_is_placed(chat, factory):
@@ -308,3 +322,18 @@ def test_find_with_a_place_beyond_kenya_ranks_by_distance(chat, factory):
     reply = chat(ROSA).send("FIND tilapia Entebbe")[0]
     kampala, jinja = reply.index("Nakato"), reply.index("Okello")
     assert kampala < jinja and "Kampala 31km" in reply and "Jinja 91km" in reply
+
+
+def test_find_from_a_landing_site_after_its_town_searches_from_the_town(chat, factory):
+    """`FIND tilapia Jinja Masese`: from Jinja, so the Jinja seller comes before Kampala's."""
+    uganda = cluster_in(factory, "UG")
+    with unit_of_work(factory) as session:
+        cluster = session.merge(uganda)
+        add_member(session, OKELLO, "trader", cluster, "en", "Okello", place="Jinja",
+                   product="tilapia").listed = True
+        add_member(session, NAKATO, "trader", cluster, "en", "Nakato", place="Kampala",
+                   product="tilapia").listed = True
+        add_member(session, ROSA, "trader", cluster, "en", "Searcher", place="Entebbe"
+                   ).listed = False
+    reply = chat(ROSA).send("FIND tilapia Jinja Masese")[0]
+    assert reply.index("Okello") < reply.index("Nakato") and "Jinja 0km" in reply
