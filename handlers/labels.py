@@ -5,7 +5,9 @@ from locales.i18n import N_, translate
 from storage import products
 from storage.models import Product
 
-PER_UNIT = {"piece": N_("piece"), "bag": N_("bag"), "crate": N_("crate")}
+PER_UNIT = {"piece": N_("piece"), "bag": N_("bag"), "crate": N_("crate"), "debe": N_("debe"),
+            "basin": N_("basin"), "bucket": N_("bucket"), "bunch": N_("bunch"),
+            "carton": N_("carton")}
 
 
 def shorten(text: str, limit: int = 30) -> str:

@@ -18,7 +18,12 @@ CHOOSE_ANYWHERE = N_("Anywhere")
 # (`KES 50/piece`, `KES 50/kipande`); kg and l are written as they are.
 COUNTED = {"piece": Plural("{count} pc", "{count} pcs"),
            "bag": Plural("{count} bag", "{count} bags"),
-           "crate": Plural("{count} crate", "{count} crates")}
+           "crate": Plural("{count} crate", "{count} crates"),
+           "debe": Plural("{count} debe", "{count} debes"),
+           "basin": Plural("{count} basin", "{count} basins"),
+           "bucket": Plural("{count} bucket", "{count} buckets"),
+           "bunch": Plural("{count} bunch", "{count} bunches"),
+           "carton": Plural("{count} carton", "{count} cartons")}
 NEGOTIABLE = N_("price negotiable")
 AT_MOST = N_("max {amount}")
 # The form a listing says its product is kept in (Listing.form, read from locales/products.toml),
