@@ -186,7 +186,7 @@ class Candidate:
 CANDIDATE_COLUMNS = (Listing.id, Listing.member_id, Listing.kind, Listing.quantity, Listing.unit,
                      Listing.price, Listing.price_unit, Listing.currency, Listing.place_id,
                      Listing.place_name, Listing.place_key, Listing.latitude, Listing.longitude,
-                     Listing.radius_km, Listing.anywhere, Listing.created_at)
+                     Listing.radius_km, Listing.anywhere, Listing.created_at, Listing.form)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -54,9 +54,10 @@ def describe(session: Session, listing: Listing, lang: str | None,
 
 def match_line(candidate: Candidate, code: str, lang: str) -> str:
     """`K7Q2M9 80kg KES 120/kg Kibuye 3km`: the counterpart listing, compact (a request's price
-    as its maximum: `max KES 45/kg`)."""
+    as its maximum: `max KES 45/kg`; the form it says, `(dried)`, after the code)."""
     other = candidate.listing
-    parts = [code, amount_label(other.quantity, other.unit, lang), price_label(other, lang),
+    form = f"({translate(lang, FORMS[other.form])})" if other.form in FORMS else ""
+    parts = [code, form, amount_label(other.quantity, other.unit, lang), price_label(other, lang),
              shorten(place_label(other) or "-", SHORT_PLACE)]
     if candidate.distance_km:
         parts.append(f"{round(candidate.distance_km)}km")

@@ -2,18 +2,20 @@
 Côte d'Ivoire: sentences around the listing (greetings, "I have", "je vends", "preciso de"), the
 local names of fish, food and crafts, the form a product is kept in (dried, smoked, frozen,
 fresh) and how far a buyer reaches. Each message is sent whole, as a member sends it."""
+from types import SimpleNamespace
+
 import pytest
 from scenes import add_member, outbox
 from sqlalchemy import select
 
 from handlers.market.reading import read_listing
-from handlers.market.showing import FORMS
+from handlers.market.showing import FORMS, match_line
 from handlers.products import forms
 from locales.i18n import fold, keyword_of, translate
 from locales.locality import currency_of, languages_of, timezone_of
 from storage import clusters, products
 from storage.db import unit_of_work
-from storage.market import Listing, MarketMatch
+from storage.market import Candidate, Listing, MarketMatch
 
 COUNTRIES = ("KE", "TZ", "UG", "MZ", "SN", "CM", "CI")
 LANGUAGE = {"KE": "sw", "TZ": "sw", "UG": "en", "MZ": "pt", "SN": "fr", "CM": "fr", "CI": "fr"}
@@ -395,3 +397,12 @@ def test_listing_keeps_the_currency_written_with_its_price(chat, traders, countr
     chat(seller(country)).send(text)
     [listing] = posted(traders)
     assert listing.currency == currency
+
+
+def test_a_match_line_says_the_form_the_other_side_said():
+    """A buyer who wrote no form reads the seller's: `K7Q2M9 (kavu) 200kg ...`."""
+    offer = SimpleNamespace(form="dried", quantity=200, unit="kg", price=None, price_unit=None,
+                            currency="KES", kind="sell", place_id=None, place_name="Kisumu")
+    assert match_line(Candidate(offer, None), "K7Q2M9", "sw").startswith("K7Q2M9 (kavu) ")
+    assert match_line(Candidate(SimpleNamespace(**{**vars(offer), "form": None}), None),
+                      "K7Q2M9", "en").startswith("K7Q2M9 200kg")
