@@ -8,13 +8,14 @@ from bot.phones import TELEGRAM_ID, to_e164
 from bot.spreadsheet import FileError, Header, ImportReport, Outcome, RowError
 from bot.spreadsheet import load_rows as load_rows_of
 from bot.spreadsheet import write
+from handlers import places
 from handlers.products import read_list
 from handlers.registration import ROLES
-from locales.i18n import SHIPPED, fold
+from locales.i18n import SHIPPED
 from storage import audit, clusters, members
 from storage import products as catalog
 from storage.audit import Actor
-from storage.models import Cluster, Member
+from storage.models import Cluster, Member, Place
 
 HEADER = ["phone", "telegram_id", "name", "roles", "clusters", "language", "location", "products",
           "opted_out"]  # the columns every members file has
@@ -241,12 +242,13 @@ def find_member(session: Session, row: Row) -> tuple[Member, bool]:
 
 
 def find_place(session: Session, typed: str, in_clusters: list[Cluster]) -> tuple[str, int | None]:
-    """(place name, place id) of the one known place named exactly `typed`, else (typed, None)."""
-    wanted = fold(typed)
-    found = {place.id: place for cluster in in_clusters
-             for place in clusters.places_for(session, cluster) if fold(place.name) == wanted}
+    """(place name, place id) of the one known place named exactly `typed`, by any of its names
+    (`Ksm`, `Homabay`: an import does not guess at typos), else (typed, None)."""
+    wanted = places.folded(typed)
+    found = {known[wanted] for cluster in in_clusters
+             if wanted in (known := places.known(session, cluster))}
     if len(found) == 1:
-        place = found.popitem()[1]
+        place = session.get(Place, found.pop())
         return place.name, place.id
     return typed, None
 

@@ -101,6 +101,15 @@ def test_import_matches_known_place_ignoring_case_and_accents(factory, kisumu):
     assert (juma.place_name, juma.place_id) == ("Dunga Beach", None)
 
 
+def test_import_knows_a_place_by_the_other_names_traders_write(factory, kisumu):
+    load(factory, HEADER + f"{AMINA},,Amina,fish_processor,kisumu-fish,,Ksm,,\n"
+                           f"{JUMA},,Juma,fisher,kisumu-fish,,Homabay,,\n")
+
+    amina, juma = member(factory, phone=AMINA), member(factory, phone=JUMA)
+    assert (amina.place_name, amina.place.name) == ("Kisumu", "Kisumu")
+    assert (juma.place_name, juma.place.name) == ("Homa Bay", "Homa Bay")
+
+
 def test_import_reads_products_in_any_language_and_keeps_unknown_as_typed(factory, kisumu):
     load(factory, HEADER + f"{JUMA},,Juma,fisher,kisumu-fish,,,sato;dagaa;boat repair,\n")
 
