@@ -18,7 +18,7 @@ COUNTRIES = ("KE", "TZ", "UG", "MZ", "SN", "CM", "CI")
 # parser work was done: nobody tuning the parser had read them (docs/MATCHING.md).
 HELD_BACK = 195
 # The figures reached (docs/MATCHING.md), rounded down: a change that reads worse fails here.
-PRECISION, RECALL = 0.76, 0.15
+PRECISION, RECALL = 1.00, 0.98
 
 
 def test_the_set_covers_seven_countries_with_a_reason_for_every_label():
