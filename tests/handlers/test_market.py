@@ -650,4 +650,5 @@ def test_labelled_pairs_meet_precision_and_recall(network):
         cluster = clusters.by_slug(session, "kisumu-fish")
         seller, buyer = members.find(session, phone=JUMA), members.find(session, phone=AMINA)
         result = measure(session, pairs, now, lambda pair: (cluster, seller, buyer))
+    print(result.report())  # pytest -s: the figures of docs/MATCHING.md
     assert result.precision >= 0.95 and result.recall >= 0.90, result.report()
