@@ -309,31 +309,28 @@ def test_a_price_import_naming_beira_is_placed(clusterbot, factory, tmp_path):
     assert found == {("Beira", "MZ", "MZN"), ("Mwanza", "TZ", "TZS")}
 
 
-def test_find_with_a_place_beyond_kenya_ranks_by_distance(chat, factory):
-    """Searching from Entebbe: a Kampala seller (31 km) before a Jinja seller (91 km)."""
+@pytest.fixture
+def ugandan_sellers(factory):
+    """A Ugandan cluster: Okello sells tilapia at Jinja, Nakato at Kampala, both listed; Rosa,
+    who searches, lives at Entebbe."""
     uganda = cluster_in(factory, "UG")
     with unit_of_work(factory) as session:
         cluster = session.merge(uganda)
-        add_member(session, OKELLO, "trader", cluster, "en", "Okello", place="Jinja",
-                   product="tilapia").listed = True
-        add_member(session, NAKATO, "trader", cluster, "en", "Nakato", place="Kampala",
-                   product="tilapia").listed = True
-        add_member(session, ROSA, "trader", cluster, "en", "Searcher", place="Jinja").listed = False
+        for phone, name, place in ((OKELLO, "Okello", "Jinja"), (NAKATO, "Nakato", "Kampala")):
+            add_member(session, phone, "trader", cluster, "en", name, place=place,
+                       product="tilapia").listed = True
+        add_member(session, ROSA, "trader", cluster, "en", "Searcher", place="Entebbe"
+                   ).listed = False
+
+
+def test_find_with_a_place_beyond_kenya_ranks_by_distance(chat, ugandan_sellers):
+    """Searching from Entebbe: a Kampala seller (31 km) before a Jinja seller (91 km)."""
     reply = chat(ROSA).send("FIND tilapia Entebbe")[0]
     kampala, jinja = reply.index("Nakato"), reply.index("Okello")
     assert kampala < jinja and "Kampala 31km" in reply and "Jinja 91km" in reply
 
 
-def test_find_from_a_landing_site_after_its_town_searches_from_the_town(chat, factory):
+def test_find_from_a_landing_site_after_its_town_searches_from_the_town(chat, ugandan_sellers):
     """`FIND tilapia Jinja Masese`: from Jinja, so the Jinja seller comes before Kampala's."""
-    uganda = cluster_in(factory, "UG")
-    with unit_of_work(factory) as session:
-        cluster = session.merge(uganda)
-        add_member(session, OKELLO, "trader", cluster, "en", "Okello", place="Jinja",
-                   product="tilapia").listed = True
-        add_member(session, NAKATO, "trader", cluster, "en", "Nakato", place="Kampala",
-                   product="tilapia").listed = True
-        add_member(session, ROSA, "trader", cluster, "en", "Searcher", place="Entebbe"
-                   ).listed = False
     reply = chat(ROSA).send("FIND tilapia Jinja Masese")[0]
     assert reply.index("Okello") < reply.index("Nakato") and "Jinja 0km" in reply
