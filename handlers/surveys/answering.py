@@ -17,7 +17,7 @@ from handlers.budget import fits_budget
 from handlers.labels import shorten
 from handlers.quantities import read_price, read_unit
 from handlers.surveys.expressions import as_text, evaluate, holds
-from handlers.surveys.form import MOST_PURPOSE, REFERENCE, Form, Question
+from handlers.surveys.form import MOST_PURPOSE, Form, Question
 from handlers.turn import Choice, Inbound, Turn
 from locales.i18n import N_, Plural, fold, keyword_of, keyword_word, number, translate
 from storage import outbox
@@ -127,13 +127,6 @@ def form_language(form: Form, member: Member) -> str:
     return form.languages[0]
 
 
-def said(form: Form, texts: dict[str, str], lang: str, answers: dict[str, str]) -> str:
-    """A message of the form (a constraint's, a required question's) in `lang` (else the form's
-    default language), `${name}` in it the answer, as the form's own labels show it."""
-    return REFERENCE.sub(lambda match: form.shown(match.group(1), lang, answers, False),
-                         form.text(texts, lang))
-
-
 def ask(turn: Turn, survey: Survey, form: Form, question: Question, respondent: Respondent,
         preface: str | None = None) -> None:
     """Asks the question (again, after `preface`), in the form's language nearest the member's.
@@ -153,7 +146,7 @@ def question_message(turn: Turn, form: Form, question: Question, answers: dict[s
     lang = form_language(form, turn.member)
     label, names = form.prompt(replace(question, hints={}), lang, answers)
     label = label or question.name
-    hint = said(form, question.hints, lang, answers)
+    hint = form.said(question.hints, lang, answers)
     several = turn._(SEVERAL) if question.kind == "select_multiple" else ""
     names = [name or option.name for name, option in zip(names, question.options)]
     numbered = turn.channel.buttons and question.kind == "select_multiple"  # "1 3" needs numbers
@@ -237,7 +230,7 @@ def on_answer(turn: Turn) -> None:
     keyword = None if turn.chosen else keyword_of(turn.answer)
     if keyword == "skip":
         if question.required:
-            why = said(form, question.required_messages, lang, answers) or turn._(REQUIRED)
+            why = form.said(question.required_messages, lang, answers) or turn._(REQUIRED)
             return ask(turn, survey, form, question, respondent, preface=why)
         value = None
     else:
@@ -246,7 +239,7 @@ def on_answer(turn: Turn) -> None:
             return ask(turn, survey, form, question, respondent, preface=problem)
         answers |= {question.name: value}
         if not safely(holds, question.constraint, answers, value, default=True):
-            why = said(form, question.constraint_messages, lang, answers) or turn._(NOT_POSSIBLE)
+            why = form.said(question.constraint_messages, lang, answers) or turn._(NOT_POSSIBLE)
             return ask(turn, survey, form, question, respondent, preface=why)
     stored.record(respondent, question.name, value, now())
     respondent.answered_at = now()

@@ -77,12 +77,16 @@ class Form:
         handlers.budget.render draws them on a channel; `${name}` in the texts is the answer
         (a choice by its label). `worst`: each `${name}` as long as it may plausibly be, to
         check the SMS budget before anything is sent."""
-        def answer(match: re.Match) -> str:
-            return self.shown(match.group(1), language, answers or {}, worst)
-
-        parts = [self.text(question.labels, language), self.text(question.hints, language)]
-        text = "\n".join(REFERENCE.sub(answer, part) for part in parts if part)
+        parts = [texts for texts in (question.labels, question.hints) if self.text(texts, language)]
+        text = "\n".join(self.said(texts, language, answers, worst=worst) for texts in parts)
         return text, [self.text(option.labels, language) for option in question.options]
+
+    def said(self, texts: Mapping[str, str], language: str,
+             answers: Mapping[str, str | None] | None = None, *, worst: bool = False) -> str:
+        """A text of the form (a label, a hint, a constraint's message) in `language` as
+        `text` picks it, `${name}` in it the answer (see `shown`)."""
+        return REFERENCE.sub(lambda match: self.shown(match.group(1), language, answers or {},
+                                                      worst), self.text(texts, language))
 
     def shown(self, name: str, language: str, answers: Mapping[str, str | None],
               worst: bool) -> str:
