@@ -6,8 +6,6 @@ breakdowns by role and by place (handlers.surveys.results); the exports research
 A viewer (a partner, a researcher) reads the results with every group of fewer than 5
 respondents shown as "fewer than 5", and gets no download: the files hold what members wrote."""
 import io
-import math
-from dataclasses import replace
 
 from babel.numbers import format_percent
 from starlette.responses import Response
@@ -17,8 +15,7 @@ from bot.spreadsheet import write
 from bot.web import charts
 from bot.web.site import ROLE_LABELS, Page, Site
 from handlers.surveys import results
-from handlers.surveys.form import Form
-from handlers.surveys.results import Count, Cut, QuestionResult, Summary
+from handlers.surveys.results import Count, Cut, QuestionResult
 from locales.i18n import N_, number
 from storage import audit, survey_results
 from storage.surveys import Survey
@@ -87,8 +84,8 @@ def share_text(page: Page, share: float | None) -> str:
     """`63%` (`63 %` in French), halves rounded up as the CLI's report does; empty for none."""
     if share is None:
         return ""
-    rounded = math.floor(share * 100 + 0.5) / 100
-    return format_percent(rounded, locale=page.language).replace("\xa0", " ")
+    return format_percent(results.half_up(share) / 100,
+                          locale=page.language).replace("\xa0", " ")
 
 
 def row_of(page: Page, row: survey_results.SurveyRow) -> dict:
@@ -102,7 +99,8 @@ def row_of(page: Page, row: survey_results.SurveyRow) -> dict:
 
 def survey_context(page: Page, survey: Survey) -> dict:
     downloads = page.account.may_act(page.cluster.id)
-    summary = results.summarise(page.session, survey, hide_small=not downloads)
+    summary = results.summarise(page.session, survey, hide_small=not downloads,
+                                language=page.language)
     path = survey_path(page, survey)
     return dict(survey=survey, summary=summary,
                 state=page._(STATUSES.get(survey.status, survey.status)),
@@ -112,30 +110,8 @@ def survey_context(page: Page, survey: Survey) -> dict:
                        for group in summary.roles],
                 places=[group_row(page, group, place_name(page, group.name))
                         for group in summary.places],
-                questions=[question_view(page, question)
-                           for question in in_language(page, survey, summary)],
+                questions=[question_view(page, question) for question in summary.questions],
                 fewer=page._(FEWER))
-
-
-def in_language(page: Page, survey: Survey, summary: Summary) -> list[QuestionResult]:
-    """The questions with their labels and their choices' in the reader's language when the
-    form has it (the summary's are in the form's default language)."""
-    form = Form.from_json(survey.form)
-    shown = []
-    for found in summary.questions:
-        question = form.question(found.name)
-        labels = {option.name: form.text(option.labels, page.language) or option.name
-                  for option in question.options}
-
-        def relabel(cut: Cut) -> Cut:
-            return replace(cut, counts=tuple(
-                Count(c.name, labels.get(c.name, c.label), c.count, c.share) for c in cut.counts))
-
-        shown.append(QuestionResult(
-            found.name, found.kind, form.text(question.labels, page.language) or found.label,
-            relabel(found.overall), tuple(map(relabel, found.by_role)),
-            tuple(map(relabel, found.by_place))))
-    return shown
 
 
 def role_name(page: Page, role: str | None) -> str:
@@ -213,9 +189,7 @@ def stats(page: Page, kind: str, cut: Cut) -> list[tuple[str, str]]:
 def columns(page: Page, question: QuestionResult) -> list[str]:
     """The headings of the question's breakdown tables, after the group's name."""
     if question.kind in results.CHOICES or question.kind == "calculate":
-        names = {count.name: count.label for cut in (question.overall, *question.by_role,
-                                                     *question.by_place) for count in cut.counts}
-        return [page._(ANSWERED), *names.values()]
+        return [page._(ANSWERED), *results.choices_named(question).values()]
     if question.kind in results.NUMBERS:
         return ["n", page._(MEAN), page._(MEDIAN), page._(LEAST), page._(MOST)]
     if question.kind == "date":
@@ -230,11 +204,9 @@ def breakdown_row(page: Page, question: QuestionResult, cut: Cut, name: str) -> 
         return {"name": name, "hidden": True, "cells": []}
     lang = page.language
     if question.kind in results.CHOICES or question.kind == "calculate":
-        by_name = {count.name: count for cut_ in (question.overall, *question.by_role,
-                                                   *question.by_place) for count in cut_.counts}
         mine = {count.name: count for count in cut.counts}
         cells = [number(cut.answered, lang)]
-        for choice in by_name:
+        for choice in results.choices_named(question):
             count = mine.get(choice)
             if count is None:
                 cells.append(number(0, lang))

@@ -71,7 +71,7 @@ class Cut:
 class QuestionResult:
     name: str
     kind: str
-    label: str  # in the form's default language
+    label: str  # in the summary's language
     overall: Cut
     by_role: tuple[Cut, ...]
     by_place: tuple[Cut, ...]
@@ -107,20 +107,23 @@ class Summary:
     questions: tuple[QuestionResult, ...]
 
 
-def summarise(session: Session, survey: Survey, *, hide_small: bool) -> Summary:
+def summarise(session: Session, survey: Survey, *, hide_small: bool,
+              language: str | None = None) -> Summary:
     """The survey's results, question by question in the form's order (notes left out), each
-    broken down by role and by place. With `hide_small`, every group of fewer than 5
+    broken down by role and by place, labelled in `language` (the form's default when it has
+    not that language, or none is given). With `hide_small`, every group of fewer than 5
     respondents (the survey, a role, a place, a group's answers to a question, a cell of a
     breakdown) is hidden, and so is a second cell beside a lone hidden one (it could be worked
     out from the others)."""
     form = Form.from_json(survey.form)
+    language = language or form.default_language
     people = store.respondents(session, survey)
     given = answers_by_respondent(store.answers(session, survey))
     started = [person for person in people if person.id in given]
     hidden = hide_small and len(started) < SMALL
     floor = SMALL if hide_small else 0
     questions = tuple(
-        question_result(form, question, started, given, floor, hidden)
+        question_result(form, question, language, started, given, floor, hidden)
         for question in form.questions if question.kind != "note")
     completed = sum(person.completed_at is not None for person in people)
     return Summary(
@@ -151,23 +154,27 @@ def groups(people: list[RespondentRow], given: dict, key: Callable, floor: int
                  for name in order)
 
 
-def question_result(form: Form, question: Question, started: list[RespondentRow],
-                    given: dict, floor: int, hidden: bool) -> QuestionResult:
+def question_result(form: Form, question: Question, language: str,
+                    started: list[RespondentRow], given: dict, floor: int,
+                    hidden: bool) -> QuestionResult:
     """The question's tally among everyone, then among each role and place of respondents."""
     def breakdown(key: Callable) -> tuple[Cut, ...]:
         members: dict[str | None, list[RespondentRow]] = defaultdict(list)
         for person in started:
             members[key(person)].append(person)
         order = sorted(members, key=lambda name: (-len(members[name]), name is None, name or ""))
-        return tuple(cut(form, question, [given[p.id] for p in members[name]], floor, hidden,
-                         group=name) for name in order)
+        return tuple(cut(form, question, language, [given[p.id] for p in members[name]], floor,
+                         hidden, group=name) for name in order)
 
-    everyone = cut(form, question, [given[p.id] for p in started], floor, hidden, everyone=True)
-    return QuestionResult(question.name, question.kind, label_of(form, question), everyone,
+    everyone = cut(form, question, language, [given[p.id] for p in started], floor, hidden,
+                   everyone=True)
+    label = form.text(question.labels, language) or question.name
+    return QuestionResult(question.name, question.kind, label, everyone,
                           breakdown(lambda p: p.role), breakdown(lambda p: p.place))
 
 
-def cut(form: Form, question: Question, answer_sets: list[dict], floor: int, hidden: bool,
+def cut(form: Form, question: Question, language: str, answer_sets: list[dict], floor: int,
+        hidden: bool,
         group: str | None = None, *, everyone: bool = False) -> Cut:
     """The question's numbers among the answers of one group of respondents: `everyone`, or a
     role's or a place's (a breakdown, whose cells of fewer than `floor` are hidden too)."""
@@ -182,7 +189,7 @@ def cut(form: Form, question: Question, answer_sets: list[dict], floor: int, hid
         return shown
     kind = question.kind
     if kind in CHOICES or kind == "calculate":
-        counts = tally(form, question, values)
+        counts = tally(form, question, language, values)
         if not everyone:
             counts = suppressed(counts, floor, kind in ONE_VALUE)
         return replace(shown, counts=counts)
@@ -201,7 +208,8 @@ def cut(form: Form, question: Question, answer_sets: list[dict], floor: int, hid
     return shown  # text: how many answered; the texts are in the exports only
 
 
-def tally(form: Form, question: Question, values: list[str]) -> tuple[Count, ...]:
+def tally(form: Form, question: Question, language: str, values: list[str]
+          ) -> tuple[Count, ...]:
     """Each choice's count (several per answer for a multiple choice) and share of the answers,
     in the form's order; a calculation's values by how often, then by name; a name no choice
     has (the form changed) after the choices."""
@@ -212,7 +220,7 @@ def tally(form: Form, question: Question, values: list[str]) -> tuple[Count, ...
         order = sorted(chosen, key=lambda name: (-chosen[name], name))
         labels = {name: name for name in order}
     else:
-        labels = {option.name: form.text(option.labels, form.default_language) or option.name
+        labels = {option.name: form.text(option.labels, language) or option.name
                   for option in question.options}
         order = list(labels) + sorted(set(chosen) - set(labels))
     return tuple(Count(name, labels.get(name, name), chosen[name], chosen[name] / len(values))
@@ -258,11 +266,6 @@ def spread(numbers: list[float], whole: bool) -> tuple[tuple[str, int], ...]:
             else number(start, "en")
 
     return tuple((label(index), bars[index]) for index in range(last + 1))
-
-
-def label_of(form: Form, question: Question) -> str:
-    """The question's label in the form's default language (its name when it has none)."""
-    return form.text(question.labels, form.default_language) or question.name
 
 
 # --- The report of `clusterbot survey results` --------------------------------------------------
@@ -334,8 +337,20 @@ def count_text(found: Count) -> str:
 
 
 def percent(share: float) -> str:
-    """`63%` for 0.625: halves rounded up, as readers expect."""
-    return f"{math.floor(share * 100 + 0.5)}%"
+    """`63%` for 0.625."""
+    return f"{half_up(share)}%"
+
+
+def half_up(share: float) -> int:
+    """A share 0..1 as whole percent, halves rounded up, as readers expect (62.5 is 63)."""
+    return math.floor(share * 100 + 0.5)
+
+
+def choices_named(question: QuestionResult) -> dict[str, str]:
+    """name -> label of every choice or calculated value any cut of the question counts, in
+    the order they come: the columns of its breakdowns."""
+    return {count.name: count.label for found in (question.overall, *question.by_role,
+                                                  *question.by_place) for count in found.counts}
 
 
 def role_label(role: str | None) -> str:
