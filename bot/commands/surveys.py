@@ -170,8 +170,7 @@ def describe(form: Form) -> list[str]:
     return [f"{form.title} (form {form.form_id}, version {form.version or '(none)'})",
             f"languages: {languages} (default {form.default_language})",
             f"questions: {len(asked)}" + (f", calculations: {calculated}" if calculated else ""),
-            *(question_line(number, q, form.default_language)
-              for number, q in enumerate(form.questions, start=1))]
+            *(question_line(form, number, q) for number, q in enumerate(form.questions, start=1))]
 
 
 def language_note(form: Form, readers: dict[str | None, int]) -> list[str]:
@@ -185,7 +184,7 @@ def language_note(form: Form, readers: dict[str | None, int]) -> list[str]:
             + ", ".join(f"{language} {count}" for language, count in lacking)]
 
 
-def question_line(number: int, question: Question, language: str) -> str:
+def question_line(form: Form, number: int, question: Question) -> str:
     """`  4. loss_kg  (integer, required, check . >= 0 and . <= 1000): How many kg of ...`"""
     traits = [question.kind] + ["required"] * question.required
     if question.relevant:
@@ -197,5 +196,5 @@ def question_line(number: int, question: Question, language: str) -> str:
     if question.kind == "calculate":
         text = question.calculation or ""
     else:
-        text = question.labels.get(language) or next(iter(question.labels.values()), "")
+        text = form.text(question.labels, form.default_language)
     return f"  {number}. {question.name}  ({', '.join(traits)}): {text}"
