@@ -6,8 +6,8 @@ from handlers import registration
 from handlers.coordinators import ROLE as COORDINATOR
 from handlers.directory import consent
 from handlers.matching import best, sure
+from handlers.places import known as known_place_names
 from handlers.places import leading
-from handlers.places import names as place_names
 from handlers.turn import Choice, Turn
 from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_word
 from storage import audit, clusters, members
@@ -188,10 +188,9 @@ def read_place(session: Session, cluster: Cluster, text: str) -> tuple[str | Non
         return None, None
     if len(typed) > 100 or not any(c.isalpha() for c in typed):
         raise EditError({"place": BAD_PLACE})
-    places = clusters.places_for(session, cluster)
-    names = place_names(places)
+    names = known_place_names(session, cluster)
     if match := sure(best(typed, names)):
-        return registration.name_of(places, match.key), match.key
+        return registration.name_of(session, match.key), match.key
     town = leading(typed, names)
     return typed, town[0] if town else None
 

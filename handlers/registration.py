@@ -12,11 +12,12 @@ from handlers import products as product_names
 from handlers.directory import consent
 from handlers.labels import product_label, shorten
 from handlers.matching import best, sure
+from handlers.places import known as known_place_names
 from handlers.places import leading
-from handlers.places import names as place_names
 from handlers.turn import Choice, Turn
 from locales.i18n import LANGUAGE_NAMES, N_, SHIPPED, fold, keyword_of, keyword_word, translate
 from storage import clusters, members
+from storage.models import Place
 
 log = logging.getLogger(__name__)
 
@@ -177,18 +178,17 @@ def on_place(turn: Turn) -> None:
     typed = turn.answer.strip()[:100]
     if not any(c.isalpha() for c in typed):
         return ask_place(turn, turn._("Please send the name of a place."))
-    places = known_places(turn)
-    names = place_names(places)
+    names = known_names(turn)
     matches = best(typed, names)
     match = sure(matches)
     if not match and (town := leading(typed, names)):  # a landing site after its town
         turn.data["place"] = {"id": town[0], "name": typed}
         return ask_next(turn)
     if match or not matches:
-        turn.data["place"] = place_answer(places, match.key) if match else {"name": typed}
+        turn.data["place"] = place_answer(turn.session, match.key) if match else {"name": typed}
         return ask_next(turn)
     turn.data["typed_place"] = typed
-    choices = [Choice(str(m.key), name_of(places, m.key)) for m in matches]
+    choices = [Choice(str(m.key), name_of(turn.session, m.key)) for m in matches]
     choices.append(Choice("typed", turn._("Keep \"{place}\"", place=shorten(typed))))
     turn.ask(FLOW, "pick_place", turn._("Did you mean one of these?"), choices, free_text=False)
 
@@ -216,21 +216,22 @@ def on_place_pick(turn: Turn) -> None:
     if turn.answer == "typed":
         turn.data["place"] = {"name": typed}
     else:
-        turn.data["place"] = place_answer(known_places(turn), int(turn.answer))
+        turn.data["place"] = place_answer(turn.session, int(turn.answer))
     ask_next(turn)
 
 
-def known_places(turn: Turn):
-    cluster = turn.session.get(clusters.Cluster, turn.data["cluster"])
-    return clusters.places_for(turn.session, cluster)
+def known_names(turn: Turn) -> dict[str, int]:
+    """The names of the places of the cluster being joined (handlers.places.known: worked out
+    once, not per answer: a country's gazetteer has thousands)."""
+    return known_place_names(turn.session, turn.session.get(clusters.Cluster, turn.data["cluster"]))
 
 
-def name_of(places, place_id: int) -> str:
-    return next(p.name for p in places if p.id == place_id)
+def name_of(session, place_id: int) -> str:
+    return session.get(Place, place_id).name
 
 
-def place_answer(places, place_id: int) -> dict:
-    return {"id": place_id, "name": name_of(places, place_id)}
+def place_answer(session, place_id: int) -> dict:
+    return {"id": place_id, "name": name_of(session, place_id)}
 
 
 def ask_products(turn: Turn, preface: str | None = None) -> None:
