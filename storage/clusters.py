@@ -42,12 +42,7 @@ def languages_for(session: Session, member: Member) -> list[str]:
 
 def places_for(session: Session, cluster: Cluster) -> list[Place]:
     """The cluster's own places and its country's gazetteer."""
-    return list(session.scalars(
-        select(Place)
-        .where(or_(Place.cluster_id == cluster.id,
-                   (Place.cluster_id.is_(None)) & (Place.country == cluster.country)))
-        .order_by(Place.name)
-    ))
+    return list(session.scalars(select(Place).where(of_cluster(cluster)).order_by(Place.name)))
 
 
 def place_rows(session: Session, cluster: Cluster) -> list[Row]:
@@ -55,10 +50,13 @@ def place_rows(session: Session, cluster: Cluster) -> list[Row]:
     names of the places are worked out from, read fast."""
     return list(session.execute(
         select(Place.id, Place.cluster_id, Place.name, Place.aliases, Place.latitude,
-               Place.longitude)
-        .where(or_(Place.cluster_id == cluster.id,
-                   (Place.cluster_id.is_(None)) & (Place.country == cluster.country)))
-        .order_by(Place.name, Place.id)))
+               Place.longitude).where(of_cluster(cluster)).order_by(Place.name, Place.id)))
+
+
+def of_cluster(cluster: Cluster):
+    """SQL: the place is the cluster's own or in its country's gazetteer."""
+    return or_(Place.cluster_id == cluster.id,
+               Place.cluster_id.is_(None) & (Place.country == cluster.country))
 
 
 def add_place(session: Session, *, country: str, name: str, cluster_id: int | None = None,
