@@ -10,6 +10,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from locales.i18n import fold, keyword_index
+from storage.market import haversine_km
 
 LANGUAGES = ("en", "sw", "fr", "pt")
 UNITS = ("kg", "l", "piece")
@@ -203,10 +204,7 @@ def km(a: PlaceSeed, b: PlaceSeed) -> float:
     """Great-circle distance; unknown when a place has no coordinates (then infinite)."""
     if None in (a.latitude, b.latitude):
         return math.inf
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
+    return haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
 
 
 def write_towns(path: Path | None = None) -> int:
