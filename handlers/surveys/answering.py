@@ -183,11 +183,13 @@ def go_on(turn: Turn, survey: Survey, form: Form, respondent: Respondent,
     answers = known(respondent)
     names = [q.name for q in form.questions]
     lang = form_language(form, turn.member)
+    today = local_today(turn.session, survey)
     for question in form.questions[names.index(after) + 1 if after else 0:]:
-        if not safely(holds, question.relevant, answers, default=True):
+        if not safely(holds, question.relevant, answers, today=today, default=True):
             continue
         if question.kind == "calculate":
-            value = safely(evaluate, question.calculation or "", answers, default=None)
+            value = safely(evaluate, question.calculation or "", answers, today=today,
+                           default=None)
             value = None if value is None else as_text(value)
             stored.record(respondent, question.name, value, now())
             answers[question.name] = value or ""
@@ -206,11 +208,16 @@ def known(respondent: Respondent) -> dict[str, str]:
     return {name: value or "" for name, value in answers_of(respondent).items()}
 
 
-def safely(function, expression, answers, current=None, *, default):
+def local_today(session: Session, survey: Survey) -> date:
+    """The day it is where the survey's cluster is: what today() means in its form."""
+    return now().astimezone(ZoneInfo(session.get(Cluster, survey.cluster_id).timezone)).date()
+
+
+def safely(function, expression, answers, current=None, *, today, default):
     """An expression's value, or `default` when it cannot be evaluated (the form was checked on
     import; a member must not be stuck on a question by a slip in it)."""
     try:
-        return function(expression, answers, current)
+        return function(expression, answers, current, today=today)
     except ValueError as error:
         log.warning("survey expression %r: %s", expression, error)
         return default
@@ -238,7 +245,8 @@ def on_answer(turn: Turn) -> None:
         if problem:
             return ask(turn, survey, form, question, respondent, preface=problem)
         answers |= {question.name: value}
-        if not safely(holds, question.constraint, answers, value, default=True):
+        if not safely(holds, question.constraint, answers, value,
+                      today=local_today(turn.session, survey), default=True):
             why = form.said(question.constraint_messages, lang, answers) or turn._(NOT_POSSIBLE)
             return ask(turn, survey, form, question, respondent, preface=why)
     stored.record(respondent, question.name, value, now())
@@ -291,11 +299,11 @@ def read(turn: Turn, survey: Survey, question: Question, respondent: Respondent
         return as_text(amount), ""
     if question.kind == "date":
         tz = turn.session.get(Cluster, survey.cluster_id).timezone
+        today = local_today(turn.session, survey)
         day = read_date(text, tz, now(), lambda d: safely(
             holds, question.constraint, known(respondent) | {question.name: d.isoformat()},
-            d.isoformat(), default=True))
+            d.isoformat(), today=today, default=True))
         if day is None:
-            today = now().astimezone(ZoneInfo(tz)).date()
             return None, turn._(NOT_DATE, example=today.strftime("%d/%m/%Y"))
         return day.isoformat(), ""
     return text, ""

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Union
+from typing import NamedTuple, Union
 
 Value = Union[str, float, bool, date]
 Tree = tuple  # ("num", 1.0) | ("str", "a") | ("ref", name) | ("dot",) | ("op", op, left, right)
@@ -384,7 +384,7 @@ FUNCTIONS = {
     "not": (lambda value: not to_boolean(value), (1, 1)),
     "true": (lambda: True, (0, 0)),
     "false": (lambda: False, (0, 0)),
-    "today": (lambda: date.today(), (0, 0)),
+    "today": (None, (0, 0)),  # the scope's day
     "date": (xpath_date, (1, 1)),
     "regex": (regex, (2, 2)),
 }
@@ -393,55 +393,66 @@ ON_ANSWER = ("string-length", "string", "number", "normalize-space")  # f() mean
 
 # --- Evaluation ---------------------------------------------------------------------------------
 
-def value_of(tree: Tree, answers: Mapping[str, str | None], current: str | None) -> Value:
+class Scope(NamedTuple):
+    """What an expression is evaluated with: the answers by question name (missing or None is
+    ""), the answer `.` stands for, and the day `today()` is (the cluster's, not the server's)."""
+    answers: Mapping[str, str | None]
+    current: str | None
+    today: date
+
+
+def value_of(tree: Tree, scope: Scope) -> Value:
     kind = tree[0]
     if kind in ("num", "str"):
         return tree[1]
     if kind == "ref":
-        return answers.get(tree[1]) or ""
+        return scope.answers.get(tree[1]) or ""
     if kind == "dot":
-        return current or ""
+        return scope.current or ""
     if kind == "neg":
-        return -to_number(value_of(tree[1], answers, current))
+        return -to_number(value_of(tree[1], scope))
     if kind == "op":
         operator = tree[1]
-        left = value_of(tree[2], answers, current)
+        left = value_of(tree[2], scope)
         if operator == "and":
-            return to_boolean(left) and to_boolean(value_of(tree[3], answers, current))
+            return to_boolean(left) and to_boolean(value_of(tree[3], scope))
         if operator == "or":
-            return to_boolean(left) or to_boolean(value_of(tree[3], answers, current))
-        right = value_of(tree[3], answers, current)
+            return to_boolean(left) or to_boolean(value_of(tree[3], scope))
+        right = value_of(tree[3], scope)
         if operator in COMPARE:
             return compare(operator, left, right)
         return arithmetic(operator, left, right)
     name, arguments = tree[1], tree[2]
     if name == "if":
-        chosen = 1 if to_boolean(value_of(arguments[0], answers, current)) else 2
-        return value_of(arguments[chosen], answers, current)
+        chosen = 1 if to_boolean(value_of(arguments[0], scope)) else 2
+        return value_of(arguments[chosen], scope)
     if name == "coalesce":
-        first = value_of(arguments[0], answers, current)
-        return first if to_string(first) != "" else value_of(arguments[1], answers, current)
-    values = [value_of(argument, answers, current) for argument in arguments]
+        first = value_of(arguments[0], scope)
+        return first if to_string(first) != "" else value_of(arguments[1], scope)
+    if name == "today":
+        return scope.today
+    values = [value_of(argument, scope) for argument in arguments]
     if not values and name in ON_ANSWER:
-        values = [current or ""]
+        values = [scope.current or ""]
     return FUNCTIONS[name][0](*values)
 
 
 def evaluate(expression: str, answers: Mapping[str, str | None],
-             current: str | None = None) -> str | float | bool:
+             current: str | None = None, *, today: date) -> str | float | bool:
     """The expression's XPath value (str, float or bool; a date comes back as YYYY-MM-DD) with
-    `answers` (question name -> answer as stored; missing or None is "") and `current` the
-    answer `.` stands for. Raises ExpressionError when the expression cannot be read."""
-    value = value_of(parse(expression), answers, current)
+    `answers` (question name -> answer as stored; missing or None is ""), `current` the
+    answer `.` stands for and `today` the day today() is. Raises ExpressionError when the
+    expression cannot be read."""
+    value = value_of(parse(expression), Scope(answers, current, today))
     return value.isoformat() if isinstance(value, date) else value
 
 
 def holds(expression: str | None, answers: Mapping[str, str | None],
-          current: str | None = None) -> bool:
+          current: str | None = None, *, today: date) -> bool:
     """Whether a `relevant` or `constraint` holds; an empty one (None or "") always does."""
     if not expression or not expression.strip():
         return True
-    return to_boolean(value_of(parse(expression), answers, current))
+    return to_boolean(value_of(parse(expression), Scope(answers, current, today)))
 
 
 def as_text(value: str | float | bool) -> str:

@@ -15,7 +15,7 @@ from handlers.surveys.form import Form, Option, Question, read_form
 from locales.i18n import translate
 from storage import surveys
 from storage.db import unit_of_work
-from storage.surveys import Respondent, Survey
+from storage.surveys import Answer, Respondent, Survey
 
 LOSS_KG = "How many kg of fish did you lose last week?"
 TODAY = date(2026, 12, 4)  # a Friday
@@ -266,3 +266,24 @@ def test_a_question_stays_open_a_week_then_survey_brings_it_back(chat, factory, 
     with unit_of_work(factory) as session:
         respondent = surveys.respondent(session, surveys.by_code(session, "F1SH").id, amina.id)
         assert surveys.answers_of(respondent) == {"uses_ice": "yes", "loss_kg": "12"}
+
+
+def test_today_in_a_form_is_the_clusters_day_not_the_servers(chat, factory, kisumu,
+                                                             tmp_path):
+    """At 22:30 UTC it is already the next day in Kisumu: `today` written by a member and
+    today() in the form's constraint are that same day."""
+    path = write_form(tmp_path / "trip.xlsx", [
+        row("date", "trip", "When did you last go out fishing?", "Ulienda lini?",
+            constraint=". <= today()", message="That date has not come yet.",
+            message_sw="Tarehe hiyo bado haijafika.")], [],
+        {"form_title": "Trip", "form_id": "trip", "default_language": "English (en)"})
+    with unit_of_work(factory) as session:
+        amina = add_member(session, AMINA, "fisher", kisumu, "en", "Amina")
+        survey = open_survey(session, kisumu, read_form(path), "TRIP")
+        session.add(Respondent(survey=survey, member_id=amina.id, token=surveys.new_token()))
+    with time_machine.travel(datetime(2026, 12, 4, 22, 30, tzinfo=timezone.utc), tick=False):
+        person = chat(AMINA)
+        assert person.send("SURVEY")[1:] == ["When did you last go out fishing?"]
+        assert person.send("today") == [translate("en", answering.THANKS, title="Trip")]
+    with unit_of_work(factory) as session:
+        assert session.scalars(select(Answer.value)).all() == ["2026-12-05"]
