@@ -3,11 +3,12 @@ import asyncio
 import time
 from datetime import timedelta
 
-from scenes import AMINA, JUMA
-from scenes import member, outbox as outbox_rows
+from scenes import AMINA, JUMA, member
+from scenes import outbox as outbox_rows
 
+from bot import dispatcher as dispatcher_module
 from bot.channels.errors import RateLimited, Rejected, Transient
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, Pace
 from storage import members, outbox
 from storage.db import session_factory, unit_of_work
 
@@ -216,7 +217,42 @@ def test_telegram_chat_gets_at_most_one_message_a_second(factory, settings):
     dispatcher = make(factory, settings, {"telegram": telegram})
     run_until(dispatcher, ["telegram"], lambda: len(telegram.sent) == 3)
     gaps = [b[2] - a[2] for a, b in zip(telegram.sent, telegram.sent[1:])]
-    assert len(gaps) == 2 and min(gaps) >= 0.9
+    assert len(gaps) == 2 and min(gaps) >= 1.0  # a chat's second is stretched, never shortened
+
+
+def test_telegram_group_gets_at_most_its_limit_in_any_period(factory, settings, monkeypatch):
+    """Telegram's 20 a minute in a group, scaled down to 4 in 0.4 s: no burst of 4 on top of the
+    steady flow (a bucket of 4 would let 4 out at once, then one every 0.1 s)."""
+    monkeypatch.setattr(dispatcher_module, "TELEGRAM_PER_GROUP", (4, 0.4))
+    telegram = Recorder()
+    queue(factory, "-100", *[f"m{i}" for i in range(10)], channel="telegram")
+    dispatcher = make(factory, settings, {"telegram": telegram})
+    run_until(dispatcher, ["telegram"], lambda: len(telegram.sent) == 10)
+    times = [at for _, _, at in telegram.sent]
+    assert len(times) == 10
+    assert min(later - earlier for earlier, later in zip(times, times[4:])) >= 0.4
+
+
+def test_a_paced_message_counts_from_when_it_leaves():
+    """A chat's message that then waits for the channel's pace counts from when it leaves: the
+    chat's next message keeps its second from there, not from when the chat's turn came."""
+    async def run():
+        chat, left = Pace(1, 0.3), []
+        for _ in range(2):
+            async with chat.turn():
+                await asyncio.sleep(0.2)  # the channel's pace, say
+            left.append(time.monotonic())
+        async with chat.turn():
+            pass
+        return left, time.monotonic()
+    (first, second), third = asyncio.run(run())
+    assert second - first >= 0.3 and third - second >= 0.3
+
+
+def test_pace_below_one_message_a_second_spaces_them():
+    """CLUSTERBOT_SMS_MPS=0.5: one message every two seconds (stretched by the margin)."""
+    pace = Pace.per_second(0.5)
+    assert (pace.count, pace.window) == (1, 2 * (1 + dispatcher_module.MARGIN))
 
 
 def test_channel_rate_limit_is_kept_in_every_second(factory, settings):
