@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import marshal
 import math
+import os
 import re
 import string
+import sys
+import tempfile
 import tomllib
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,21 +45,26 @@ FOREIGN_WORD = 0.05
 ACCENT_PENALTY = 1.0  # zipf lost when the word is written with accents that the lexicon lacks
 CHAR_ORDER = 4
 CHAR_TRAINING_WORDS = 20_000
+UNSEEN_GRAMS = 50_000  # per language: the letters' probabilities kept for unseen n-grams
 KEYWORD_ZIPF = 5.0  # aliases are what members type first
 BOT_WORD_ZIPF = 4.0  # product names and the bot's own messages
 # langdetect samples character n-grams at random; on one or two words that is noisier than the
-# lexicon, so its vote counts from LANGDETECT_MIN_WORDS words on.
+# lexicon, so its vote counts from LANGDETECT_MIN_WORDS words on. It is pure Python, slower than
+# the word model, and asked only when its vote could change the answer (_settled).
 LANGDETECT_MIN_WORDS = 3
 LANGDETECT_WEIGHT = 0.3
 LANGDETECT_FLOOR = 1e-3
-PRIOR_FACTOR = 3.0  # how much likelier a language is when the cluster or the phone's country uses it
+# the most its vote can move one language against another (probabilities 0 and 1)
+LANGDETECT_SWING = LANGDETECT_WEIGHT * math.log((1 + LANGDETECT_FLOOR) / LANGDETECT_FLOOR)
+# how much likelier a language is when the cluster or the phone's country uses it
+PRIOR_FACTOR = 3.0
 MIN_CONFIDENCE = 0.4
 
 
 @dataclass(frozen=True)
 class Guess:
     language: str | None  # None = unsure ("und")
-    confidence: float  # 0..1
+    confidence: float  # 0..1 (without langdetect's vote when the words settled the answer)
     candidates: tuple[tuple[str, float], ...]  # best first
 
 
@@ -65,42 +75,100 @@ def _lower(text: str) -> str:
     return unicodedata.normalize("NFC", text.casefold())
 
 
+def _pad(word: str, order: int) -> str:
+    return "<" * (order - 1) + word + ">"
+
+
+def letter_grams(word: str, order: int = CHAR_ORDER) -> list[str]:
+    """The n-gram ending at each letter of the padded word: each letter with its context."""
+    padded = _pad(word, order)
+    return [padded[i : i + order] for i in range(len(padded) - order + 1)]
+
+
+class LetterLogs(dict):
+    """n-gram -> log P(its last letter | the letters before it). One seen in training is there
+    from the start; another is interpolated when first asked for and kept, up to `bound`
+    n-grams in all (names and other languages' spellings recur)."""
+
+    def __init__(self, logs: dict[str, float], interpolated: Callable[[str], float], bound: int):
+        super().__init__(logs)
+        self.interpolated, self.bound = interpolated, bound
+
+    def __missing__(self, gram: str) -> float:
+        log = self.interpolated(gram)
+        if len(self) < self.bound:
+            self[gram] = log
+        return log
+
+
 class CharModel:
     """Witten-Bell interpolated character n-gram model of a language's word spellings."""
 
     def __init__(self, words: Iterable[str], order: int = CHAR_ORDER):
-        self.order = order
-        text = "".join(self._pad(word) for word in words)
-        grams = Counter()
-        for n in range(1, order + 1):
-            # all overlapping n-grams, counted in C; those ending in padding span two words
-            grams.update(re.findall(f"(?=(.{{{n}}}))", text, re.DOTALL))
-        for gram in [g for g in grams if g.endswith("<")]:
-            del grams[gram]
+        text = "".join(_pad(word, order) for word in words)
+        # all overlapping n-grams of the longest order, counted in C; those ending in padding
+        # span two words. Every letter has a full context, so each shorter n-gram ends exactly
+        # the longest ones that end with it: its count is theirs summed.
+        longest = Counter(re.findall(f"(?=(.{{{order}}}))", text, re.DOTALL))
+        grams = Counter({gram: count for gram, count in longest.items() if gram[-1] != "<"})
+        level = grams
+        for _ in range(order - 1):
+            shorter = Counter()
+            for gram, count in level.items():
+                shorter[gram[1:]] += count
+            grams.update(shorter)
+            level = shorter
         contexts = {}
         for gram, count in grams.items():
             seen, kinds = contexts.get(gram[:-1], (0, 0))
             contexts[gram[:-1]] = (seen + count, kinds + 1)
-        self.grams = grams
-        self.contexts = contexts
-        self.alphabet = sum(1 for gram in grams if len(gram) == 1) + 1
+        alphabet = sum(1 for gram in grams if len(gram) == 1) + 1
+        # Every letter of a word has a full context (the padding), so a letter whose whole
+        # n-gram was seen in training is one look-up of its log probability, worked out here
+        # level by level with the same arithmetic as _interpolated.
+        probs = {}
+        for gram in sorted(grams, key=len):
+            seen, kinds = contexts[gram[:-1]]
+            lower = probs[gram[1:]] if len(gram) > 1 else 1.0 / alphabet
+            probs[gram] = (grams[gram] + kinds * lower) / (seen + kinds)
+        logs = {gram: math.log(p) for gram, p in probs.items() if len(gram) == order}
+        self._keep(order, dict(grams), contexts, alphabet, logs)
 
-    def _pad(self, word: str) -> str:
-        return "<" * (self.order - 1) + word + ">"
+    def _keep(self, order: int, grams: dict[str, int], contexts: dict[str, tuple[int, int]],
+              alphabet: int, logs: dict[str, float]) -> None:
+        self.order, self.grams, self.contexts, self.alphabet = order, grams, contexts, alphabet
+        self.trained = logs
+        self.logs = LetterLogs(logs, self._interpolated, len(logs) + UNSEEN_GRAMS)
+
+    def tables(self) -> tuple:
+        """What the model is made of, as plain values (marshal writes them)."""
+        return self.order, self.grams, self.contexts, self.alphabet, self.trained
+
+    @classmethod
+    def from_tables(cls, tables: tuple) -> CharModel:
+        model = cls.__new__(cls)
+        model._keep(*tables)
+        return model
+
+    def _interpolated(self, gram: str) -> float:
+        """log P(last letter of gram | the letters before it), from the shortest context up to
+        the longest one seen."""
+        p = 1.0 / self.alphabet
+        letter, before = gram[-1], gram[:-1]
+        for k in range(self.order):
+            context = before[len(before) - k :]
+            if context not in self.contexts:
+                break
+            seen, kinds = self.contexts[context]
+            p = (self.grams.get(context + letter, 0) + kinds * p) / (seen + kinds)
+        return math.log(p)
 
     def log_prob(self, word: str) -> float:
-        padded = self._pad(word)
-        total = 0.0
-        for i in range(self.order - 1, len(padded)):
-            p = 1.0 / self.alphabet
-            for k in range(self.order):
-                context = padded[i - k : i]
-                if context not in self.contexts:
-                    break
-                seen, kinds = self.contexts[context]
-                p = (self.grams.get(context + padded[i], 0) + kinds * p) / (seen + kinds)
-            total += math.log(p)
-        return total
+        return self.log_prob_of(letter_grams(word, self.order))
+
+    def log_prob_of(self, grams: list[str]) -> float:
+        """log P(word) from its letter_grams."""
+        return sum(map(self.logs.__getitem__, grams))
 
 
 @dataclass
@@ -207,33 +275,101 @@ def _vocabulary(rows: list[tuple[str, float]], bot_words: Iterable[str], aliases
     return table, accented
 
 
-@functools.cache
-def model() -> Model:
-    """Everything detect() needs, built on first use."""
+def _build() -> dict:
+    """The model's tables, from the word lists, keywords, product names and catalogs."""
     keywords = read_keywords()
     products, catalogs = read_product_words(), read_catalog_words()
     zipf, accented, chars = {}, {}, {}
     for lang in SHIPPED:
         rows = read_lexicon(lang)
-        zipf[lang], accented[lang] = _vocabulary(rows, products[lang] | catalogs[lang], keywords[lang])
-        chars[lang] = CharModel(_training_sample([word for word, _ in rows]))
+        bot_words = products[lang] | catalogs[lang]
+        zipf[lang], accented[lang] = _vocabulary(rows, bot_words, keywords[lang])
+        chars[lang] = CharModel(_training_sample([word for word, _ in rows])).tables()
     aliases: dict[str, set[str]] = {}
     for lang in SHIPPED:
         for alias in keywords[lang]:
             aliases.setdefault(alias, set()).add(lang)
+    keywords = {alias: frozenset(langs) for alias, langs in aliases.items()}
+    return {"keywords": keywords, "zipf": zipf, "accented": accented, "chars": chars}
+
+
+def _model(tables: dict) -> Model:
     return Model(
         factory=_restricted_factory(),
-        keywords={alias: frozenset(langs) for alias, langs in aliases.items()},
-        zipf=zipf,
-        accented=accented,
-        chars=chars,
+        keywords=tables["keywords"],
+        zipf=tables["zipf"],
+        accented=tables["accented"],
+        chars={lang: CharModel.from_tables(chars) for lang, chars in tables["chars"].items()},
     )
+
+
+def cache_dir() -> Path:
+    """Where the built model is kept between processes: $XDG_CACHE_HOME/clusterbot."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clusterbot"
+
+
+def digest(locales: Path = LOCALES) -> str:
+    """A digest of everything the model is built from: the files it reads, the code that
+    builds it (this module, its settings included) and the Python that writes the cache."""
+    sources = [*sorted((locales / "lexicon").glob("*.txt")), locales / "keywords.toml",
+               locales / "products.toml", *sorted(locales.glob("*/LC_MESSAGES/clusterbot.po")),
+               Path(__file__)]
+    h = hashlib.sha256(f"{sys.version_info[:2]} marshal {marshal.version}".encode())
+    for path in sources:
+        h.update(f"\0{path.name}\0".encode())
+        h.update(path.read_bytes() if path.exists() else b"missing")
+    return h.hexdigest()[:20]
+
+
+def load_model(cache: Path | None) -> Model:
+    """The model read from the cache folder when it holds one built from the same sources,
+    else built (about a second of start-up) and written there for the next process."""
+    if cache is None:
+        return _model(_build())
+    path = cache / f"language-{digest()}.marshal"
+    try:
+        return _model(marshal.loads(path.read_bytes()))
+    except FileNotFoundError:
+        pass
+    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError) as error:
+        log.warning("language model: rebuilding, %s unreadable (%s)", path, error)
+    tables = _build()
+    _write_cache(path, tables)
+    return _model(tables)
+
+
+def _write_cache(path: Path, tables: dict) -> None:
+    """Writes the tables whole or not at all (several processes may start at once), and
+    removes the files of earlier sources."""
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".language-", delete=False) as f:
+            temporary = Path(f.name)
+            f.write(marshal.dumps(tables))
+        os.replace(temporary, path)
+        temporary = None
+        for old in path.parent.glob("language-*.marshal"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as error:  # a read-only home: every process builds its own
+        log.info("language model not kept in %s: %s", path.parent, error)
+    finally:
+        if temporary:
+            temporary.unlink(missing_ok=True)
+
+
+@functools.cache
+def model() -> Model:
+    """Everything detect() needs, read or built on first use."""
+    return load_model(cache_dir())
 
 
 @functools.lru_cache(maxsize=8192)
 def _word_probs(word: str, languages: tuple[str, ...]) -> dict[str, float]:
     m = model()
     lower, key = _lower(word), fold(word)
+    grams = letter_grams(lower)
     probs = {}
     for lang in languages:
         zipf = m.zipf[lang].get(key)
@@ -242,7 +378,7 @@ def _word_probs(word: str, languages: tuple[str, ...]) -> dict[str, float]:
             if lower != key and lower not in m.accented[lang]:
                 zipf -= ACCENT_PENALTY
             frequency = 10 ** (zipf - 9)
-        spelling = math.exp(m.chars[lang].log_prob(lower))
+        spelling = math.exp(m.chars[lang].log_prob_of(grams))
         probs[lang] = LEXICON_WEIGHT * frequency + (1 - LEXICON_WEIGHT) * spelling
     return probs
 
@@ -287,6 +423,20 @@ def _softmax(scores: dict[str, float]) -> dict[str, float]:
     return {lang: e / total for lang, e in exp.items()}
 
 
+def _settled(scores: dict[str, float], likely: set[str]) -> bool:
+    """Whether the word model (with the priors) is so sure that no vote of langdetect could
+    change the language detect() answers: then langdetect, most of the time of a sentence, is
+    not asked. Its vote moves a language's score by at most LANGDETECT_SWING; if the best
+    language keeps more than half the probability even when every other one gains that much,
+    it stays the best and above MIN_CONFIDENCE."""
+    prior = math.log(PRIOR_FACTOR)
+    scores = {lang: s + (prior if lang in likely else 0.0) for lang, s in scores.items()}
+    best = max(scores, key=scores.__getitem__)
+    others = sum(math.exp(s - scores[best] + LANGDETECT_SWING)
+                 for lang, s in scores.items() if lang != best)
+    return 1 / (1 + others) > max(0.5, MIN_CONFIDENCE)
+
+
 def _keyword_guess(m: Model, text: str, languages: Sequence[str]) -> Guess | None:
     langs = [lang for lang in m.keywords.get(fold(text).strip(STRIP), ()) if lang in languages]
     if len(langs) == 1:
@@ -312,13 +462,13 @@ def detect(
     if certain:
         return certain
     scores = _word_scores(words, languages)
-    if len(words) >= LANGDETECT_MIN_WORDS:
+    likely = prior_languages(cluster_languages, phone) & set(languages)
+    if len(words) >= LANGDETECT_MIN_WORDS and not _settled(scores, likely):
         votes = langdetect_probs(text, m.factory)
         for lang in languages:
             scores[lang] += LANGDETECT_WEIGHT * math.log(votes.get(lang, 0.0) + LANGDETECT_FLOOR)
-    for lang in prior_languages(cluster_languages, phone):
-        if lang in scores:
-            scores[lang] += math.log(PRIOR_FACTOR)
+    for lang in likely:
+        scores[lang] += math.log(PRIOR_FACTOR)
     probs = sorted(_softmax(scores).items(), key=lambda item: -item[1])
     best, confidence = probs[0]
     return Guess(best if confidence >= MIN_CONFIDENCE else None, confidence, tuple(probs))

@@ -1,6 +1,9 @@
 """Tests of the language detector for new members' first messages."""
 import dataclasses
+import itertools
+import math
 from pathlib import Path
+from random import Random
 
 import pytest
 
@@ -130,7 +133,8 @@ def test_cluster_prior_tips_a_tie():
 
 
 def test_prior_does_not_override_clear_evidence():
-    guess = detect("je veux vendre du poisson", phone="+254722000001", cluster_languages=("en", "sw"))
+    guess = detect("je veux vendre du poisson", phone="+254722000001",
+                   cluster_languages=("en", "sw"))
     assert guess.language == "fr"
 
 
@@ -164,10 +168,11 @@ def test_product_words_are_read(tmp_path):
 
 
 def test_missing_or_broken_products_file_is_skipped(tmp_path):
-    assert language.read_product_words(tmp_path / "missing.toml") == {lang: set() for lang in SHIPPED}
+    nothing = {lang: set() for lang in SHIPPED}
+    assert language.read_product_words(tmp_path / "missing.toml") == nothing
     broken = tmp_path / "broken.toml"
     broken.write_text("[products.x\n", encoding="utf-8")
-    assert language.read_product_words(broken) == {lang: set() for lang in SHIPPED}
+    assert language.read_product_words(broken) == nothing
 
 
 def test_catalog_words_are_read(tmp_path):
@@ -196,6 +201,130 @@ def held_out(kind, lang, count=100):
     [("single-words", 0.85, 0.78), ("word-pairs", 0.95, 0.92), ("sentences", 0.98, 0.95)],
 )
 def test_held_out_accuracy(kind, overall, per_language):
-    right = {lang: sum(detect_code(line) == lang for line in held_out(kind, lang)) / 100 for lang in SHIPPED}
+    right = {lang: sum(detect_code(line) == lang for line in held_out(kind, lang)) / 100
+             for lang in SHIPPED}
     assert min(right.values()) >= per_language, right
     assert sum(right.values()) / len(right) >= overall, right
+
+
+# How detect() is made fast (bench/lang_speed.py measures it) without changing its answers.
+
+def test_letter_table_gives_the_interpolated_probabilities():
+    model = language.CharModel(["samaki", "sokoni", "kuuza", "wavuvi", "ziwa", "leo"])
+    for word in ("samaki", "soko", "fish", "ñandú", "zzzz", "a"):
+        grams = language.letter_grams(word)
+        assert model.log_prob(word) == sum(model._interpolated(gram) for gram in grams)
+    assert set(language.letter_grams("fish")) <= model.logs.keys()  # kept for the next time
+
+
+def test_letter_table_keeps_at_most_its_bound():
+    logs = language.LetterLogs({"<<<a": -1.0}, lambda gram: -2.0, bound=3)
+    assert [logs[gram] for gram in ("<<<a", "<<<b", "<<<c", "<<<d")] == [-1.0, -2.0, -2.0, -2.0]
+    assert len(logs) == 3
+
+
+def test_settled_means_no_vote_of_langdetect_changes_the_answer():
+    random = Random(19)
+    floor, weight = language.LANGDETECT_FLOOR, language.LANGDETECT_WEIGHT
+    extremes = list(itertools.product((0.0, 1.0), repeat=len(SHIPPED)))
+    settled = 0
+    for _ in range(3000):
+        spread = random.choice((1.0, 3.0, 10.0))
+        scores = {lang: random.uniform(-spread, spread) for lang in SHIPPED}
+        likely = {lang for lang in SHIPPED if random.random() < 0.2}
+        if not language._settled(scores, likely):
+            continue
+        settled += 1
+        before = {lang: s + (math.log(language.PRIOR_FACTOR) if lang in likely else 0.0)
+                  for lang, s in scores.items()}
+        best = max(before, key=before.get)
+        for votes in extremes:  # the vote moves each score at most between these
+            after = {lang: before[lang] + weight * math.log(vote + floor)
+                     for lang, vote in zip(SHIPPED, votes)}
+            probs = language._softmax(after)
+            assert max(probs, key=probs.get) == best
+            assert probs[best] >= language.MIN_CONFIDENCE
+    assert 100 < settled < 2900  # both cases were tried
+
+
+def test_langdetect_is_left_out_only_where_it_cannot_change_the_answer(monkeypatch):
+    texts = [line for kind in ("word-pairs", "sentences") for lang in SHIPPED
+             for line in held_out(kind, lang, 50)]
+    texts += ["hello mambo bonjour", "asante sana merci", "menu menu menu", "obrigado habari"]
+    guesses = [detect_code(text) for text in texts]
+
+    monkeypatch.setattr(language, "_settled", lambda scores, likely: False)  # always ask it
+
+    assert [detect_code(text) for text in texts] == guesses
+
+
+# The model is kept in a cache folder between processes.
+
+@pytest.fixture(scope="module")
+def tables():
+    return language._build()
+
+
+@pytest.fixture
+def built(tables, monkeypatch):
+    """Building costs a second: the tests build once and count the builds."""
+    builds = []
+    monkeypatch.setattr(language, "_build", lambda: builds.append(1) or tables)
+    return builds
+
+
+def test_model_is_built_once_then_read_from_the_cache_folder(tmp_path, built, tables):
+    first = language.load_model(tmp_path)
+    [path] = tmp_path.glob("language-*.marshal")
+
+    again = language.load_model(tmp_path)
+
+    assert len(built) == 1
+    assert path.name == f"language-{language.digest()}.marshal"
+    assert (again.keywords, again.zipf, again.accented) == (first.keywords, first.zipf,
+                                                             first.accented)
+    assert {lang: chars.tables() for lang, chars in again.chars.items()} == tables["chars"]
+
+
+def test_unreadable_cache_file_is_built_again(tmp_path, built, caplog):
+    path = tmp_path / f"language-{language.digest()}.marshal"
+    path.write_bytes(b"\x00not a model")
+
+    model = language.load_model(tmp_path)
+
+    assert len(built) == 1 and "unreadable" in caplog.text
+    assert model.zipf["sw"]["samaki"] > 0
+    language.load_model(tmp_path)
+    assert len(built) == 1  # written whole this time
+
+
+def test_cache_files_of_earlier_sources_are_removed(tmp_path, built):
+    (tmp_path / "language-0123456789abcdef0123.marshal").write_bytes(b"old")
+    (tmp_path / "other.txt").write_text("not ours")
+
+    language.load_model(tmp_path)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"language-{language.digest()}.marshal", "other.txt"]
+
+
+def test_model_without_a_writable_cache_folder_is_built(tmp_path, built):
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+
+    assert language.load_model(blocked / "clusterbot").zipf["en"]["the"] > 7
+    assert language.load_model(None).keywords["jiunge"] == {"sw"}
+    assert len(built) == 2
+
+
+def test_digest_changes_with_the_word_lists(tmp_path):
+    (tmp_path / "lexicon").mkdir()
+    (tmp_path / "lexicon" / "sw.txt").write_text("samaki\t4.0\n", encoding="utf-8")
+    first = language.digest(tmp_path)
+    (tmp_path / "lexicon" / "sw.txt").write_text("samaki\t4.1\n", encoding="utf-8")
+    assert language.digest(tmp_path) != first
+
+
+def test_cache_folder_follows_xdg(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert language.cache_dir() == tmp_path / "clusterbot"
