@@ -342,4 +342,6 @@ def lang_detect(languages: Annotated[str, typer.Option(
     """Print the language code (or und) of each line read on stdin."""
     codes = read_languages(languages)
     for line in sys.stdin:
-        out.print(language.detect_code(line.rstrip("\n"), languages=codes))
+        # plain print, not rich's (about 40 µs a line, a sixth of detecting a sentence); each
+        # answer is flushed, for a program that waits for it before writing the next line
+        print(language.detect_code(line.rstrip("\n"), languages=codes), flush=True)
