@@ -259,13 +259,16 @@ def serve_twilio(port: int) -> None:
 
 
 def serve_app(port: int) -> None:
-    """Child: `create_app()` from the environment's settings, plus POST /bare, which only stores
-    the raw form in the same database (same engine, same thread pool) and answers like Twilio."""
+    """Child: `create_app()` from the environment's settings, plus POST /bare, which reads the
+    form and checks its Twilio signature as the SMS webhook does (signed for the webhook's path:
+    the bench posts the same forms to both), then only stores the raw form in the same database
+    (same engine, same thread pool) and answers like Twilio."""
     import uvicorn
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
     from starlette.routing import Route
     from bot.app import EMPTY_TWIML, create_app
+    from bot.channels import sms
     from bot.settings import get_settings
     from storage.db import engine_for
     settings = get_settings()
@@ -277,7 +280,10 @@ def serve_app(port: int) -> None:
             conn.execute(BENCH_RAW.insert().values(form=form))
 
     async def bare(request):
-        form = dict(await request.form())
+        form = sms.read_form(await request.body())
+        if form is None or not sms.signature_ok(settings, sms.INBOUND_PATH, form,
+                                                request.headers.get("X-Twilio-Signature")):
+            return Response("forbidden", status_code=403)
         await run_in_threadpool(store_raw, form)
         return Response(EMPTY_TWIML, media_type="application/xml")
 

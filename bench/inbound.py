@@ -8,7 +8,13 @@ third process, CLUSTERBOT_SMS_MPS=0) runs under uvicorn in a child process, with
 POST /bare, that only stores the raw form in the same database. This process posts signed forms
 from 500 phones going through registration, and measures (a) the most requests per second each
 route takes from 32 connections, (b) latency at a fixed rate, and how fast the accepted messages
-are really handled (inbound status 'handled', reply queued) meanwhile.
+are really handled (inbound status 'handled', reply queued) meanwhile, (c) the rate the bot can
+sustain: the highest fixed rate at which every message is handled as it comes (no error, webhook
+p99 under 1 s, everything handled and every reply sent within 2 s of the run's end), found by
+doubling then bisecting fixed rates, as a ratio to the bare route's capacity measured in (a).
+
+The bare route checks the Twilio signature as the webhook does. Parts can be run alone, e.g.
+`--parts c` (then the bare route's capacity is measured first, --rounds times).
 """
 from __future__ import annotations
 
@@ -56,7 +62,10 @@ class Forms:
         out = []
         for i in range(self.count, self.count + n):
             phone = i % len(PHONES)
-            params = self.double.inbound_params(PHONES[phone], script(phone, i // len(PHONES)))
+            # Each phone starts its cycle at its own step, so that any stretch of traffic (a
+            # short probe too) mixes every step of the script, not all phones at one step.
+            step = i // len(PHONES) + phone
+            params = self.double.inbound_params(PHONES[phone], script(phone, step))
             headers = {"X-Twilio-Signature": self.double.sign(self.url, params),
                        "Content-Type": "application/x-www-form-urlencoded"}
             out.append((urlencode(params).encode(), headers))
@@ -228,8 +237,19 @@ def main() -> None:
     parser.add_argument("--rates", default="10,50", help="requests/s of the latency runs")
     parser.add_argument("--rate-seconds", type=float, default=20.0)
     parser.add_argument("--drain-timeout", type=float, default=600.0)
+    parser.add_argument("--parts", default="a,b,c", help="which of (a), (b), (c) to run")
+    parser.add_argument("--sustain-start", type=float, default=25.0,
+                        help="(c) first rate tried, requests/s")
+    parser.add_argument("--sustain-seconds", type=float, default=15.0, help="(c) each probe")
+    parser.add_argument("--sustain-p99", type=float, default=1.0,
+                        help="(c) a sustained rate keeps the webhook's p99 under this, s")
+    parser.add_argument("--sustain-drain", type=float, default=2.0,
+                        help="(c) ... and clears the backlog within this after the run, s")
+    parser.add_argument("--sustain-precision", type=float, default=0.1,
+                        help="(c) bisect until the failing rate is within this of the sustained")
     args = parser.parse_args()
     rates = [float(rate) for rate in args.rates.split(",")]
+    parts = set(args.parts.replace(" ", "").split(","))
 
     with scratch_database(args.database_url) as url, TwilioProcess() as twilio, \
             Child(["bench/common.py", "app"], bot_env(url, twilio.url, 0)) as app:
@@ -250,17 +270,29 @@ def main() -> None:
         analyze(url)  # PostgreSQL: statistics for the 500 new members, as autovacuum would
         print_cold_start(*cold)
 
-        rounds = []
-        for _ in range(args.rounds):  # alternating, so that noise falls on both routes alike
-            webhook, handling = webhook_run(args, app, forms, engine, max_run)
-            rounds.append((webhook, handling, bare_run(app, max_run)))
-        print_max(args, rounds)
+        accepted = capacity = None
+        if "a" in parts:
+            rounds = []
+            for _ in range(args.rounds):  # alternating, so that noise falls on both routes alike
+                webhook, handling = webhook_run(args, app, forms, engine, max_run)
+                rounds.append((webhook, handling, bare_run(app, max_run)))
+            accepted, capacity = print_max(args, rounds)
 
-        latency = []
-        for rate in rates:
-            webhook, handling = webhook_run(args, app, forms, engine, rate_run(rate))
-            latency.append((rate, webhook, handling, bare_run(app, rate_run(rate))))
-        print_latency(args, latency)
+        if "b" in parts:
+            latency = []
+            for rate in rates:
+                webhook, handling = webhook_run(args, app, forms, engine, rate_run(rate))
+                latency.append((rate, webhook, handling, bare_run(app, rate_run(rate))))
+            print_latency(args, latency)
+
+        if "c" in parts:
+            if capacity is None:
+                capacity = statistics.median(bare_run(app, max_run).rate
+                                             for _ in range(args.rounds))
+                print(f"bare route's capacity (median of {args.rounds} runs of {args.seconds:g} "
+                      f"s, {args.connections} connections): {capacity:,.0f} req/s\n")
+            probes = sustain(args, app, forms, engine)
+            print_sustain(args, probes, capacity, accepted)
         sent = twilio.stats()
         print(f"\nreplies accepted by the Twilio double: {sent['accepted']:,} "
               f"({sent['rejected_429']} answered 429)")
@@ -272,8 +304,9 @@ def print_cold_start(run: Run, result: dict) -> None:
           f"{run.seconds:.1f} s, all handled {result['drain_seconds']:.1f} s after that\n")
 
 
-def print_max(args, rounds: list) -> None:
-    """Table (a): each round's webhook and bare runs, then the ratios of the medians."""
+def print_max(args, rounds: list) -> tuple[float, float]:
+    """Table (a): each round's webhook and bare runs, then the ratios of the medians; returns
+    the accepted ratio and the bare route's median rate."""
     print(f"(a) most requests/s, {args.connections} connections, {args.seconds:g} s per run; "
           "app CPU per message counts, for the webhook, its handling and reply until the "
           "backlog is cleared\n")
@@ -294,6 +327,7 @@ def print_max(args, rounds: list) -> None:
     print(f"\nwebhook / bare, medians: accepted {accepted:.2f}, handled {handled:.2f}; "
           f"bare / webhook app CPU per message {cpu:.2f}. "
           f"Target accepted >= 0.5: {'met' if accepted >= 0.5 else 'NOT met'}\n")
+    return accepted, bare
 
 
 def print_latency(args, latency: list) -> None:
@@ -308,6 +342,100 @@ def print_latency(args, latency: list) -> None:
                      ms(b, 99), ms(b, 100), "-", "-", cpu_ms(b)])
     print(table(["rate", "route", "requests", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms",
                  "handled/s during run", "backlog cleared after s", "app CPU ms/msg"], rows))
+
+
+@dataclass
+class Probe:
+    """One fixed-rate run of (c) on the webhook and whether the bot kept up with it."""
+
+    rate: float
+    run: Run
+    handling: dict
+    failures: list[str]
+
+    @property
+    def sustained(self) -> bool:
+        return not self.failures
+
+
+def probe(args, app: Child, forms: Forms, engine, rate: float) -> Probe:
+    """Posts to the webhook at `rate` for --sustain-seconds, waits for the backlog, and says
+    what, if anything, fell short of handling every message as it came."""
+    requests = forms.make(max(1, round(rate * args.sustain_seconds)))
+    run, handling = webhook_run(args, app, forms, engine,
+                                lambda route: fixed_rate(app.url, route, requests, rate))
+    failures = []
+    if run.errors:
+        failures.append(f"{run.errors} errors")
+    if handling["handled"] < run.requests:
+        failures.append(f"{run.requests - handling['handled']} not handled")
+    if ms(run, 99) >= 1000 * args.sustain_p99:
+        failures.append(f"p99 {ms(run, 99) / 1000:.2f} s")
+    if handling["drain_seconds"] > args.sustain_drain:
+        failures.append(f"backlog {handling['drain_seconds']:.1f} s")
+    result = Probe(rate, run, handling, failures)
+    print(f"  {rate:g}/s: {'sustained' if result.sustained else ', '.join(failures)}", flush=True)
+    return result
+
+
+def sustain(args, app: Child, forms: Forms, engine) -> list[Probe]:
+    """(c) Fixed-rate probes: doubling (or halving) from --sustain-start until one rate is
+    sustained and one is not, then bisecting until they are within --sustain-precision; the
+    highest sustained rate must then pass a second probe (else 10 % lower, and again)."""
+    print(f"(c) probing fixed rates, {args.sustain_seconds:g} s each:", flush=True)
+    probes: list[Probe] = []
+
+    def ok(rate: float) -> bool:
+        probes.append(probe(args, app, forms, engine, rate))
+        return probes[-1].sustained
+
+    low = high = None
+    rate = args.sustain_start
+    while low is None or high is None:
+        if ok(rate):
+            low, rate = rate, rate * 2
+        else:
+            high, rate = rate, rate / 2
+        if rate < 1:
+            return probes  # not even 1/s
+    while high / low > 1 + args.sustain_precision:
+        middle = round((low + high) / 2, 1)
+        if ok(middle):
+            low = middle
+        else:
+            high = middle
+    for _ in range(6):  # confirm: the rate holds twice and never failed (else 10 % lower)
+        if any(p.rate == low and not p.sustained for p in probes):
+            low = round(low * 0.9, 1)
+        elif sum(p.rate == low for p in probes) >= 2:
+            break
+        else:
+            ok(low)
+    return probes
+
+
+def print_sustain(args, probes: list[Probe], capacity: float, accepted: float | None) -> None:
+    """Table (c): every probe, then the highest rate sustained as a ratio to the bare route."""
+    print(f"\n(c) sustainable handled rate: fixed rates for {args.sustain_seconds:g} s; sustained "
+          f"= no error, webhook p99 < {args.sustain_p99:g} s, all handled and replies sent "
+          f"within {args.sustain_drain:g} s of the end\n")
+    rows = [[i, f"{p.rate:g}/s", p.run.requests, p.run.errors, ms(p.run, 50), ms(p.run, 99),
+             ms(p.run, 100), p.handling["handled_rate"], p.handling["drain_seconds"],
+             cpu_ms(p.run), "yes" if p.sustained else "no: " + ", ".join(p.failures)]
+            for i, p in enumerate(probes, 1)]
+    print(table(["probe", "rate", "requests", "errors", "p50 ms", "p99 ms", "max ms",
+                 "handled/s during run", "backlog cleared after s", "app CPU ms/msg",
+                 "sustained"], rows))
+    confirmed = [p.rate for p in probes
+                 if all(q.sustained for q in probes if q.rate == p.rate)
+                 and sum(q.rate == p.rate for q in probes) >= 2]
+    if not confirmed:
+        print("\nno rate was sustained twice")
+        return
+    best = max(confirmed)
+    print(f"\nsustained (every probe at it, at least twice): {best:g} msg/s = {best / capacity:.2f} of the bare route's "
+          f"capacity ({capacity:,.0f} req/s)"
+          + (f"; accepted (a): {accepted:.2f} of it" if accepted is not None else ""))
 
 
 def cpu_ms(run: Run) -> float:
