@@ -310,10 +310,12 @@ def cache_dir() -> Path:
 
 def digest(locales: Path = LOCALES) -> str:
     """A digest of everything the model is built from: the files it reads, the code that
-    builds it (this module, its settings included) and the Python that writes the cache."""
+    builds it (this module, its settings included, and fold) and the Python that writes the
+    cache."""
+    code = Path(__file__).resolve().parent
     sources = [*sorted((locales / "lexicon").glob("*.txt")), locales / "keywords.toml",
                locales / "products.toml", *sorted(locales.glob("*/LC_MESSAGES/clusterbot.po")),
-               Path(__file__)]
+               code / "language.py", code / "i18n.py"]
     h = hashlib.sha256(f"{sys.version_info[:2]} marshal {marshal.version}".encode())
     for path in sources:
         h.update(f"\0{path.name}\0".encode())
