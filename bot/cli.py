@@ -7,6 +7,7 @@ from typing import Annotated, Iterator
 
 import typer
 import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot import phones, roster
 from bot.app import create_app
@@ -308,12 +309,20 @@ def members_import(file: Annotated[Path, typer.Argument(
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise fail(f"{file} is not UTF-8 text") from None
-    try:
-        with unit_of_work(open_database(settings)) as session:
-            report = roster.import_members(session, io.StringIO(text, newline=""), "cli",
-                                           region=settings.default_country, file_name=file.name)
-    except roster.RosterError as e:
-        raise fail(f"{file}: {e}") from None
+    lines = text.count("\n") + (not text.endswith("\n"))
+    # All rows in one transaction: a crash or Ctrl-C leaves the members as they were.
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("lines"), TimeElapsedColumn(), console=err,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task("importing", total=lines)
+        try:
+            with unit_of_work(open_database(settings)) as session:
+                report = roster.import_members(
+                    session, io.StringIO(text, newline=""), "cli", region=settings.default_country,
+                    file_name=file.name, progress=lambda done: bar.update(task, completed=done))
+                bar.update(task, completed=lines, description="committing")
+        except roster.RosterError as e:
+            raise fail(f"{file}: {e}") from None
     for line, reason in report.errors:
         err.print(f"line {line}: {reason}")
     out.print(f"imported {report.added}, updated {report.updated}, skipped {report.skipped}")

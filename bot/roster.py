@@ -1,21 +1,26 @@
-"""Members as CSV: import (each row on its own, bad rows reported by line) and export."""
+"""Members as CSV: import (bad rows reported by line, the good ones written in batches inside
+the one transaction) and export."""
+import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
+from sqlalchemy import insert, or_, select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.phones import TELEGRAM_ID, to_e164
-from bot.spreadsheet import FileError, Header, ImportReport, Outcome, RowError
-from bot.spreadsheet import load_rows as load_rows_of
-from bot.spreadsheet import write
+from bot.spreadsheet import (FileError, Header, ImportReport, Outcome, RowError, cells_of,
+                             numbered_rows, write)
 from handlers import places
-from handlers.products import read_list
+from handlers.matching import split_list
+from handlers.products import catalog_names, read_one
 from handlers.registration import ROLES
 from locales.i18n import SHIPPED
 from storage import audit, clusters, members
 from storage import products as catalog
 from storage.audit import Actor
-from storage.models import Cluster, Member, Place
+from storage.models import Cluster, Member, MemberProduct, Membership, Place
 
 HEADER = ["phone", "telegram_id", "name", "roles", "clusters", "language", "location", "products",
           "opted_out"]  # the columns every members file has
@@ -24,6 +29,14 @@ COLUMNS = [*HEADER, *OPTIONAL]
 FILE_HEADER = Header(tuple(HEADER), optional=tuple(OPTIONAL))
 CSV_ROLES = (*ROLES, "coordinator")  # in export order
 FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+# Rows written together: one look-up of the members they name, one insert per table. Larger
+# batches gain little, and a batch the database refuses is written again row by row.
+BATCH = 1000
+KEPT = 20_000  # place and product cells whose reading an import keeps (a file repeats them)
+CONFLICT = "the phone or telegram_id belongs to another member"
+DOES_NOT_FIT = "a value does not fit the database"
+
+Progress = Callable[[int], None]  # told how many lines of the file are read, after each batch
 
 
 class RosterError(FileError):
@@ -66,6 +79,48 @@ class FileIds:
             self.telegram_ids[row.telegram_id] = line
 
 
+class Known:
+    """What the rows of one import are read against, read once: the clusters by slug, the
+    catalog's product names, and the places and product lists already read (a file of a
+    hundred thousand members names the same few again and again)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.clusters = {cluster.slug: cluster for cluster in clusters.all_clusters(session)}
+        self.catalog = catalog_names(session)
+        self.places: dict[tuple[str, tuple[int, ...]], tuple[str, int | None]] = {}
+        self.product_lists: dict[str, list[tuple[int | None, str]]] = {}
+        self.product_ids: dict[str, int | None] = {}
+
+    def place(self, typed: str, in_clusters: list[Cluster]) -> tuple[str, int | None]:
+        """find_place, kept per name and clusters."""
+        key = (typed, tuple(cluster.id for cluster in in_clusters))
+        found = self.places.get(key)
+        if found is None:
+            found = find_place(self.session, typed, in_clusters)
+            if len(self.places) < KEPT:
+                self.places[key] = found
+        return found
+
+    def products(self, text: str) -> list[tuple[int | None, str]]:
+        """read_products against the catalog read once, kept per cell."""
+        found = self.product_lists.get(text)
+        if found is None:
+            found = read_products(self.product, text)
+            if len(self.product_lists) < KEPT:
+                self.product_lists[text] = found
+        return found
+
+    def product(self, name: str) -> int | None:
+        """handlers.products.read_one, kept per name."""
+        if name not in self.product_ids:
+            found = read_one(self.catalog, name)
+            if len(self.product_ids) >= KEPT:
+                return found
+            self.product_ids[name] = found
+        return self.product_ids[name]
+
+
 def columns_of(header: list[str] | None) -> list[str] | None:
     """The columns of a members file with this header line (HEADER, perhaps with `listed`);
     None when it is no members header."""
@@ -76,38 +131,53 @@ def columns_of(header: list[str] | None) -> list[str] | None:
 
 
 def import_members(session: Session, file: IO[str], actor: Actor, *, region: str,
-                   file_name: str) -> ImportReport:
-    """Loads the members of a CSV file, each good row in its own savepoint, and reports the bad
-    ones by line number; audited. Phones are read in `region`. RosterError when the file is no
-    members CSV at all."""
-    report = load_rows(session, file, region)
+                   file_name: str, progress: Progress | None = None) -> ImportReport:
+    """Loads the members of a CSV file and reports the bad rows by line number; audited.
+    Everything is written in the session's transaction: nothing stays if it rolls back.
+    Phones are read in `region`. RosterError when the file is no members CSV at all."""
+    report = load_rows(session, file, region, progress)
     audit.record(session, action="members.import", actor=actor, file=file_name,
                  imported=report.added, updated=report.updated, skipped=report.skipped)
     return report
 
 
-def load_rows(session: Session, file: IO[str], region: str) -> ImportReport:
-    """Loads each good row in its own savepoint and reports the bad ones by line number."""
-    seen = FileIds()
-
-    def load(line: int, cells: dict[str, str]) -> Outcome:
-        row = read_row(session, cells, region)
-        seen.claim(line, row)
-        return "added" if load_row(session, row) else "updated"
-
+def load_rows(session: Session, file: IO[str], region: str,
+              progress: Progress | None = None) -> ImportReport:
+    """Reads and checks every row, and writes the good ones BATCH at a time, each batch in a
+    savepoint; reports the bad ones by line number, in line order."""
+    reader = csv.reader(file)
     try:
-        return load_rows_of(session, file, FILE_HEADER, load,
-                            conflict="the phone or telegram_id belongs to another member")
+        columns = FILE_HEADER.read(next(reader, None))
+    except csv.Error as e:
+        raise RosterError(f"the header cannot be read as CSV ({e})") from None
     except FileError as e:
         raise RosterError(str(e)) from None
+    report, seen, known = ImportReport(), FileIds(), Known(session)
+    batch: list[tuple[int, Row]] = []
+    for line, cells in numbered_rows(reader, report):
+        try:
+            row = read_row(known, cells_of(columns, cells, among_others=False), region)
+            seen.claim(line, row)
+        except RowError as e:
+            report.errors.append((line, str(e)))
+            continue
+        batch.append((line, row))
+        if len(batch) == BATCH:
+            write_batch(session, batch, known, report)
+            batch = []
+            if progress:
+                progress(reader.line_num)
+    write_batch(session, batch, known, report)
+    report.errors.sort(key=lambda error: error[0])
+    return report
 
 
-def read_row(session: Session, cell: dict[str, str], region: str) -> Row:
+def read_row(known: Known, cell: dict[str, str], region: str) -> Row:
     """Checks every cell of a row; raises RowError with the first problem found."""
     phone, telegram_id = read_phone(cell["phone"], region), read_telegram_id(cell["telegram_id"])
     if phone is None and telegram_id is None:
         raise RowError("needs a phone or a telegram_id")
-    roles, in_clusters = read_roles(cell["roles"]), read_clusters(session, cell["clusters"])
+    roles, in_clusters = read_roles(cell["roles"]), read_clusters(known, cell["clusters"])
     if bool(roles) != bool(in_clusters):
         raise RowError("roles and clusters go together: give both or neither")
     return Row(phone=phone, telegram_id=telegram_id,
@@ -149,10 +219,10 @@ def read_roles(text: str) -> list[str]:
     return roles
 
 
-def read_clusters(session: Session, text: str) -> list[Cluster]:
+def read_clusters(known: Known, text: str) -> list[Cluster]:
     found = []
     for slug in split(text):
-        cluster = clusters.by_slug(session, slug.lower())
+        cluster = known.clusters.get(slug.lower())
         if cluster is None:
             raise RowError(f"unknown cluster: {slug}")
         found.append(cluster)
@@ -180,65 +250,189 @@ def read_flag(text: str, column: str) -> bool | None:
     return FLAGS[text.lower()]
 
 
-def load_row(session: Session, row: Row) -> bool:
-    """Creates or updates the row's member; True when it was created.
+def read_products(product: Callable[[str], int | None], text: str) -> list[tuple[int | None, str]]:
+    """handlers.products.read_list with the catalog product of a name told by `product` (read
+    once per import rather than once per row): (product id or None, name as typed), without
+    repeats."""
+    found: list[tuple[int | None, str]] = []
+    for part in split_list(text):
+        item = (product(part), part[:100])
+        if not any(item[0] is not None and item[0] == f[0] or item[1].casefold() == f[1].casefold()
+                   for f in found):
+            found.append(item)
+    return found
 
-    Empty cells leave an existing member's data as it is; a listed cluster gets exactly the
-    listed roles (a granted coordinator role is kept). An opt-out is never undone here: only
-    the member's own START does that.
+
+def write_batch(session: Session, batch: list[tuple[int, Row]], known: Known,
+                report: ImportReport) -> None:
+    """Writes the rows of a batch in one savepoint and counts what each did. When the database
+    refuses the batch (a phone that a member writing in meanwhile took, a value that does not
+    fit), it writes each of its rows again in a savepoint of its own, to say which one."""
+    if not batch:
+        return
+    try:
+        with session.begin_nested():
+            outcomes = write_rows(session, batch, known)
+    except (IntegrityError, DataError) as e:
+        if len(batch) > 1:
+            for one in batch:
+                write_batch(session, [one], known, report)
+            return
+        outcomes = [(batch[0][0], RowError(CONFLICT if isinstance(e, IntegrityError)
+                                           else DOES_NOT_FIT))]
+    for line, outcome in outcomes:
+        if isinstance(outcome, RowError):
+            report.errors.append((line, str(outcome)))
+        else:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+
+
+def write_rows(session: Session, batch: list[tuple[int, Row]],
+               known: Known) -> list[tuple[int, Outcome | RowError]]:
+    """Creates or updates the member of each row, in file order; returns what each row did (a
+    RowError when it names two members, or the coordinator role).
+
+    The stored members the rows name are read in one query and updated as ORM objects; the
+    new ones, with their memberships and products, are inserted in bulk after them (a phone
+    an updated member gave up may be a new member's)."""
+    phones = [row.phone for _, row in batch if row.phone]
+    telegram_ids = [row.telegram_id for _, row in batch if row.telegram_id is not None]
+    stored = session.scalars(select(Member).where(
+        or_(Member.phone.in_(phones), Member.telegram_id.in_(telegram_ids)))).all()
+    by_phone = {member.phone: member for member in stored if member.phone}
+    by_telegram = {member.telegram_id: member for member in stored
+                   if member.telegram_id is not None}
+    outcomes: list[tuple[int, Outcome | RowError]] = []
+    new: list[NewMember] = []
+    for line, row in batch:
+        phone_of = by_phone.get(row.phone) if row.phone else None
+        telegram_of = by_telegram.get(row.telegram_id) if row.telegram_id is not None else None
+        if phone_of and telegram_of and phone_of is not telegram_of:
+            outcomes.append((line, RowError("the phone and the telegram_id belong to two "
+                                            "different members")))
+            continue
+        member = phone_of or telegram_of
+        try:
+            if member is None:
+                new.append(new_member(row, known))
+            else:
+                update_member(member, row, known, by_phone, by_telegram)
+        except RowError as e:
+            outcomes.append((line, e))
+            continue
+        outcomes.append((line, "updated" if member else "added"))
+    session.flush()
+    insert_members(session, new)
+    return outcomes
+
+
+@dataclass
+class NewMember:
+    """A member a row adds: the members row, and their (cluster id, role) and products."""
+
+    values: dict
+    roles: list[tuple[int, str]]
+    products: list[tuple[int | None, str]]
+
+
+def new_member(row: Row, known: Known) -> NewMember:
+    """The new member of a row, as rows to insert; RowError when it names the coordinator role."""
+    check_coordinator(set(), row)
+    place_name, place_id = known.place(row.location, row.clusters) if row.location else (None, None)
+    values = {"phone": row.phone, "telegram_id": row.telegram_id, "name": row.name,
+              "registered": bool(row.name), "language": row.language,
+              "language_chosen": bool(row.language), "place_name": place_name,
+              "place_id": place_id, "opted_out": bool(row.opted_out), "listed": row.listed}
+    roles = [(cluster.id, role) for cluster in row.clusters for role in row.roles]
+    return NewMember(values, roles, known.products(row.products) if row.products else [])
+
+
+def insert_members(session: Session, new: list[NewMember]) -> None:
+    """Inserts the new members, then their memberships and products. Each new member is told
+    by their phone or Telegram id (unique, and one of them given) in what the insert returns,
+    which spares the insert the one-row statements that keeping the order takes on SQLite."""
+    if not new:
+        return
+    # render_nulls: one statement for many rows; without it the ORM leaves out the columns
+    # that are None and groups the rows by the columns left (about one statement a row).
+    returned = session.execute(
+        insert(Member).returning(Member.id, Member.phone, Member.telegram_id)
+        .execution_options(render_nulls=True), [member.values for member in new])
+    ids = {(phone, telegram_id): member_id for member_id, phone, telegram_id in returned}
+    ids = [ids[m.values["phone"], m.values["telegram_id"]] for m in new]
+    roles = [{"member_id": member_id, "cluster_id": cluster_id, "role": role}
+             for member_id, member in zip(ids, new) for cluster_id, role in member.roles]
+    products = [{"member_id": member_id, "product_id": product_id, "raw_name": raw}
+                for member_id, member in zip(ids, new) for product_id, raw in member.products]
+    if roles:
+        session.execute(insert(Membership), roles)
+    if products:
+        session.execute(insert(MemberProduct).execution_options(render_nulls=True), products)
+
+
+def update_member(member: Member, row: Row, known: Known, by_phone: dict[str, Member],
+                  by_telegram: dict[int, Member]) -> None:
+    """Updates a stored member from a row, and the batch's index of who holds which phone and
+    Telegram id (a later row may name the one this member gave up).
+
+    Empty cells leave the member's data as it is; a listed cluster gets exactly the listed
+    roles (a granted coordinator role is kept). An opt-out is never undone here: only the
+    member's own START does that. RowError, before any change, for the coordinator role.
     """
-    member, created = find_member(session, row)
-    check_coordinator(member, row)
-    if row.phone:
-        member.phone = row.phone
-    if row.telegram_id is not None:
-        member.telegram_id = row.telegram_id
+    check_coordinator({m.cluster_id for m in member.memberships if m.role == "coordinator"}, row)
+    if row.phone and row.phone != member.phone:
+        by_phone.pop(member.phone, None)
+        member.phone, by_phone[row.phone] = row.phone, member
+    if row.telegram_id is not None and row.telegram_id != member.telegram_id:
+        by_telegram.pop(member.telegram_id, None)
+        member.telegram_id, by_telegram[row.telegram_id] = row.telegram_id, member
     if row.name:
         member.name, member.registered = row.name, True
     if row.language:
         member.language, member.language_chosen = row.language, True
     chosen = [role for role in row.roles if role != "coordinator"]
     for cluster in row.clusters:
-        members.set_memberships(session, member, cluster.id, chosen)
+        set_roles(member, cluster, chosen)
     if row.location:
-        member.place_name, member.place_id = find_place(
-            session, row.location, row.clusters or clusters.clusters_of(member))
+        member.place_name, member.place_id = known.place(
+            row.location, row.clusters or clusters.clusters_of(member))
     if row.products:
-        members.set_products(member, read_list(session, row.products))
+        members.set_products(member, known.products(row.products))
     if row.opted_out:
         member.opted_out = True
     if row.listed is not None:
         member.listed = row.listed
-    session.flush()
-    return created
 
 
-def check_coordinator(member: Member, row: Row) -> None:
-    """RowError when the row names coordinator in a cluster the member does not coordinate.
+def set_roles(member: Member, cluster: Cluster, roles: list[str]) -> None:
+    """Gives the member exactly `roles` in the cluster, besides a granted coordinator role; a
+    role they already had stays the same membership (when they joined is kept)."""
+    held = set()
+    for membership in list(member.memberships):
+        if membership.cluster_id != cluster.id or membership.role == "coordinator":
+            continue
+        if membership.role in roles:
+            held.add(membership.role)
+        else:
+            member.memberships.remove(membership)
+    for role in roles:
+        if role not in held:
+            member.memberships.append(Membership(cluster_id=cluster.id, cluster=cluster, role=role))
+
+
+def check_coordinator(coordinated: set[int], row: Row) -> None:
+    """RowError when the row names coordinator in a cluster the member does not coordinate
+    (`coordinated`: the ids of those they do).
 
     Only `clusterbot coordinator add` grants the role, with an audit entry; a row that repeats
     a role the member already has (an export imported again) grants nothing and is fine.
     """
     if "coordinator" not in row.roles:
         return
-    held = {m.cluster_id for m in member.memberships if m.role == "coordinator"}
-    missing = [cluster.slug for cluster in row.clusters if cluster.id not in held]
+    missing = [cluster.slug for cluster in row.clusters if cluster.id not in coordinated]
     if missing:
         raise RowError(f"the coordinator role ({', '.join(missing)}) is granted only by "
                        "clusterbot coordinator add, not by an import")
-
-
-def find_member(session: Session, row: Row) -> tuple[Member, bool]:
-    """The member with the row's phone or Telegram id, or a new one; and whether it is new."""
-    by_phone = members.find(session, phone=row.phone) if row.phone else None
-    by_telegram = (members.find(session, telegram_id=row.telegram_id)
-                   if row.telegram_id is not None else None)
-    if by_phone and by_telegram and by_phone.id != by_telegram.id:
-        raise RowError("the phone and the telegram_id belong to two different members")
-    member = by_phone or by_telegram
-    if member:
-        return member, False
-    return members.get_or_create(session, phone=row.phone, telegram_id=row.telegram_id), True
 
 
 def find_place(session: Session, typed: str, in_clusters: list[Cluster]) -> tuple[str, int | None]:

@@ -1,10 +1,17 @@
 """Members CSV: import row by row with bad rows reported by line, export, and the round trip."""
 import csv
 import io
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from scenes import AMINA, GRACE, JUMA
+from scenes import AMINA, GRACE, JUMA, TOMAS
 
 from bot import roster
 from storage import clusters, members, products
@@ -13,6 +20,7 @@ from storage.models import Base
 from storage.seed import seed
 
 DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
 HEADER = "phone,telegram_id,name,roles,clusters,language,location,products,opted_out\n"
 
 
@@ -42,8 +50,12 @@ def export(factory) -> str:
 
 
 def member(factory, phone: str | None = None, telegram_id: int | None = None):
+    """The member, with their memberships, products and place read (for after the session)."""
     with unit_of_work(factory) as session:
-        return members.find(session, phone=phone, telegram_id=telegram_id)
+        found = members.find(session, phone=phone, telegram_id=telegram_id)
+        if found:
+            [(m.cluster, p.product) for m in found.memberships for p in found.products]
+        return found
 
 
 def roles_of(found) -> set[tuple[str, str]]:
@@ -315,3 +327,139 @@ def test_columns_of_a_header_with_or_without_listed():
     assert roster.columns_of([" phone", *roster.HEADER[1:]]) == roster.HEADER
     assert roster.columns_of(roster.COLUMNS) == roster.COLUMNS
     assert roster.columns_of(["name", "phone"]) is None and roster.columns_of(None) is None
+
+
+# Batches: the rows are written BATCH at a time inside the one transaction.
+
+def members_file(tmp_path, rows: int) -> Path:
+    """A members file of `rows` new fishers of kisumu-fish (phones +2547330xxxxx)."""
+    file = tmp_path / "members.csv"
+    file.write_text(HEADER + "".join(f"+2547330{i:05d},,Member {i},fisher,kisumu-fish,sw,Kisumu,"
+                                     "sato;dagaa,\n" for i in range(rows)), encoding="utf-8")
+    return file
+
+
+def count_members(factory) -> int:
+    with unit_of_work(factory) as session:
+        return len(members.all_members(session))
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 1000])
+def test_import_reports_the_same_bad_rows_whatever_the_batch(factory, kisumu, monkeypatch, batch):
+    monkeypatch.setattr(roster, "BATCH", batch)
+
+    report = load_file(factory, "members_mixed.csv")
+
+    assert [line for line, _ in report.errors] == [3, 4, 6, 7, 8, 12]
+    assert (report.added, report.updated, report.skipped) == (3, 0, 6)
+    assert [(p.product.slug if p.product else None, p.raw_name)
+            for p in member(factory, phone=AMINA).products] == [
+        ("omena", "omena"), ("dried_fish", "dried fish")]
+    assert member(factory, telegram_id=5551234).place_name == "Dunga Beach,\nKisumu"
+
+
+def test_import_updates_a_member_named_by_two_rows_of_one_batch(factory, kisumu):
+    load(factory, HEADER + f"{JUMA},42,Juma,fisher,kisumu-fish,,,,\n")
+
+    report = load(factory, HEADER + f"{JUMA},,Juma Otieno,trader,kisumu-fish,,,,\n"
+                                     f",42,,,,en,Ksm,sato,\n")
+
+    assert (report.added, report.updated, report.errors) == (0, 2, [])
+    juma = member(factory, telegram_id=42)
+    assert (juma.phone, juma.name, juma.language, juma.place_name) == (
+        JUMA, "Juma Otieno", "en", "Kisumu")
+    assert roles_of(juma) == {("kisumu-fish", "trader")}
+    assert [p.product.slug for p in juma.products] == ["tilapia"]
+
+
+def test_import_gives_a_phone_a_member_gave_up_on_an_earlier_row_to_a_new_member(factory, kisumu):
+    load(factory, HEADER + f"{JUMA},42,Juma,,,,,,\n")
+
+    report = load(factory, HEADER + f"{TOMAS},42,Juma,,,,,,\n{JUMA},,Amina,,,,,,\n")
+
+    assert (report.added, report.updated, report.errors) == (1, 1, [])
+    assert member(factory, telegram_id=42).phone == TOMAS
+    assert member(factory, phone=JUMA).name == "Amina"
+
+
+def test_import_passes_a_phone_between_two_members_in_one_batch(factory, kisumu):
+    # Grace is stored first, so the database would be asked to give her Juma's phone before
+    # Juma gives it up: the batch is refused and written again row by row, in file order.
+    load(factory, HEADER + f"{GRACE},7,Grace,,,,,,\n{JUMA},8,Juma,,,,,,\n")
+
+    report = load(factory, HEADER + f"{TOMAS},8,,,,,,,\n{JUMA},7,,,,,,,\n")
+
+    assert (report.added, report.updated, report.errors) == (0, 2, [])
+    assert member(factory, telegram_id=7).phone == JUMA
+    assert member(factory, telegram_id=8).phone == TOMAS
+    assert member(factory, phone=GRACE) is None
+
+
+def test_import_keeps_the_membership_of_a_role_the_member_already_had(factory, kisumu):
+    load(factory, HEADER + f"{JUMA},,Juma,fisher;trader,kisumu-fish,,,,\n")
+    before = {m.role: m.id for m in member(factory, phone=JUMA).memberships}
+
+    load(factory, HEADER + f"{JUMA},,Juma,fisher,kisumu-fish,,,,\n")
+
+    assert {m.role: m.id for m in member(factory, phone=JUMA).memberships} == {
+        "fisher": before["fisher"]}
+
+
+def test_members_import_leaves_members_unchanged_when_it_fails_at_the_end(
+        clusterbot, factory, kisumu, tmp_path, monkeypatch):
+    load(factory, HEADER + f"{AMINA},,Amina,fish_processor,kisumu-fish,,,,\n")
+    file = members_file(tmp_path, 2500)  # three batches written before the failure
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(roster.audit, "record", broken)
+    result = clusterbot("members", "import", str(file))
+
+    assert (result.exit_code, result.stderr) == (1, "error: the disk is full\n")
+    assert count_members(factory) == 1 and member(factory, phone=AMINA).name == "Amina"
+
+
+def test_members_import_shows_progress_and_leaves_members_unchanged_when_killed(
+        factory, kisumu, database_url, tmp_path):
+    """The command in a terminal (a pseudo-terminal here) shows a progress bar on stderr; killed
+    while it shows one, it has stored nothing: every row is in one transaction."""
+    load(factory, HEADER + f"{AMINA},,Amina,fish_processor,kisumu-fish,,,,\n")
+    rows = 20_000
+    file = members_file(tmp_path, rows)
+    reader, writer = pty.openpty()
+    env = {**os.environ, "CLUSTERBOT_DATABASE_URL": database_url, "TERM": "xterm",
+           "CLUSTERBOT_DEFAULT_COUNTRY": "KE", "COLUMNS": "100"}
+    child = subprocess.Popen([sys.executable, "-m", "bot", "members", "import", str(file)],
+                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=writer)
+    os.close(writer)
+    try:
+        seen = read_until(reader, re.compile(rb"importing .* ([1-9]\d*)/(\d+) lines"))
+        child.kill()
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        os.close(reader)
+
+    done, total = map(int, seen.groups())
+    assert total == rows + 1 and done < total
+    assert count_members(factory) == 1 and member(factory, phone=AMINA).name == "Amina"
+
+
+ANSI_CODES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")  # colours, cursor moves
+
+
+def read_until(fd: int, wanted: re.Pattern, timeout: float = 120) -> re.Match:
+    """Reads a pseudo-terminal until `wanted` matches what it showed; the match."""
+    shown, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if select.select([fd], [], [], 1)[0]:
+            try:
+                shown += os.read(fd, 4096)
+            except OSError:  # the child closed it: it ended
+                break
+            found = wanted.search(ANSI_CODES.sub(b"", shown))
+            if found:
+                return found
+    raise AssertionError(f"no progress shown: {shown[-500:]!r}")
