@@ -3,7 +3,6 @@ from sqlalchemy.orm import Session
 
 from locales.i18n import N_, translate
 from storage import products
-from storage.models import Product
 
 PER_UNIT = {"piece": N_("piece"), "bag": N_("bag"), "crate": N_("crate"), "debe": N_("debe"),
             "basin": N_("basin"), "bucket": N_("bucket"), "bunch": N_("bunch"),
@@ -24,5 +23,6 @@ def product_label(session: Session, product_id: int | None, lang: str | None,
                   fallback: str = "") -> str:
     """The catalog product's name in the member's language; `fallback` (what they typed) for a
     product outside the catalog."""
-    product = session.get(Product, product_id) if product_id else None
-    return products.display_name(product, lang or "en") if product else fallback
+    if not product_id:
+        return fallback
+    return products.names(session).label(product_id, lang or "en")

@@ -17,23 +17,22 @@ ONE_MARKET_KM = 5  # places sharing a name this close together are one market (`
 
 def known(session: Session, cluster: Cluster) -> dict[str, int]:
     """folded name -> place id of the cluster's places, kept for the rest of the transaction
-    (a batch of listings reads it once). The places are read as plain rows, and their names
-    worked out once per process for the same rows (a country's gazetteer has thousands)."""
+    (a batch of listings reads it once). The names are worked out once per process for the same
+    places (a country's gazetteer has thousands), and read again only when they changed."""
     cached = session.info.setdefault("place_names", {})
     if cluster.id not in cached:
-        rows = clusters.place_rows(session, cluster)
-        key = tuple((r.id, r.name, tuple(r.aliases or ()), r.latitude, r.longitude,
-                     r.cluster_id) for r in rows)
+        key = (str(session.get_bind().url), cluster.id, cluster.country,
+               clusters.places_version(session, cluster))
         if key not in NAMES:
             if len(NAMES) >= KEPT_NAMES:
                 NAMES.pop(next(iter(NAMES)))
-            NAMES[key] = names(rows)
+            NAMES[key] = names(clusters.place_rows(session, cluster))
         cached[cluster.id] = NAMES[key]
     return cached[cluster.id]
 
 
 KEPT_NAMES = 16  # clusters whose names `known` keeps between transactions
-NAMES: dict[tuple, dict[str, int]] = {}  # the places' rows -> their names
+NAMES: dict[tuple, dict[str, int]] = {}  # (database, cluster, places' version) -> names
 
 
 def leading(typed: str, names: dict[str, int]) -> tuple[int, str] | None:

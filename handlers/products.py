@@ -16,7 +16,7 @@ NONE_WORDS = {"none", "no", "hakuna", "aucun", "rien", "nenhum", "nada", "0", "-
 
 def catalog_names(session: Session) -> dict[str, int]:
     """folded alias -> product id, over every language."""
-    return {folded: product_id for product_id, _lang, _name, folded in products.all_names(session)}
+    return products.names(session).by_folded
 
 
 def read_one(names: dict[str, int], text: str) -> int | None:

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from storage.models import Conversation, Member, MemberProduct, Membership
 
@@ -21,7 +21,8 @@ def find(session: Session, *, phone: str | None = None, telegram_id: int | None 
         return None
     if lock:
         query = query.with_for_update(of=Member).execution_options(populate_existing=True)
-    return session.scalar(query)
+    # Most messages need the member's clusters, few their products: those load when used.
+    return session.scalar(query.options(lazyload(Member.products)))
 
 
 def get_or_create(session: Session, *, phone: str | None = None, telegram_id: int | None = None,

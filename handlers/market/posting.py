@@ -90,7 +90,7 @@ def posted_text(turn: Turn, listing: Listing, chosen: list[Candidate], codes: li
 
 
 def product_of(session: Session, product: dict) -> catalog.Product | None:
-    return session.get(catalog.Product, product["id"]) if product.get("id") else None
+    return catalog.get(session, product["id"]) if product.get("id") else None
 
 
 def listing_unit(product: catalog.Product | None, unit: str | None) -> str:
