@@ -1,7 +1,8 @@
 """Time and peak memory of `clusterbot members import` of 100,000 members, the command users run.
 
     python bench/members_import.py                          # SQLite file in a temporary directory
-    python bench/members_import.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_import
+    python bench/members_import.py \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_import
 
 A CSV of `--rows` members is written as a coordinator's spreadsheet would have them: local and
 international phone numbers, some members on Telegram, one or two roles in one or two of three
@@ -118,7 +119,8 @@ def bad_row(row: list[str], kind: str, earlier: list[str]) -> list[str]:
 
 def add_clusters(url: str) -> None:
     with unit_of_work(session_factory(url)) as session:
-        for slug, name in [("mombasa-crafts", "Mombasa Crafts"), ("homa-bay-fish", "Homa Bay Fish")]:
+        for slug, name in [("mombasa-crafts", "Mombasa Crafts"),
+                           ("homa-bay-fish", "Homa Bay Fish")]:
             clusters.add(session, slug=slug, name=name, currency="KES", country="KE",
                          languages=["sw", "en"], timezone="Africa/Nairobi")
 
@@ -242,8 +244,9 @@ def main() -> None:
             add_clusters(url)
             bare = bare_insert(url, expected["good"])
 
-    rows = [[what, f"{result['seconds']:.1f}", f"{count / result['seconds']:,.0f}" if count else "-",
-             f"{result['rss_mb']:.0f}", result["stdout"] or "-"] for what, count, result in results]
+    rows = [[what, f"{result['seconds']:.1f}",
+             f"{count / result['seconds']:,.0f}" if count else "-", f"{result['rss_mb']:.0f}",
+             result["stdout"] or "-"] for what, count, result in results]
     rows.append([f"baseline: {len(expected['good']):,} good rows as plain bulk inserts",
                  f"{bare:.1f}", f"{len(expected['good']) / bare:,.0f}", "-", "-"])
     print(table(["run", "seconds", "rows/s", "peak MB", "output"], rows))

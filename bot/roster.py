@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from locales.i18n import SHIPPED
 from storage import audit, clusters, members
 from storage import products as catalog
 from storage.audit import Actor
-from storage.models import Cluster, Member, MemberProduct, Membership, Place
+from storage.models import Cluster, Member, MemberProduct, Membership, Place, utcnow
 
 HEADER = ["phone", "telegram_id", "name", "roles", "clusters", "language", "location", "products",
           "opted_out"]  # the columns every members file has
@@ -87,6 +87,7 @@ class Known:
     def __init__(self, session: Session):
         self.session = session
         self.clusters = {cluster.slug: cluster for cluster in clusters.all_clusters(session)}
+        self.by_id = {cluster.id: cluster for cluster in self.clusters.values()}
         self.catalog = catalog_names(session)
         self.places: dict[tuple[str, tuple[int, ...]], tuple[str, int | None]] = {}
         self.product_lists: dict[str, list[tuple[int | None, str]]] = {}
@@ -292,18 +293,24 @@ def write_rows(session: Session, batch: list[tuple[int, Row]],
     """Creates or updates the member of each row, in file order; returns what each row did (a
     RowError when it names two members, or the coordinator role).
 
-    The stored members the rows name are read in one query and updated as ORM objects; the
-    new ones, with their memberships and products, are inserted in bulk after them (a phone
-    an updated member gave up may be a new member's)."""
+    The stored members the rows name are read in one query, with their roles in another; the
+    rows' changes are worked out in memory, then written with one statement per table and kind
+    of change: updates first (a phone an updated member gave up may be a new member's), then
+    the new members, then the memberships and products of all."""
     phones = [row.phone for _, row in batch if row.phone]
     telegram_ids = [row.telegram_id for _, row in batch if row.telegram_id is not None]
-    stored = session.scalars(select(Member).where(
-        or_(Member.phone.in_(phones), Member.telegram_id.in_(telegram_ids)))).all()
-    by_phone = {member.phone: member for member in stored if member.phone}
-    by_telegram = {member.telegram_id: member for member in stored
-                   if member.telegram_id is not None}
+    found = {id_: Entry(id_, dict(zip(WRITTEN, values))) for id_, *values in session.execute(
+        select(Member.id, *(getattr(Member, column) for column in WRITTEN))
+        .where(or_(Member.phone.in_(phones), Member.telegram_id.in_(telegram_ids))))}
+    for id_, member_id, cluster_id, role in session.execute(
+            select(Membership.id, Membership.member_id, Membership.cluster_id, Membership.role)
+            .where(Membership.member_id.in_(found)).order_by(Membership.id)):
+        found[member_id].roles[cluster_id, role] = id_
+    by_phone = {entry.get("phone"): entry for entry in found.values() if entry.get("phone")}
+    by_telegram = {entry.get("telegram_id"): entry for entry in found.values()
+                   if entry.get("telegram_id") is not None}
     outcomes: list[tuple[int, Outcome | RowError]] = []
-    new: list[NewMember] = []
+    new: list[Entry] = []
     for line, row in batch:
         phone_of = by_phone.get(row.phone) if row.phone else None
         telegram_of = by_telegram.get(row.telegram_id) if row.telegram_id is not None else None
@@ -311,113 +318,144 @@ def write_rows(session: Session, batch: list[tuple[int, Row]],
             outcomes.append((line, RowError("the phone and the telegram_id belong to two "
                                             "different members")))
             continue
-        member = phone_of or telegram_of
+        entry = phone_of or telegram_of
         try:
-            if member is None:
-                new.append(new_member(row, known))
-            else:
-                update_member(member, row, known, by_phone, by_telegram)
+            apply(entry or Entry(None, dict(NEW)), row, known, by_phone, by_telegram)
         except RowError as e:
             outcomes.append((line, e))
             continue
-        outcomes.append((line, "updated" if member else "added"))
-    session.flush()
-    insert_members(session, new)
+        if entry is None:
+            new.append(by_phone.get(row.phone) or by_telegram[row.telegram_id])
+        outcomes.append((line, "updated" if entry else "added"))
+    write_entries(session, list(found.values()), new)
     return outcomes
 
 
+# The columns of members an import writes, and what they are for a member it adds.
+NEW = {"phone": None, "telegram_id": None, "name": None, "registered": False, "language": None,
+       "language_chosen": False, "place_name": None, "place_id": None, "opted_out": False,
+       "listed": None}
+WRITTEN = tuple(NEW)
+
+
 @dataclass
-class NewMember:
-    """A member a row adds: the members row, and their (cluster id, role) and products."""
+class Entry:
+    """A member as a batch writes them: their columns as stored (NEW for a member the batch
+    adds), what its rows change, their roles and the products they deal in."""
 
-    values: dict
-    roles: list[tuple[int, str]]
-    products: list[tuple[int | None, str]]
+    id: int | None
+    stored: dict
+    changes: dict = field(default_factory=dict)
+    roles: dict[tuple[int, str], int | None] = field(default_factory=dict)  # (cluster id, role)
+    # -> the membership's id; None: one to add
+    dropped: list[int] = field(default_factory=list)  # memberships to delete
+    products: list[tuple[int | None, str]] | None = None  # None: leave theirs as they are
 
+    def get(self, column: str):
+        return self.changes.get(column, self.stored[column])
 
-def new_member(row: Row, known: Known) -> NewMember:
-    """The new member of a row, as rows to insert; RowError when it names the coordinator role."""
-    check_coordinator(set(), row)
-    place_name, place_id = known.place(row.location, row.clusters) if row.location else (None, None)
-    values = {"phone": row.phone, "telegram_id": row.telegram_id, "name": row.name,
-              "registered": bool(row.name), "language": row.language,
-              "language_chosen": bool(row.language), "place_name": place_name,
-              "place_id": place_id, "opted_out": bool(row.opted_out), "listed": row.listed}
-    roles = [(cluster.id, role) for cluster in row.clusters for role in row.roles]
-    return NewMember(values, roles, known.products(row.products) if row.products else [])
+    def set(self, column: str, value) -> None:
+        if value == self.stored[column]:
+            self.changes.pop(column, None)
+        else:
+            self.changes[column] = value
 
-
-def insert_members(session: Session, new: list[NewMember]) -> None:
-    """Inserts the new members, then their memberships and products. Each new member is told
-    by their phone or Telegram id (unique, and one of them given) in what the insert returns,
-    which spares the insert the one-row statements that keeping the order takes on SQLite."""
-    if not new:
-        return
-    # render_nulls: one statement for many rows; without it the ORM leaves out the columns
-    # that are None and groups the rows by the columns left (about one statement a row).
-    returned = session.execute(
-        insert(Member).returning(Member.id, Member.phone, Member.telegram_id)
-        .execution_options(render_nulls=True), [member.values for member in new])
-    ids = {(phone, telegram_id): member_id for member_id, phone, telegram_id in returned}
-    ids = [ids[m.values["phone"], m.values["telegram_id"]] for m in new]
-    roles = [{"member_id": member_id, "cluster_id": cluster_id, "role": role}
-             for member_id, member in zip(ids, new) for cluster_id, role in member.roles]
-    products = [{"member_id": member_id, "product_id": product_id, "raw_name": raw}
-                for member_id, member in zip(ids, new) for product_id, raw in member.products]
-    if roles:
-        session.execute(insert(Membership), roles)
-    if products:
-        session.execute(insert(MemberProduct).execution_options(render_nulls=True), products)
+    def set_roles(self, cluster_id: int, roles: list[str]) -> None:
+        """Exactly `roles` in the cluster, besides a granted coordinator role; a role they
+        already had stays the same membership (when they joined is kept)."""
+        for key in [key for key in self.roles if key[0] == cluster_id
+                    and key[1] != "coordinator" and key[1] not in roles]:
+            membership_id = self.roles.pop(key)
+            if membership_id is not None:
+                self.dropped.append(membership_id)
+        for role in roles:
+            self.roles.setdefault((cluster_id, role), None)
 
 
-def update_member(member: Member, row: Row, known: Known, by_phone: dict[str, Member],
-                  by_telegram: dict[int, Member]) -> None:
-    """Updates a stored member from a row, and the batch's index of who holds which phone and
-    Telegram id (a later row may name the one this member gave up).
+def apply(entry: Entry, row: Row, known: Known, by_phone: dict[str, Entry],
+          by_telegram: dict[int, Entry]) -> None:
+    """Applies a row to the member it names, and to the batch's index of who holds which phone
+    and Telegram id (a later row may name one this member gave up).
 
     Empty cells leave the member's data as it is; a listed cluster gets exactly the listed
     roles (a granted coordinator role is kept). An opt-out is never undone here: only the
     member's own START does that. RowError, before any change, for the coordinator role.
     """
-    check_coordinator({m.cluster_id for m in member.memberships if m.role == "coordinator"}, row)
-    if row.phone and row.phone != member.phone:
-        by_phone.pop(member.phone, None)
-        member.phone, by_phone[row.phone] = row.phone, member
-    if row.telegram_id is not None and row.telegram_id != member.telegram_id:
-        by_telegram.pop(member.telegram_id, None)
-        member.telegram_id, by_telegram[row.telegram_id] = row.telegram_id, member
+    check_coordinator({cluster_id for cluster_id, role in entry.roles if role == "coordinator"},
+                      row)
+    for column, value, index in (("phone", row.phone, by_phone),
+                                 ("telegram_id", row.telegram_id, by_telegram)):
+        if value is not None and value != entry.get(column):
+            if index.get(entry.get(column)) is entry:
+                del index[entry.get(column)]
+            entry.set(column, value)
+            index[value] = entry
     if row.name:
-        member.name, member.registered = row.name, True
+        entry.set("name", row.name)
+        entry.set("registered", True)
     if row.language:
-        member.language, member.language_chosen = row.language, True
+        entry.set("language", row.language)
+        entry.set("language_chosen", True)
     chosen = [role for role in row.roles if role != "coordinator"]
     for cluster in row.clusters:
-        set_roles(member, cluster, chosen)
+        entry.set_roles(cluster.id, chosen)
     if row.location:
-        member.place_name, member.place_id = known.place(
-            row.location, row.clusters or clusters.clusters_of(member))
+        in_clusters = row.clusters or [known.by_id[cluster_id] for cluster_id
+                                       in dict.fromkeys(key[0] for key in entry.roles)]
+        place_name, place_id = known.place(row.location, in_clusters)
+        entry.set("place_name", place_name)
+        entry.set("place_id", place_id)
     if row.products:
-        members.set_products(member, known.products(row.products))
+        entry.products = known.products(row.products)
     if row.opted_out:
-        member.opted_out = True
+        entry.set("opted_out", True)
     if row.listed is not None:
-        member.listed = row.listed
+        entry.set("listed", row.listed)
 
 
-def set_roles(member: Member, cluster: Cluster, roles: list[str]) -> None:
-    """Gives the member exactly `roles` in the cluster, besides a granted coordinator role; a
-    role they already had stays the same membership (when they joined is kept)."""
-    held = set()
-    for membership in list(member.memberships):
-        if membership.cluster_id != cluster.id or membership.role == "coordinator":
-            continue
-        if membership.role in roles:
-            held.add(membership.role)
-        else:
-            member.memberships.remove(membership)
-    for role in roles:
-        if role not in held:
-            member.memberships.append(Membership(cluster_id=cluster.id, cluster=cluster, role=role))
+def write_entries(session: Session, stored: list[Entry], new: list[Entry]) -> None:
+    """Writes what a batch changed: the stored members' columns that changed (with grouped
+    executemany statements), their memberships and products dropped, the new members, then
+    everyone's new memberships and products."""
+    changed = sorted(({"id": entry.id, **entry.changes, "updated_at": utcnow()}
+                      for entry in stored if entry.changes), key=lambda values: tuple(values))
+    if changed:
+        session.execute(update(Member), changed)
+    dropped = [membership_id for entry in stored for membership_id in entry.dropped]
+    if dropped:
+        session.execute(delete(Membership).where(Membership.id.in_(dropped))
+                        .execution_options(synchronize_session=False))
+    replaced = [entry.id for entry in stored if entry.products is not None]
+    if replaced:
+        session.execute(delete(MemberProduct).where(MemberProduct.member_id.in_(replaced))
+                        .execution_options(synchronize_session=False))
+    if new:
+        insert_members(session, new)
+    everyone = [*stored, *new]
+    roles = [{"member_id": entry.id, "cluster_id": cluster_id, "role": role}
+             for entry in everyone for (cluster_id, role), id_ in entry.roles.items()
+             if id_ is None]
+    products = [{"member_id": entry.id, "product_id": product_id, "raw_name": raw}
+                for entry in everyone for product_id, raw in entry.products or ()]
+    if roles:
+        session.execute(insert(Membership), roles)
+    if products:
+        # render_nulls: one statement for many rows; without it the ORM leaves out the columns
+        # that are None and groups the rows by the columns left (about one statement a row).
+        session.execute(insert(MemberProduct).execution_options(render_nulls=True), products)
+
+
+def insert_members(session: Session, new: list[Entry]) -> None:
+    """Inserts the new members and notes their ids. Each is told by their phone or Telegram id
+    (unique, and one of them given) in what the insert returns, which spares the insert the
+    one-row statements that keeping the order takes on SQLite."""
+    returned = session.execute(
+        insert(Member).returning(Member.id, Member.phone, Member.telegram_id)
+        .execution_options(render_nulls=True),
+        [{**entry.stored, **entry.changes} for entry in new])
+    ids = {(phone, telegram_id): member_id for member_id, phone, telegram_id in returned}
+    for entry in new:
+        entry.id = ids[entry.get("phone"), entry.get("telegram_id")]
 
 
 def check_coordinator(coordinated: set[int], row: Row) -> None:

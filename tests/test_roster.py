@@ -383,8 +383,8 @@ def test_import_gives_a_phone_a_member_gave_up_on_an_earlier_row_to_a_new_member
 
 
 def test_import_passes_a_phone_between_two_members_in_one_batch(factory, kisumu):
-    # Grace is stored first, so the database would be asked to give her Juma's phone before
-    # Juma gives it up: the batch is refused and written again row by row, in file order.
+    # Grace takes Juma's phone as he gives it up. Should the database be asked to give it to
+    # her first, it refuses the batch, which is written again row by row, in file order.
     load(factory, HEADER + f"{GRACE},7,Grace,,,,,,\n{JUMA},8,Juma,,,,,,\n")
 
     report = load(factory, HEADER + f"{TOMAS},8,,,,,,,\n{JUMA},7,,,,,,,\n")
