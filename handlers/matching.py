@@ -24,10 +24,12 @@ def best(text: str, names: dict[str, object], limit: int = 3) -> list[Match]:
         return []
     # token_sort_ratio forgives typos and word order but, unlike WRatio, gives no credit for
     # a short name hidden inside a long one ("mat" in "tomatoes").
-    found = process.extract(query, list(names), scorer=fuzz.token_sort_ratio, limit=limit * 3,
-                            score_cutoff=CLOSE, processor=words_of)
+    _, listed, words = kept(names)
+    found = process.extract(words_of(query), words, scorer=fuzz.token_sort_ratio,
+                            limit=limit * 3, score_cutoff=CLOSE)
     matches, seen = [], set()
-    for name, score, _ in found:
+    for _, score, index in found:
+        name = listed[index]
         key = names[name]
         if key not in seen:
             seen.add(key)
@@ -38,6 +40,25 @@ def best(text: str, names: dict[str, object], limit: int = 3) -> list[Match]:
 def words_of(name: str) -> str:
     """`feijão-guandu` and `feijão guandu` are the same words."""
     return name.replace("-", " ")
+
+
+KEPT_AT = 200  # names from which on `kept` keeps what it worked out
+KEPT: dict[int, tuple[dict, list[str], list[str]]] = {}  # id -> (names, list, their words)
+
+
+def kept(names: dict[str, object]) -> tuple[dict, list[str], list[str]]:
+    """(names, their list, their words): the words worked out once for the big indexes kept per
+    process (a country's places, the catalog: handlers.places.known, storage.products.names)
+    rather than at every message. Holding `names` keeps its id from being given again."""
+    listed = list(names)
+    if len(listed) < KEPT_AT:
+        return names, listed, [words_of(name) for name in listed]
+    found = KEPT.get(id(names))
+    if found is None or found[1] != listed:  # a list compare is C: cheap beside words_of's
+        if len(KEPT) >= 32:
+            KEPT.pop(next(iter(KEPT)))
+        found = KEPT[id(names)] = (names, listed, [words_of(name) for name in listed])
+    return found
 
 
 def sure(matches: list[Match]) -> Match | None:

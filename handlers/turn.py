@@ -128,9 +128,11 @@ class Turn:
 
     def end(self) -> None:
         """Closes the conversation: the next message is read as a new command."""
+        stored = self.flow is not None  # read by the engine or written by `ask`: else none is
         self.flow = self.step = None
         self.data = {}
-        conversations.clear(self.session, self.member.id)
+        if stored:
+            conversations.clear(self.session, self.member.id)
 
 
 Handler = Callable[[Turn], None]

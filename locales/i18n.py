@@ -11,7 +11,7 @@ from typing import NamedTuple
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 
 LOCALES = Path(__file__).resolve().parent
 SHIPPED = ("en", "sw", "fr", "pt")
@@ -105,8 +105,14 @@ def number(value: float, language: str | None) -> str:
     """`24,000` and `1.5` (`24 000` and `1,5` in French, `24.000` in Portuguese): Babel's digits
     for the language, no needless decimals, at most two. French groups digits with a narrow
     no-break space, which is outside GSM-7 (an SMS would cost double): a plain space here."""
-    text = format_decimal(value, format="#,##0.##", locale=language or DEFAULT_LANGUAGE)
-    return text.replace("\u202f", " ").replace("\xa0", " ")
+    locale, pattern = decimal_format(language or DEFAULT_LANGUAGE)
+    return pattern.apply(value, locale).replace("\u202f", " ").replace("\xa0", " ")
+
+
+@lru_cache
+def decimal_format(language: str) -> tuple[Locale, NumberPattern]:
+    """What Babel's format_decimal works out again at every call (a price list has dozens)."""
+    return Locale.parse(language), parse_pattern("#,##0.##")
 
 
 @lru_cache

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import (Boolean, Float, ForeignKey, Index, Integer, Row, String, UniqueConstraint,
-                        and_, bindparam, case, exists, func, literal, or_, select, true,
-                        union_all)
+                        and_, bindparam, case, exists, func, literal, or_, select, true, union_all)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, lazyload, mapped_column, relationship
 
 from storage.models import Base, Member, Membership, utcnow
 from storage.outbox import route_columns
@@ -377,6 +376,13 @@ def within_reach(request: Spot | Row, offer: Spot | Row, distance: float | None)
 
 
 # --- Matches and introductions ----------------------------------------------------------------
+
+def listing_of(session: Session, listing_id: int) -> Listing | None:
+    """The listing with its poster, read together (the poster's clusters and products are read
+    only when used: telling them of a match needs neither)."""
+    return session.get(Listing, listing_id, options=[joinedload(Listing.member).options(
+        lazyload(Member.memberships), lazyload(Member.products))])
+
 
 def add_match(session: Session, offer: Listing, request: Listing,
               distance: float | None) -> MarketMatch | None:

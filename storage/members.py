@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from storage.models import Conversation, Member, MemberProduct, Membership
 
@@ -21,8 +21,10 @@ def find(session: Session, *, phone: str | None = None, telegram_id: int | None 
         return None
     if lock:
         query = query.with_for_update(of=Member).execution_options(populate_existing=True)
-    # Most messages need the member's clusters, few their products: those load when used.
-    return session.scalar(query.options(lazyload(Member.products)))
+    # Most messages need the member's clusters (read in the same statement), few their
+    # products: those load when used.
+    query = query.options(joinedload(Member.memberships), lazyload(Member.products))
+    return session.scalars(query).unique().first()
 
 
 def get_or_create(session: Session, *, phone: str | None = None, telegram_id: int | None = None,

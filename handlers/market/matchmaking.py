@@ -69,7 +69,7 @@ def fitting(chosen: list[Candidate], bulk: bool,
 def record_match(session: Session, listing: Listing,
                  candidate: Candidate) -> tuple[MarketMatch, Listing]:
     """Records the match of a new listing with a compatible one: (the match, the other listing)."""
-    other = session.get(Listing, candidate.listing.id)
+    other = market.listing_of(session, candidate.listing.id)
     offer, request = (listing, other) if listing.kind == "sell" else (other, listing)
     return market.add_match(session, offer, request, candidate.distance_km), other
 
