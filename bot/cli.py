@@ -1,5 +1,6 @@
 """The `clusterbot` command: serve, migrate, set up clusters, chat in the terminal, load members."""
 import io
+import logging
 import sys
 from enum import Enum
 from pathlib import Path
@@ -303,6 +304,8 @@ def members_import(file: Annotated[Path, typer.Argument(
     `listed` (true/false, empty: as it is) records the member's answer about the directory.
     The coordinator role is granted only by `clusterbot coordinator add`: a row naming it is
     a bad row unless the member already coordinates every cluster the row lists.
+    In a terminal a progress bar shows on stderr. All rows are written in one transaction:
+    stopped or failed half-way, the import leaves the members as they were.
     """
     settings = get_settings()
     try:
@@ -310,7 +313,10 @@ def members_import(file: Annotated[Path, typer.Argument(
     except UnicodeDecodeError:
         raise fail(f"{file} is not UTF-8 text") from None
     lines = text.count("\n") + (not text.endswith("\n"))
-    # All rows in one transaction: a crash or Ctrl-C leaves the members as they were.
+    # A batch the database refuses is written again row by row, to find the row; psycopg also
+    # warns that it ended the refused statement's pipeline, which is no news to the user.
+    logging.getLogger("psycopg").addFilter(
+        lambda record: not str(record.msg).startswith("error ignored terminating"))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("lines"), TimeElapsedColumn(), console=err,
                   disable=not err.is_terminal) as bar:
