@@ -395,6 +395,18 @@ def test_import_passes_a_phone_between_two_members_in_one_batch(factory, kisumu)
     assert member(factory, phone=GRACE) is None
 
 
+def test_import_reports_a_value_the_database_refuses_by_line_and_loads_the_rest(
+        factory, kisumu, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite stores a NUL character; PostgreSQL refuses it")
+
+    report = load(factory, HEADER + f"{GRACE},,Grace,,,,,,\n{JUMA},,Ju\x00ma,,,,,,\n"
+                                     f"{AMINA},,Amina,,,,,,\n")
+
+    assert report.errors == [(3, "a value does not fit the database")]
+    assert (report.added, count_members(factory)) == (2, 2)
+
+
 def test_import_keeps_the_membership_of_a_role_the_member_already_had(factory, kisumu):
     load(factory, HEADER + f"{JUMA},,Juma,fisher;trader,kisumu-fish,,,,\n")
     before = {m.role: m.id for m in member(factory, phone=JUMA).memberships}
