@@ -308,27 +308,29 @@ def members_import(file: Annotated[Path, typer.Argument(
     stopped or failed half-way, the import leaves the members as they were.
     """
     settings = get_settings()
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise fail(f"{file} is not UTF-8 text") from None
-    lines = text.count("\n") + (not text.endswith("\n"))
+    data = file.read_bytes()
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))  # the progress bar's total
+    del data  # the rows are read from the file as they go: all in memory, as text, they took
+    # four bytes a character
     # A batch the database refuses is written again row by row, to find the row; psycopg also
     # warns that it ended the refused statement's pipeline, which is no news to the user.
     logging.getLogger("psycopg").addFilter(
         lambda record: not str(record.msg).startswith("error ignored terminating"))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("lines"), TimeElapsedColumn(), console=err,
-                  disable=not err.is_terminal) as bar:
+    with (file.open(encoding="utf-8-sig", newline="") as rows,
+          Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("lines"), TimeElapsedColumn(), console=err,
+                   disable=not err.is_terminal) as bar):
         task = bar.add_task("importing", total=lines)
         try:
             with unit_of_work(open_database(settings)) as session:
                 report = roster.import_members(
-                    session, io.StringIO(text, newline=""), "cli", region=settings.default_country,
-                    file_name=file.name, progress=lambda done: bar.update(task, completed=done))
+                    session, rows, "cli", region=settings.default_country, file_name=file.name,
+                    progress=lambda done: bar.update(task, completed=done))
                 bar.update(task, completed=lines, description="committing")
         except roster.RosterError as e:
             raise fail(f"{file}: {e}") from None
+        except UnicodeDecodeError:  # nothing is kept: the transaction rolled back
+            raise fail(f"{file} is not UTF-8 text") from None
     for line, reason in report.errors:
         err.print(f"line {line}: {reason}")
     out.print(f"imported {report.added}, updated {report.updated}, skipped {report.skipped}")

@@ -432,6 +432,18 @@ def test_members_import_leaves_members_unchanged_when_it_fails_at_the_end(
     assert count_members(factory) == 1 and member(factory, phone=AMINA).name == "Amina"
 
 
+def test_members_import_leaves_members_unchanged_when_a_late_line_is_not_utf8(
+        clusterbot, factory, kisumu, tmp_path):
+    file = members_file(tmp_path, 2500)
+    with file.open("ab") as f:
+        f.write(b"0722000002,,Tom\xe1s,,,,,,\n")
+
+    result = clusterbot("members", "import", str(file))
+
+    assert (result.exit_code, result.stderr) == (1, f"error: {file} is not UTF-8 text\n")
+    assert count_members(factory) == 0
+
+
 def test_members_import_shows_progress_and_leaves_members_unchanged_when_killed(
         factory, kisumu, database_url, tmp_path):
     """The command in a terminal (a pseudo-terminal here) shows a progress bar on stderr; killed
