@@ -89,7 +89,8 @@ def percent(right: int, total: int) -> str:
     return f"{100 * right / total:.1f}" if total else "-"
 
 
-def accuracy_row(detect: Callable[[str], str], lines: dict[str, list[str]]) -> tuple[list[str], list]:
+def accuracy_row(detect: Callable[[str], str],
+                 lines: dict[str, list[str]]) -> tuple[list[str], list]:
     """Percent right per language and overall, and the misses as (language, line, guess)."""
     cells, misses, right_all, total_all = [], [], 0, 0
     for lang in LANGS:
@@ -97,7 +98,8 @@ def accuracy_row(detect: Callable[[str], str], lines: dict[str, list[str]]) -> t
         right = sum(guess == lang for guess in guesses)
         cells.append(percent(right, len(guesses)))
         right_all, total_all = right_all + right, total_all + len(guesses)
-        misses += [(lang, line, guess) for line, guess in zip(lines[lang], guesses) if guess != lang]
+        misses += [(lang, line, guess)
+                   for line, guess in zip(lines[lang], guesses) if guess != lang]
     return cells + [percent(right_all, total_all)], misses
 
 
@@ -105,7 +107,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="lang-testdata directory")
     parser.add_argument("--half", choices=("test", "tune"), default="test")
-    parser.add_argument("--misses", type=int, default=0, help="list up to N misses of clusterbot per file")
+    parser.add_argument("--misses", type=int, default=0,
+                        help="list up to N misses of clusterbot per file")
     args = parser.parse_args()
 
     found = detectors()
