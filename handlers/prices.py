@@ -188,7 +188,7 @@ def price_problem(turn: Turn) -> str | None:
     """Why the price given cannot be taken, in the member's words; None when it can."""
     amount, unit = turn.data["price"][:2]
     wanted = unit_of(turn)
-    product = turn.session.get(Product, turn.data["product"])
+    product = catalog.get(turn.session, turn.data["product"])
     if unit is not None and unit != product.unit:
         example = f"120/{wanted}"
         return turn._("Please give the price per {unit}, e.g. {example}.", unit=wanted,
@@ -343,7 +343,7 @@ def act(turn: Turn) -> None:
 def record_official(turn: Turn, data: dict) -> None:
     """Saves a coordinator's price of record and says so."""
     cluster = turn.session.get(Cluster, data["cluster"])
-    product = turn.session.get(Product, data["product"])
+    product = catalog.get(turn.session, data["product"])
     market = data.get("market") or {}
     price = set_official(turn.session, cluster, turn.member, product, data["price"][0],
                          market=market.get("name"), place_id=market.get("id"))
@@ -386,7 +386,7 @@ def record_report(turn: Turn, data: dict) -> None:
     """Saves a member's price; one far off the usual is held for a coordinator to check."""
     session = turn.session
     cluster = reporter_cluster(turn)
-    product = session.get(Product, data["product"])
+    product = catalog.get(session, data["product"])
     amount, market = data["price"][0], data["market"]
     now = utcnow()
     # A price in another currency (`PRICE tilapia 5000 UGX Busia` in a Kenyan cluster) is kept in
@@ -440,7 +440,7 @@ def tell_coordinators(session, cluster: Cluster, report, product: Product, repor
     for coordinator in prices.coordinators_of(session, cluster.id):
         lang = coordinator.language
         notify(session, coordinator, HELD_NOTICE, code=str(report.id),
-               product=catalog.display_name(product, lang or "en"),
+               product=product_label(session, product.id, lang),
                amount=money(report.amount, lang), currency=report.currency,
                unit=unit_label(report.unit, lang), place=report.market,
                name=reporter.name or f"#{reporter.id}", usual=money(report.reference, lang),
@@ -506,12 +506,12 @@ def decide(session: Session, report: prices.PriceReport, actor: Actor, publish: 
     audit.record(session, action="price.publish" if publish else "price.reject", actor=actor,
                  cluster_id=cluster.id, report=report.id, amount=report.amount,
                  market=report.market)
-    product = session.get(Product, report.product_id)
+    product = catalog.get(session, report.product_id)
     reporter = session.get(Member, report.member_id) if report.member_id else None
     if reporter is not None:
         lang = reporter.language
         notify(session, reporter, CHECKED if publish else NOT_PUBLISHED,
-               product=catalog.display_name(product, lang or "en"),
+               product=product_label(session, product.id, lang),
                amount=money(report.amount, lang), currency=report.currency,
                unit=unit_label(report.unit, lang))
     if publish:
@@ -524,7 +524,7 @@ def answer_prices(turn: Turn, data: dict) -> None:
     """The newest price of record per market, the members' median, dates and weekly changes."""
     session, lang = turn.session, turn.lang
     scope, zone = member_scope(turn)
-    product = session.get(Product, data["product"])
+    product = catalog.get(session, data["product"])
     market = data.get("market")
     place_id = market["id"] if market and "id" in market else None
     now = utcnow()
@@ -611,7 +611,7 @@ def alert_official(session, cluster: Cluster, product: Product, market: str,
     if not recent or not moved(session, cluster, amount, before.amount):
         return 0
     return alert(session, cluster, product, actor_id, lambda lang: translate(
-        lang, ALERT_OFFICIAL, product=catalog.display_name(product, lang or "en"), place=market,
+        lang, ALERT_OFFICIAL, product=product_label(session, product.id, lang), place=market,
         amount=money(amount, lang), currency=cluster.currency, unit=unit_label(product.unit, lang),
         change=percent(amount, before.amount),
         date=day_label(before.observed_on, today, lang)))
@@ -634,7 +634,7 @@ def alert_members(session, cluster: Cluster, product: Product, actor_id: int | N
     if before is None:
         return 0
     return alert(session, cluster, product, actor_id, lambda lang: translate(
-        lang, ALERT_MEMBERS, product=catalog.display_name(product, lang or "en"),
+        lang, ALERT_MEMBERS, product=product_label(session, product.id, lang),
         amount=money(median, lang), currency=cluster.currency,
         unit=unit_label(product.unit, lang), change=percent(median, before)))
 
@@ -808,7 +808,7 @@ def place_name(places, place_id: int) -> str:
 
 def unit_of(turn: Turn) -> str:
     """The unit label of the product in the answers."""
-    return unit_label(turn.session.get(Product, turn.data["product"]).unit, turn.lang)
+    return unit_label(catalog.get(turn.session, turn.data["product"]).unit, turn.lang)
 
 
 def money(amount: float, lang: str | None) -> str:
