@@ -105,7 +105,8 @@ class Engine:
             return messages.mark_inbound(message, "ignored", None)
         member = self._member(session, inbound, phone, telegram_id)
         message.member_id = member.id
-        conversation = conversations.open_conversation(session, member.id, self.idle)
+        with session.no_autoflush:  # the message's member is written with its status, later
+            conversation = conversations.open_conversation(session, member.id, self.idle)
         self._update_language(session, member, inbound.text, answering=conversation is not None)
         turn = Turn(session=session, member=member, inbound=inbound,
                     region=self.settings.default_country)
