@@ -135,7 +135,9 @@ class Services:
             if not entry[1]:
                 del self.member_locks[key]
             self.in_hand.discard(inbound_id)
-        self.dispatcher.wake()
+        # The replies go out on the message's channel; a notice to another member on the other
+        # channel waits for that loop's next look (IDLE_POLL): an empty claim per message less.
+        self.dispatcher.wake(key[0])
 
     async def _sweep(self) -> None:
         """Every few seconds, takes the accepted messages nobody is handling: those whose

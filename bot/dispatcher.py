@@ -140,12 +140,14 @@ class Dispatcher:
         self.wake()
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
-    def wake(self) -> None:
-        """Tells the loops new messages are due; safe to call from any thread."""
+    def wake(self, channel: str | None = None) -> None:
+        """Tells the loop of `channel` (default: every loop) that new messages are due; safe to
+        call from any thread. A loop not woken finds its messages within IDLE_POLL."""
         if self.loop is None or self.loop.is_closed():
             return
-        for event in self.wakeups.values():
-            self.loop.call_soon_threadsafe(event.set)
+        for name, event in self.wakeups.items():
+            if channel in (None, name) or channel not in self.wakeups:
+                self.loop.call_soon_threadsafe(event.set)
 
     async def _run(self, channel: str) -> None:
         while not self.stopping.is_set():
