@@ -142,26 +142,37 @@ def claim(session: Session, channel: str, limit: int, worker: str, lease: timede
     only the oldest pending one per recipient and priority, so each recipient gets them in order
     (an answer may overtake a broadcast). A message whose lease ran out (its dispatcher died) is
     due again. PostgreSQL skips rows another dispatcher is claiming; SQLite runs one statement."""
-    o, earlier = OutboundMessage, aliased(OutboundMessage)
     moment = now()
+    claimed = session.execute(CLAIM, {"claim_channel": channel, "moment": moment,
+                                      "claim_limit": limit, "lease_until": moment + lease,
+                                      "worker": worker}).all()
+    opted_out = opted_out_members(session, {row.member_id for row in claimed if row.member_id})
+    return sorted((Claimed(*row, member_opted_out=row.member_id in opted_out) for row in claimed),
+                  key=lambda c: c.id)
+
+
+def claim_statement():
+    """The statement `claim` runs, built once: building it cost more than running it."""
+    o, earlier = OutboundMessage, aliased(OutboundMessage)
+    moment = bindparam("moment", type_=UTCDateTime)
     not_first = (select(earlier.id)
                  .where(earlier.channel == o.channel, earlier.address == o.address,
                         earlier.id < o.id, earlier.priority <= o.priority, pending(earlier))
                  .exists())
     due = ((o.status == "queued") & (o.not_before <= moment)) | (
         (o.status == "sending") & (o.lease_until < moment))
-    ids = (select(o.id).where(o.channel == channel, pending(o), due, ~not_first)
-           .order_by(o.priority, o.id).limit(limit).with_for_update(skip_locked=True))
-    claimed = session.execute(
-        update(o).where(o.id.in_(ids.scalar_subquery()))
-        .values(status="sending", lease_until=moment + lease, claimed_by=worker)
-        .returning(o.id, o.channel, o.address, o.text, o.choices, o.kind, o.attempts, o.member_id,
-                   o.broadcast_id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    opted_out = opted_out_members(session, {row.member_id for row in claimed if row.member_id})
-    return sorted((Claimed(*row, member_opted_out=row.member_id in opted_out) for row in claimed),
-                  key=lambda c: c.id)
+    ids = (select(o.id).where(o.channel == bindparam("claim_channel"), pending(o), due, ~not_first)
+           .order_by(o.priority, o.id).limit(bindparam("claim_limit", type_=Integer))
+           .with_for_update(skip_locked=True))
+    return (update(o).where(o.id.in_(ids.scalar_subquery()))
+            .values(status="sending", lease_until=bindparam("lease_until", type_=UTCDateTime),
+                    claimed_by=bindparam("worker"))
+            .returning(o.id, o.channel, o.address, o.text, o.choices, o.kind, o.attempts,
+                       o.member_id, o.broadcast_id)
+            .execution_options(synchronize_session=False))
+
+
+CLAIM = claim_statement()
 
 
 def opted_out_members(session: Session, ids: set[int]) -> set[int]:
