@@ -118,6 +118,18 @@ def analyze(url: str) -> None:
         engine.dispose()
 
 
+def drained(engine) -> bool:
+    """True when no inbound message waits for handling and no reply waits for sending."""
+    from sqlalchemy import func, select
+    from storage.models import InboundMessage, OutboundMessage
+    with engine.connect() as conn:
+        inbound = conn.execute(select(func.count()).where(
+            InboundMessage.status.in_(("received", "handling")))).scalar()
+        outbound = conn.execute(select(func.count()).where(
+            OutboundMessage.status.in_(("queued", "sending")))).scalar()
+    return inbound == 0 and outbound == 0
+
+
 def observer(url: str):
     """A plain engine to watch progress from outside: on SQLite it reads without BEGIN IMMEDIATE,
     so it never takes the write lock from the process under test."""

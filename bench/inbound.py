@@ -29,10 +29,10 @@ from urllib.parse import urlencode
 import aiohttp
 from sqlalchemy import func, select
 
-from common import (PUBLIC_URL, Child, TwilioProcess, analyze, backend, bot_env, machine, observer,
-                    percentile, scratch_database, table, wait_until)
+from common import (PUBLIC_URL, Child, TwilioProcess, analyze, backend, bot_env, drained, machine,
+                    observer, percentile, scratch_database, table, wait_until)
 from doubles.twilio import TwilioDouble
-from storage.models import InboundMessage, OutboundMessage
+from storage.models import InboundMessage
 
 WEBHOOK, BARE = "/webhooks/sms", "/bare"
 PHONES = [f"+2547220{i:05d}" for i in range(500)]
@@ -172,16 +172,6 @@ async def fixed_rate(base: str, route: str, requests: list, rate: float) -> Run:
 def last_inbound_id(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.coalesce(func.max(InboundMessage.id), 0))).scalar()
-
-
-def drained(engine) -> bool:
-    """True when no inbound message waits for handling and no reply waits for sending."""
-    with engine.connect() as conn:
-        inbound = conn.execute(select(func.count()).where(
-            InboundMessage.status.in_(("received", "handling")))).scalar()
-        outbound = conn.execute(select(func.count()).where(
-            OutboundMessage.status.in_(("queued", "sending")))).scalar()
-    return inbound == 0 and outbound == 0
 
 
 def handled(engine, after_id: int, run: Run, drain_seconds: float) -> dict:

@@ -30,9 +30,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
-from common import (PUBLIC_URL, Child, TwilioProcess, analyze, backend, bot_env, machine,
+from common import (PUBLIC_URL, Child, TwilioProcess, analyze, backend, bot_env, drained, machine,
                     observer, scratch_database, table, wait_until)
 from doubles.twilio import TwilioDouble  # after common, which puts tests/ on the path
 from storage.db import session_factory, unit_of_work
@@ -103,15 +103,6 @@ def add_network(url: str, count: int) -> None:
                  "kind": "broadcast", "status": "sent", "attempts": 1,
                  "provider_id": f"SMsent{id_:010d}"}
                 for i, id_ in zip(numbers, ids)])
-
-
-def drained(engine) -> bool:
-    with engine.connect() as conn:
-        inbound = conn.execute(select(func.count()).where(
-            InboundMessage.status.in_(("received", "handling")))).scalar()
-        outbound = conn.execute(select(func.count()).where(
-            OutboundMessage.status.in_(("queued", "sending")))).scalar()
-    return inbound == 0 and outbound == 0
 
 
 # --- The load -----------------------------------------------------------------------------------
