@@ -93,6 +93,17 @@ def sent_count(engine) -> int:
         return conn.execute(select(func.count()).where(OutboundMessage.status == "sent")).scalar()
 
 
+def dispatcher_sends(engine, env: dict, messages: int, timeout: float) -> tuple[float, float]:
+    """Starts `python -m bot run` with `env` and waits until it has sent `messages` more;
+    returns the seconds and the CPU seconds of the bot's process meanwhile."""
+    already = sent_count(engine)
+    with Child(BOT, env) as bot:
+        started, cpu = time.monotonic(), bot.cpu_seconds()
+        wait_until(lambda: sent_count(engine) - already >= messages, timeout=timeout,
+                   interval=0.2, what="all sent")
+        return time.monotonic() - started, bot.cpu_seconds() - cpu
+
+
 async def bare_loop(twilio_url: str, phones: list[str]) -> tuple[float, float]:
     """Posts one message per phone straight to the double, `IN_FLIGHT` at a time, with the twilio
     SDK's async client as the dispatcher uses it; returns the seconds and CPU seconds taken."""
@@ -138,12 +149,8 @@ def unlimited(args, url: str, twilio: TwilioProcess, block: int) -> list[list]:
                  1000 * cpu / count])
 
     twilio.reset()
-    already = sent_count(engine)
-    with Child(BOT, bot_env(url, twilio.url, 0)) as bot:
-        started, cpu = time.monotonic(), bot.cpu_seconds()
-        wait_until(lambda: sent_count(engine) - already >= args.messages, timeout=args.timeout,
-                   interval=0.2, what="all sent")
-        seconds, cpu = time.monotonic() - started, bot.cpu_seconds() - cpu
+    seconds, cpu = dispatcher_sends(engine, bot_env(url, twilio.url, 0), args.messages,
+                                    args.timeout)
     count, span, rejected = accepted_span(twilio)
     rows.append(["dispatcher (`bot run`, SMS_MPS=0)", count, rejected, seconds, count / span,
                  count / span / bare_rate, 1000 * cpu / count])

@@ -30,7 +30,7 @@ from collections import defaultdict
 
 from common import (Child, add_members, analyze, backend, bot_env, machine, observer,
                     scratch_database, table, wait_until)
-from outbound import bot_with_margin, busy, sent_count, tightest_window
+from outbound import bot_with_margin, busy, dispatcher_sends, sent_count, tightest_window
 from sqlalchemy import select
 
 from bot.dispatcher import MARGIN
@@ -155,12 +155,8 @@ def unlimited(args, url: str, double: TelegramProcess, block: int) -> list[list]
                  "-", 1000 * cpu / count])
 
     double.reset(limits=False)
-    already = sent_count(engine)
-    with Child(BOT, telegram_env(url, double.url, 0)) as bot:
-        started, cpu = time.monotonic(), bot.cpu_seconds()
-        wait_until(lambda: sent_count(engine) - already >= args.messages, timeout=args.timeout,
-                   interval=0.2, what="all sent")
-        seconds, cpu = time.monotonic() - started, bot.cpu_seconds() - cpu
+    seconds, cpu = dispatcher_sends(engine, telegram_env(url, double.url, 0), args.messages,
+                                    args.timeout)
     stats = double.stats()
     count, span = accepted_span(stats)
     rows.append(["dispatcher (`bot run`, TELEGRAM_MPS=0)", count, stats["rejected_429"], seconds,
