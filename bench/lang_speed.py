@@ -53,20 +53,9 @@ language.model()
 ready = time.perf_counter()
 result = {"import": imported - start, "model": ready - imported, "rates": {}}
 if sys.argv[1] in ("rates", "engine"):
-    from langdetect.detector_factory import DetectorFactory
-    from langdetect.lang_detect_exception import LangDetectException
-    factory = DetectorFactory()
-    factory.load_json_profile([(language.PROFILES / lang).read_text(encoding="utf-8")
-                               for lang in ("en", "sw", "fr", "pt")])
-    factory.seed = 0
-
-    def langdetect_alone(text):
-        detector = factory.create()
-        detector.append(text)
-        try:
-            return detector.detect()
-        except LangDetectException:
-            return "und"
+    sys.path.insert(0, "bench")
+    from lang_accuracy import langdetect_detector
+    langdetect_alone = langdetect_detector(("en", "sw", "fr", "pt"))
 
     def as_the_engine(text):  # a Kenyan member's message
         return language.detect(text, cluster_languages=("en", "sw"), phone="+254722000001")
