@@ -173,31 +173,28 @@ def test_a_clusters_own_place_is_the_one_its_name_names(factory):
 
 # --- Registration, listings, prices, FIND -----------------------------------------------------
 
-def test_registration_in_uganda_naming_jinja_sets_the_place_with_coordinates(chat, factory):
+def registered_in_uganda(chat, factory, place: str) -> Place:
+    """Okello registers in a Ugandan cluster naming `place`; the place his profile points to."""
     cluster_in(factory, "UG")
     okello = chat(OKELLO)
-    for text in ("JOIN", "Okello", "1", "Jinja", "tilapia"):
+    for text in ("JOIN", "Okello", "1", place, "tilapia"):
         okello.send(text)
     okello.send("1")
-    assert profile(factory, OKELLO)["place"] == "Jinja"
+    assert profile(factory, OKELLO)["place"] == place  # as written
     with unit_of_work(factory) as session:
-        place = session.scalar(select(Place).join(Member, Member.place_id == Place.id)
-                               .where(Member.phone == OKELLO))
-        assert (place.country, round(place.latitude, 2), round(place.longitude, 2)) == (
-            "UG", 0.44, 33.2)
+        return session.scalar(select(Place).join(Member, Member.place_id == Place.id)
+                              .where(Member.phone == OKELLO))
+
+
+def test_registration_in_uganda_naming_jinja_sets_the_place_with_coordinates(chat, factory):
+    place = registered_in_uganda(chat, factory, "Jinja")
+    assert (place.country, round(place.latitude, 2), round(place.longitude, 2)) == (
+        "UG", 0.44, 33.2)
 
 
 def test_registration_naming_a_landing_site_after_its_town_is_at_the_town(chat, factory):
-    cluster_in(factory, "UG")
-    okello = chat(OKELLO)
-    for text in ("JOIN", "Okello", "1", "Entebbe landing site", "tilapia"):
-        okello.send(text)
-    okello.send("1")
-    assert profile(factory, OKELLO)["place"] == "Entebbe landing site"  # as written
-    with unit_of_work(factory) as session:
-        place = session.scalar(select(Place).join(Member, Member.place_id == Place.id)
-                               .where(Member.phone == OKELLO))
-        assert (place.country, place.name) == ("UG", "Entebbe")
+    place = registered_in_uganda(chat, factory, "Entebbe landing site")
+    assert (place.country, place.name) == ("UG", "Entebbe")
 
 
 def listing(factory, cluster, member, text):
