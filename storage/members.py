@@ -12,7 +12,9 @@ def find(session: Session, *, phone: str | None = None, telegram_id: int | None 
          lock: bool = False) -> Member | None:
     """The member with this phone or Telegram id. `lock` holds their row until commit, so two
     workers never interleave one conversation, and reads it as the last commit left it
-    (PostgreSQL; SQLite already holds the database write lock: BEGIN IMMEDIATE)."""
+    (PostgreSQL; SQLite already holds the database write lock: BEGIN IMMEDIATE). The lock is
+    FOR NO KEY UPDATE: rows that refer to the member (a notice, a match) are still written
+    meanwhile, and two members matched with each other at once do not deadlock."""
     if phone:
         query = select(Member).where(Member.phone == phone)
     elif telegram_id is not None:
@@ -20,7 +22,8 @@ def find(session: Session, *, phone: str | None = None, telegram_id: int | None 
     else:
         return None
     if lock:
-        query = query.with_for_update(of=Member).execution_options(populate_existing=True)
+        query = query.with_for_update(of=Member, key_share=True).execution_options(  # FOR NO KEY UPDATE
+            populate_existing=True)
     # Most messages need the member's clusters (read in the same statement), few their
     # products: those load when used.
     query = query.options(joinedload(Member.memberships), lazyload(Member.products))
