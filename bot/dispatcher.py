@@ -32,6 +32,11 @@ CHANNELS = ("sms", "telegram")
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = 300.0  # seconds
 IDLE_POLL = 0.25  # seconds between looks for due messages when nothing wakes the loop
+# After a batch that took all that was due, the next claim waits until this long after it:
+# replies come in bursts (a busy hour, a match that tells three members), and one claim then
+# takes several of them instead of one each (a claim and a record are a transaction each). The
+# first reply after a quiet moment is claimed at once.
+GATHER = 0.05  # seconds
 OUTAGE_PAUSE = 1.0  # seconds before trying the database again after it failed
 IN_FLIGHT = 50  # concurrent sends per channel: more only slows the HTTP clients down
 # A provider counts a message when it arrives, a few milliseconds (on a busy machine tens of
@@ -150,7 +155,9 @@ class Dispatcher:
                 self.loop.call_soon_threadsafe(event.set)
 
     async def _run(self, channel: str) -> None:
+        loop = asyncio.get_running_loop()
         while not self.stopping.is_set():
+            claimed_at = loop.time()
             try:
                 sent = await self.dispatch_once(channel)
             except Exception as error:  # the database is away, say: keep the loop, try again
@@ -159,6 +166,8 @@ class Dispatcher:
                 continue
             if not sent:
                 await self._idle(channel)
+            elif sent < self.batch[channel]:
+                await self._gather(channel, claimed_at + GATHER - loop.time())
 
     async def dispatch_once(self, channel: str) -> int:
         """Claims, sends and records one batch; returns how many messages were claimed."""
@@ -176,6 +185,14 @@ class Dispatcher:
         except asyncio.TimeoutError:
             pass
         event.clear()
+
+    async def _gather(self, channel: str, seconds: float) -> None:
+        if seconds > 0:
+            try:
+                await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+            except asyncio.TimeoutError:
+                pass
+        self.wakeups[channel].clear()  # what woke it meanwhile is claimed now
 
     async def _wait_for_pause(self, channel: str) -> None:
         delay = self.paused_until[channel] - asyncio.get_running_loop().time()

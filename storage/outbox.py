@@ -145,15 +145,15 @@ def claim(session: Session, channel: str, limit: int, worker: str, lease: timede
     moment = now()
     claimed = session.execute(CLAIM, {"claim_channel": channel, "moment": moment,
                                       "claim_limit": limit, "lease_until": moment + lease,
-                                      "worker": worker}).all()
-    opted_out = opted_out_members(session, {row.member_id for row in claimed if row.member_id})
-    return sorted((Claimed(*row, member_opted_out=row.member_id in opted_out) for row in claimed),
+                                      "worker": worker})
+    return sorted((Claimed(*row[:-1], member_opted_out=bool(row[-1])) for row in claimed),
                   key=lambda c: c.id)
 
 
 def claim_statement():
     """The statement `claim` runs, built once: building it cost more than running it."""
     o, earlier = OutboundMessage, aliased(OutboundMessage)
+    opted_out = select(Member.opted_out).where(Member.id == o.member_id).scalar_subquery()
     moment = bindparam("moment", type_=UTCDateTime)
     not_first = (select(earlier.id)
                  .where(earlier.channel == o.channel, earlier.address == o.address,
@@ -168,17 +168,11 @@ def claim_statement():
             .values(status="sending", lease_until=bindparam("lease_until", type_=UTCDateTime),
                     claimed_by=bindparam("worker"))
             .returning(o.id, o.channel, o.address, o.text, o.choices, o.kind, o.attempts,
-                       o.member_id, o.broadcast_id)
+                       o.member_id, o.broadcast_id, opted_out)
             .execution_options(synchronize_session=False))
 
 
 CLAIM = claim_statement()
-
-
-def opted_out_members(session: Session, ids: set[int]) -> set[int]:
-    if not ids:
-        return set()
-    return set(session.scalars(select(Member.id).where(Member.id.in_(ids), Member.opted_out)))
 
 
 def release_all(session: Session, channel: str) -> int:
