@@ -5,7 +5,6 @@ import unicodedata
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,7 +17,7 @@ from locales import language
 from locales.i18n import N_, command_word, fold, keyword_of, keyword_word, translate
 from storage import clusters, conversations, members, messages, outbox
 from storage.db import log_failure, unit_of_work
-from storage.models import InboundMessage, Member
+from storage.models import Conversation, InboundMessage, Member
 
 log = logging.getLogger(__name__)
 
@@ -88,25 +87,18 @@ class Engine:
             log_failure(log, f"inbound message {inbound_id}: recording the failure", error)
 
     def _process(self, session: Session, inbound_id: int) -> None:
-        message = session.scalar(
-            update(InboundMessage)
-            .where(InboundMessage.id == inbound_id, InboundMessage.status == "received")
-            .values(status="handling")
-            .returning(InboundMessage)
-        )
-        if message is None:  # another worker has handled it
+        taken = messages.take(session, inbound_id)
+        if taken is None:  # another worker has handled it
             return
         inbound = Inbound(
-            channel=message.channel, address=message.address, text=clean(message.text or ""),
-            provider_id=message.provider_id, choice=message.choice,
-            received_at=message.received_at, **message.extra)
+            channel=taken.channel, address=taken.address, text=clean(taken.text or ""),
+            provider_id=taken.provider_id, choice=taken.choice, received_at=taken.received_at,
+            **taken.extra)
         phone, telegram_id = identity(inbound, self.settings.default_country)
         if phone is None and telegram_id is None:  # a sender name (SAFARICOM), not a number
-            return messages.mark_inbound(message, "ignored", None)
-        member = self._member(session, inbound, phone, telegram_id)
-        message.member_id = member.id
-        with session.no_autoflush:  # the message's member is written with its status, later
-            conversation = conversations.open_conversation(session, member.id, self.idle)
+            return messages.ignore(session, inbound_id)
+        member, conversation = self._member(session, inbound, phone, telegram_id)
+        conversation = conversations.still_open(session, conversation, self.idle)
         self._update_language(session, member, inbound.text, answering=conversation is not None)
         turn = Turn(session=session, member=member, inbound=inbound,
                     region=self.settings.default_country)
@@ -114,18 +106,21 @@ class Engine:
             turn.flow, turn.step, turn.data = conversation.flow, conversation.step, dict(conversation.data)
         keyword = self._route(turn)
         queue_replies(session, turn, public=keyword in ANSWERED_IN_GROUPS)
-        messages.mark_inbound(message, "handled", member.id)
-        if keyword == NOT_UNDERSTOOD:
-            message.not_understood = True  # for a coordinator to answer from the dashboard
+        # not understood: for a coordinator to answer from the dashboard
+        messages.handled_by(session, inbound_id, member.id, keyword == NOT_UNDERSTOOD)
 
     def _member(self, session: Session, inbound: Inbound, phone: str | None,
-                telegram_id: int | None) -> Member:
-        member = members.get_or_create(session, phone=phone, telegram_id=telegram_id, lock=True)
+                telegram_id: int | None) -> tuple[Member, Conversation | None]:
+        """The sender, locked for this handling, and their conversation; created on first
+        contact."""
+        member, conversation = members.for_handling(session, phone=phone, telegram_id=telegram_id)
+        if member is None:
+            member = members.get_or_create(session, phone=phone, telegram_id=telegram_id, lock=True)
         if inbound.telegram_username:
             member.telegram_username = inbound.telegram_username
         if inbound.channel == "telegram" and inbound.reply_to in (None, inbound.address):
             member.telegram_blocked = False  # they write to us: the private chat is open again
-        return member
+        return member, conversation
 
     def _update_language(self, session: Session, member: Member, text: str, answering: bool) -> None:
         """Guesses a new member's language from their first messages; the word they register

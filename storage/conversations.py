@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from storage.models import Conversation
 
 
-def open_conversation(session: Session, member_id: int, idle: timedelta) -> Conversation | None:
+def still_open(session: Session, conversation: Conversation | None,
+               idle: timedelta) -> Conversation | None:
     """The member's conversation unless it has been idle longer than `idle`, or than the hours
     its question asked to stay open (`_idle_hours`); then it is dropped."""
-    conversation = session.get(Conversation, member_id)
     if conversation and conversation.data.get("_idle_hours"):
         idle = timedelta(hours=conversation.data["_idle_hours"])
     if conversation and conversation.updated_at < datetime.now(timezone.utc) - idle:

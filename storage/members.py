@@ -30,6 +30,24 @@ def find(session: Session, *, phone: str | None = None, telegram_id: int | None 
     return session.scalars(query).unique().first()
 
 
+def for_handling(session: Session, *, phone: str | None = None, telegram_id: int | None = None
+                 ) -> tuple[Member | None, Conversation | None]:
+    """The member with this phone or Telegram id, locked as `find(lock=True)` does, and their
+    conversation (open or not), read in one statement: every message needs both."""
+    query = select(Member, Conversation).outerjoin(Conversation, Conversation.member_id == Member.id)
+    if phone:
+        query = query.where(Member.phone == phone)
+    elif telegram_id is not None:
+        query = query.where(Member.telegram_id == telegram_id)
+    else:
+        return None, None
+    row = session.execute(
+        query.with_for_update(of=Member, key_share=True)  # FOR NO KEY UPDATE: see `find`
+        .options(joinedload(Member.memberships), lazyload(Member.products))
+        .execution_options(populate_existing=True)).unique().first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def get_or_create(session: Session, *, phone: str | None = None, telegram_id: int | None = None,
                   lock: bool = False) -> Member:
     """The member with this phone or Telegram id, created on first contact (safe under races);
