@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import (Boolean, Float, ForeignKey, Index, Integer, Row, String, UniqueConstraint,
-                        and_, bindparam, case, exists, func, literal, or_, select, true, union_all)
-from sqlalchemy.exc import IntegrityError
+                        and_, bindparam, case, exists, func, literal, or_, select, true, tuple_,
+                        union_all)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, joinedload, lazyload, mapped_column, relationship
 
 from storage.models import Base, Member, Membership, utcnow
@@ -377,29 +378,45 @@ def within_reach(request: Spot | Row, offer: Spot | Row, distance: float | None)
 
 # --- Matches and introductions ----------------------------------------------------------------
 
-def listing_of(session: Session, listing_id: int) -> Listing | None:
-    """The listing with its poster, read together (the poster's clusters and products are read
-    only when used: telling them of a match needs neither)."""
-    return session.get(Listing, listing_id, options=[joinedload(Listing.member).options(
-        lazyload(Member.memberships), lazyload(Member.products))])
+def listings_of(session: Session, ids: list[int]) -> list[Listing]:
+    """The listings with their posters, read together in one statement, in the order of `ids`
+    (the posters' clusters and products are read only when used: telling them of a match needs
+    neither)."""
+    if not ids:
+        return []
+    found = {listing.id: listing for listing in session.scalars(
+        select(Listing).where(Listing.id.in_(ids)).options(joinedload(Listing.member).options(
+            lazyload(Member.memberships), lazyload(Member.products))))}
+    return [found[id_] for id_ in ids]
 
 
 def add_match(session: Session, offer: Listing, request: Listing,
               distance: float | None) -> MarketMatch | None:
     """Records a match with a fresh code; None when the pair was already matched."""
+    return add_matches(session, [(offer, request, distance)])[0]
+
+
+def add_matches(session: Session, pairs: list[tuple[Listing, Listing, float | None]]
+                ) -> list[MarketMatch | None]:
+    """Records matches (offer, request, distance), each with a fresh code, in one statement;
+    None for a pair already matched. A row the database skips is such a pair, or one whose
+    code was taken: that one is written again with another code."""
+    if not pairs:
+        return []
+    rows = {(offer.id, request.id): {
+        "offer_id": offer.id, "request_id": request.id, "seller_id": offer.member_id,
+        "buyer_id": request.member_id, "distance_km": distance} for offer, request, distance in pairs}
+    made: dict[tuple[int, int], MarketMatch | None] = {}
+    insert = ADD_MATCHES[session.get_bind().dialect.name]
     for _ in range(5):
-        match = MarketMatch(code=new_code(), offer_id=offer.id, request_id=request.id,
-                            seller_id=offer.member_id, buyer_id=request.member_id,
-                            distance_km=distance)
-        try:
-            with session.begin_nested():
-                session.add(match)
-        except IntegrityError:
-            if session.scalar(select(MarketMatch.id).where(MarketMatch.offer_id == offer.id,
-                                                           MarketMatch.request_id == request.id)):
-                return None
-            continue  # the code was taken: draw another
-        return match
+        waiting = [dict(row, code=new_code()) for pair, row in rows.items() if pair not in made]
+        made |= {(m.offer_id, m.request_id): m for m in session.scalars(insert, waiting)}
+        if skipped := [pair for pair in rows if pair not in made]:
+            made |= dict.fromkeys((offer, request) for offer, request in session.execute(
+                select(MarketMatch.offer_id, MarketMatch.request_id)
+                .where(tuple_(MarketMatch.offer_id, MarketMatch.request_id).in_(skipped))))
+        if len(made) == len(rows):
+            return [made[(offer.id, request.id)] for offer, request, _ in pairs]
     raise RuntimeError("no free match code")
 
 
@@ -407,6 +424,10 @@ def matches_of_request(session: Session, request_id: int) -> dict[int, MarketMat
     """offer id -> the match of that offer with the request."""
     return {m.offer_id: m for m in session.scalars(
         select(MarketMatch).where(MarketMatch.request_id == request_id)).unique()}
+
+
+ADD_MATCHES = {name: dialect.insert(MarketMatch).on_conflict_do_nothing().returning(MarketMatch)
+               for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 def new_code() -> str:

@@ -7,8 +7,7 @@ matchmaking, bulk (groups of offers), own_listings (OFFERS, CLOSE, RENEW), intro
 reminders (the scheduled jobs) and showing (how a listing is written)."""
 from handlers.market.deals import deal, no_deal
 from handlers.market.introductions import open_invitations
-from handlers.market.listings import (FLOW, buy, on_place, on_price, on_product, on_quantity,
-                                      sell)
+from handlers.market.listings import FLOW, buy, on_place, on_price, on_product, on_quantity, sell
 from handlers.market.own_listings import close, offers, renew
 from handlers.market.reminders import follow_up_job, listings_job
 

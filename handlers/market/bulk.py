@@ -33,7 +33,8 @@ def tell_group(session: Session, offer: Listing, request: Listing, now: datetime
         buyer.language, request, shown, codes, GROUP_COMPLETED))
     if not bulk or offer.id not in {c.listing.id for c in group}:
         return False  # no group, or one that needs no new offer: nothing new to tell
-    matches = [known.get(c.listing.id) or record_and_tell(session, request, c) for c in group]
+    known |= record_and_tell(session, request, [c for c in group if c.listing.id not in known])
+    matches = [known[c.listing.id] for c in group]
     mark_grouped(matches, now)
     return notify_text(session, buyer, group_text(buyer.language, request, group,
                                                   [m.code for m in matches], GROUP_COMPLETED))

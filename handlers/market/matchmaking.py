@@ -66,19 +66,24 @@ def fitting(chosen: list[Candidate], bulk: bool,
     return chosen, bulk
 
 
-def record_match(session: Session, listing: Listing,
-                 candidate: Candidate) -> tuple[MarketMatch, Listing]:
-    """Records the match of a new listing with a compatible one: (the match, the other listing)."""
-    other = market.listing_of(session, candidate.listing.id)
-    offer, request = (listing, other) if listing.kind == "sell" else (other, listing)
-    return market.add_match(session, offer, request, candidate.distance_km), other
+def record_matches(session: Session, listing: Listing,
+                   candidates: list[Candidate]) -> list[tuple[MarketMatch, Listing]]:
+    """Records the matches of a new listing with compatible ones: (the match, the other listing)
+    for each candidate."""
+    others = market.listings_of(session, [c.listing.id for c in candidates])
+    pairs = [(listing, other, c.distance_km) if listing.kind == "sell" else
+             (other, listing, c.distance_km) for other, c in zip(others, candidates)]
+    return list(zip(market.add_matches(session, pairs), others))
 
 
-def record_and_tell(session: Session, listing: Listing, candidate: Candidate) -> MarketMatch:
-    """Records the match and tells the other side of the new listing."""
-    match, other = record_match(session, listing, candidate)
-    tell_match(session, listing, other, match)
-    return match
+def record_and_tell(session: Session, listing: Listing,
+                    candidates: list[Candidate]) -> dict[int, MarketMatch]:
+    """Records the matches and tells the other side of the new listing: other listing id ->
+    the match."""
+    recorded = record_matches(session, listing, candidates)
+    for match, other in recorded:
+        tell_match(session, listing, other, match)
+    return {other.id: match for match, other in recorded}
 
 
 def tell_match(session: Session, listing: Listing, other: Listing, match: MarketMatch) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 
 from handlers.market.bulk import GROUP_FOUND, group_text, mark_grouped, tell_group
-from handlers.market.matchmaking import choose, fitting, record_match, tell_match
+from handlers.market.matchmaking import choose, fitting, record_matches, tell_match
 from handlers.market.reading import listing_currency, listing_form, listing_price
 from handlers.market.showing import describe, match_line, short_date
 from handlers.turn import Turn
@@ -30,7 +30,8 @@ def post(turn: Turn) -> None:
     found = market.compatible(turn.session, listing, shared, now)
     chosen, bulk = fitting(*choose(listing, found), lambda shown, codes, group: posted_text(
         turn, listing, shown, codes, group)[-1])
-    matches = [announce(turn.session, listing, c, now) for c in chosen]
+    matches = [announce(turn.session, listing, match, other, now)
+               for match, other in record_matches(turn.session, listing, chosen)]
     if bulk:
         mark_grouped(matches, now)
     for text in posted_text(turn, listing, chosen, [m.code for m in matches], bulk):
@@ -62,11 +63,10 @@ def save_listing(session: Session, member: Member, cluster: Cluster, data: dict,
         expires_at=now + timedelta(days=LISTING_DAYS))
 
 
-def announce(session: Session, listing: Listing, candidate: Candidate,
+def announce(session: Session, listing: Listing, match: MarketMatch, other: Listing,
              now: datetime) -> MarketMatch:
-    """Records the match and tells the other side about the new listing, in their language; a
-    buyer for whose request the new offer completes a group is told of the whole group instead."""
-    match, other = record_match(session, listing, candidate)
+    """Tells the other side about the new listing, in their language; a buyer for whose request
+    the new offer completes a group is told of the whole group instead."""
     if listing.kind == "buy" or not tell_group(session, listing, other, now):
         tell_match(session, listing, other, match)
     return match

@@ -278,6 +278,28 @@ def test_same_match_is_never_sent_twice(chat, network):
     assert len(matches(network)) == 1 and len(notices(network, JUMA)) == 1
 
 
+def test_matches_written_together_draw_a_new_code_when_one_is_taken(chat, network,
+                                                                     monkeypatch):
+    chat(JUMA).send("UZA tilapia 100kg 120/kg Kisumu")
+    chat(AMINA).send("ACHETER tilapia 80kg Kisumu")  # matched with Juma's offer: a code taken
+    chat(TOMAS).send("BUY baskets 10 pieces Nairobi")
+    chat(GRACE).send("BUY maize 20kg Kisumu")
+    taken = matches(network)[0].code
+    # Juma's offer and Amina's request again, then Tomás's request (a taken code, then the code
+    # Grace's gets in the same statement), then Grace's request.
+    drawn = iter(["AAAAAA", taken, "K7Q2M9", "K7Q2M9", "P3X8W4"])
+    monkeypatch.setattr(market, "new_code", lambda: next(drawn))
+    with unit_of_work(network) as session:
+        offer, amina, tomas, grace = (session.scalar(select(Listing).where(
+            Listing.member_id == members.find(session, phone=phone).id))
+            for phone in (JUMA, AMINA, TOMAS, GRACE))
+        written = market.add_matches(session, [(offer, amina, 5.0), (offer, tomas, None),
+                                               (offer, grace, 0.0)])
+        assert written[0] is None  # matched already
+        assert [m.code for m in written[1:]] == ["P3X8W4", "K7Q2M9"]
+    assert sorted(m.code for m in matches(network)) == sorted([taken, "K7Q2M9", "P3X8W4"])
+
+
 def test_opted_out_member_is_never_matched_nor_told(chat, network):
     chat(OTHER).send("UZA tilapia 100kg 120/kg Kisumu")  # opted out: not even read
     with unit_of_work(network) as session:
