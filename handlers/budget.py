@@ -14,11 +14,12 @@ GSM7_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = set("^{}\\[~]|€\f")
+GSM7 = frozenset(GSM7_BASIC | GSM7_EXTENSION)
 MAX_REPLY_SEGMENTS = 2
 
 
 def is_gsm7(text: str) -> bool:
-    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+    return GSM7.issuperset(text)
 
 
 def char_units(text: str) -> tuple[list[int], str]:
