@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.errors import RateLimited, Rejected, SendError, Transient
 from bot.settings import Settings
 from storage import members, outbox
-from storage.db import log_failure, unit_of_work
+from storage.db import log_failure, single_statements, unit_of_work
 from storage.forget import scrub_sent_to_deleted
 from storage.outbox import Claimed
 
@@ -114,6 +114,7 @@ class Dispatcher:
     def __init__(self, factory: sessionmaker[Session], settings: Settings, senders: dict[str, Send],
                  *, lease: float = 60.0, backoff_base: float = 1.0):
         self.factory, self.senders = factory, senders
+        self.claiming = single_statements(factory)
         self.lease, self.backoff_base = timedelta(seconds=lease), backoff_base
         self.worker = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         rates = {"sms": settings.sms_mps, "telegram": settings.telegram_mps}
@@ -203,7 +204,7 @@ class Dispatcher:
                 pass
 
     def _claim(self, channel: str) -> list[Claimed]:
-        with unit_of_work(self.factory) as session:
+        with unit_of_work(self.claiming) as session:
             return outbox.claim(session, channel, self.batch[channel], self.worker, self.lease)
 
     def _release_claims(self) -> None:

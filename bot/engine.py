@@ -16,7 +16,7 @@ from handlers.turn import Choice, Inbound, Turn
 from locales import language
 from locales.i18n import N_, command_word, fold, keyword_of, keyword_word, translate
 from storage import clusters, conversations, members, messages, outbox
-from storage.db import log_failure, unit_of_work
+from storage.db import log_failure, single_statements, unit_of_work
 from storage.models import Conversation, InboundMessage, Member
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def clean(text: str) -> str:
 class Engine:
     def __init__(self, factory: sessionmaker[Session], settings: Settings):
         self.factory = factory
+        self.storing = single_statements(factory)
         self.settings = settings
         self.idle = timedelta(minutes=settings.conversation_timeout_minutes)
 
@@ -49,7 +50,7 @@ class Engine:
         extra = {key: fields.pop(key) for key in Inbound.EXTRA}
         fields["provider_id"] = fields["provider_id"] or uuid.uuid4().hex
         fields["text"] = fields["text"].replace("\x00", "")  # PostgreSQL text cannot hold NUL
-        with unit_of_work(self.factory) as session:
+        with unit_of_work(self.storing) as session:
             return messages.store_inbound(session, extra=extra, **fields)
 
     def handle(self, inbound: Inbound) -> bool:
