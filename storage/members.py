@@ -1,7 +1,7 @@
 """Queries and changes on members, their memberships and products."""
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
@@ -30,21 +30,32 @@ def find(session: Session, *, phone: str | None = None, telegram_id: int | None 
     return session.scalars(query).unique().first()
 
 
+def handling_statement(column):
+    """The member whose `column` is the `key` parameter, locked as `find(lock=True)` does
+    (FOR NO KEY UPDATE), and their conversation (open or not): every message needs both."""
+    return (select(Member, Conversation)
+            .outerjoin(Conversation, Conversation.member_id == Member.id)
+            .where(column == bindparam("key"))
+            .with_for_update(of=Member, key_share=True)
+            .options(joinedload(Member.memberships), lazyload(Member.products))
+            .execution_options(populate_existing=True))
+
+
+# Built once: building an ORM statement costs about as much as running it.
+HANDLING_BY_PHONE = handling_statement(Member.phone)
+HANDLING_BY_TELEGRAM = handling_statement(Member.telegram_id)
+
+
 def for_handling(session: Session, *, phone: str | None = None, telegram_id: int | None = None
                  ) -> tuple[Member | None, Conversation | None]:
-    """The member with this phone or Telegram id, locked as `find(lock=True)` does, and their
-    conversation (open or not), read in one statement: every message needs both."""
-    query = select(Member, Conversation).outerjoin(Conversation, Conversation.member_id == Member.id)
+    """The member with this phone or Telegram id, locked, and their conversation, in one
+    statement (`handling_statement`)."""
     if phone:
-        query = query.where(Member.phone == phone)
+        row = session.execute(HANDLING_BY_PHONE, {"key": phone}).unique().first()
     elif telegram_id is not None:
-        query = query.where(Member.telegram_id == telegram_id)
+        row = session.execute(HANDLING_BY_TELEGRAM, {"key": telegram_id}).unique().first()
     else:
-        return None, None
-    row = session.execute(
-        query.with_for_update(of=Member, key_share=True)  # FOR NO KEY UPDATE: see `find`
-        .options(joinedload(Member.memberships), lazyload(Member.products))
-        .execution_options(populate_existing=True)).unique().first()
+        row = None
     return (row[0], row[1]) if row else (None, None)
 
 
