@@ -1,5 +1,5 @@
 """Queries and changes on cluster networks and their places."""
-from sqlalchemy import Row, column, delete, distinct, func, inspect, or_, select, table
+from sqlalchemy import Row, bindparam, column, delete, distinct, func, inspect, or_, select, table
 from sqlalchemy.orm import Session
 
 from storage.broadcasts import Broadcast
@@ -57,15 +57,20 @@ def places_version(session: Session, cluster: Cluster) -> tuple:
     """(how many, the last id, the length of all their other names) of the places `place_rows`
     reads: places are only added, and their other names changed (storage.seed), so this changes
     whenever what `place_rows` would read does, and costs one aggregate instead of the rows."""
-    return tuple(session.execute(
-        select(func.count(Place.id), func.max(Place.id), func.sum(func.length(Place.aliases)))
-        .where(of_cluster(cluster))).one())
+    return tuple(session.execute(PLACES_VERSION, {"cluster_id": cluster.id,
+                                                  "country": cluster.country}).one())
 
 
 def of_cluster(cluster: Cluster):
     """SQL: the place is the cluster's own or in its country's gazetteer."""
     return or_(Place.cluster_id == cluster.id,
                Place.cluster_id.is_(None) & (Place.country == cluster.country))
+
+
+PLACES_VERSION = (  # built once, as it is asked on every listing
+    select(func.count(Place.id), func.max(Place.id), func.sum(func.length(Place.aliases)))
+    .where(or_(Place.cluster_id == bindparam("cluster_id"),
+               Place.cluster_id.is_(None) & (Place.country == bindparam("country")))))
 
 
 def add_place(session: Session, *, country: str, name: str, cluster_id: int | None = None,

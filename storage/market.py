@@ -130,14 +130,18 @@ def add_listing(session: Session, **fields) -> Listing:
 
 def next_number(session: Session, member_id: int) -> int:
     """The member's next short id (the member's row is locked by the engine, so no race)."""
-    highest = session.scalar(select(func.max(Listing.number)).where(Listing.member_id == member_id))
-    return (highest or 0) + 1
+    return (session.scalar(HIGHEST_NUMBER, {"member_id": member_id}) or 0) + 1
 
 
 def open_listings(session: Session, member_id: int, now: datetime) -> list[Listing]:
-    return list(session.scalars(
-        select(Listing).where(Listing.member_id == member_id, Listing.status == "open",
-                              Listing.expires_at > now).order_by(Listing.number)))
+    return list(session.scalars(OPEN_LISTINGS, {"member_id": member_id, "now": now}))
+
+
+# Built once: building an ORM statement costs about as much as running it.
+HIGHEST_NUMBER = select(func.max(Listing.number)).where(Listing.member_id == bindparam("member_id"))
+OPEN_LISTINGS = (select(Listing).where(Listing.member_id == bindparam("member_id"),
+                                       Listing.status == "open", Listing.expires_at > bindparam("now"))
+                 .order_by(Listing.number))
 
 
 def listing_by_number(session: Session, member_id: int, number: int) -> Listing | None:
@@ -384,10 +388,13 @@ def listings_of(session: Session, ids: list[int]) -> list[Listing]:
     neither)."""
     if not ids:
         return []
-    found = {listing.id: listing for listing in session.scalars(
-        select(Listing).where(Listing.id.in_(ids)).options(joinedload(Listing.member).options(
-            lazyload(Member.memberships), lazyload(Member.products))))}
+    found = {listing.id: listing for listing in session.scalars(LISTINGS, {"ids": ids})}
     return [found[id_] for id_ in ids]
+
+
+LISTINGS = (select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True)))
+            .options(joinedload(Listing.member).options(lazyload(Member.memberships),
+                                                        lazyload(Member.products))))
 
 
 def add_match(session: Session, offer: Listing, request: Listing,

@@ -3,9 +3,10 @@ baselines, weekly digests sent, and each cluster's price settings."""
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import (Date, Float, ForeignKey, Index, Integer, Select, String, UniqueConstraint,
-                        and_, false, func, or_, select, update)
+                        and_, bindparam, false, func, or_, select, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -119,6 +120,19 @@ class Scope:
         shared = OfficialPrice.cluster_id.is_(None) & (OfficialPrice.country == self.country)
         return or_(own, shared) & (OfficialPrice.currency == self.currency)
 
+    def values(self) -> dict:
+        """The values of `official_in_scope`'s parameters."""
+        return {"scope_clusters": list(self.cluster_ids), "scope_country": self.country,
+                "scope_currency": self.currency}
+
+
+def official_in_scope():
+    """`Scope.official` with its values as parameters (`Scope.values`), for a statement built
+    once."""
+    own = OfficialPrice.cluster_id.in_(bindparam("scope_clusters", expanding=True))
+    shared = OfficialPrice.cluster_id.is_(None) & (OfficialPrice.country == bindparam("scope_country"))
+    return or_(own, shared) & (OfficialPrice.currency == bindparam("scope_currency"))
+
 
 @dataclass(frozen=True)
 class MarketPrice:
@@ -143,22 +157,28 @@ def add_official(session: Session, **fields) -> OfficialPrice:
 def latest_by_market(session: Session, scope: Scope, product_id: int,
                      place_id: int | None = None) -> list[MarketPrice]:
     """The newest price of record of the product at each market (or at the one place)."""
-    where = [scope.official(), OfficialPrice.product_id == product_id]
-    if place_id is not None:
-        where.append(OfficialPrice.place_id == place_id)
-    newest = (select(OfficialPrice.market.label("market"),
-                     func.max(OfficialPrice.observed_on).label("day"))
-              .where(*where).group_by(OfficialPrice.market).subquery())
-    rows = session.scalars(
-        select(OfficialPrice)
-        .join(newest, and_(OfficialPrice.market == newest.c.market,
-                           OfficialPrice.observed_on == newest.c.day))
-        .where(*where))
+    rows = session.scalars(latest_statement(place_id is not None),
+                           {**scope.values(), "product_id": product_id, "place_id": place_id})
     by_market: dict[str, list[OfficialPrice]] = {}
     for row in rows:
         by_market.setdefault(row.market, []).append(row)
     return sorted((one_price(prices) for prices in by_market.values()),
                   key=lambda p: (-p.observed_on.toordinal(), p.market))
+
+
+@lru_cache
+def latest_statement(one_place: bool):
+    """`latest_by_market`'s statement, built once (for every market, and for one place)."""
+    where = [official_in_scope(), OfficialPrice.product_id == bindparam("product_id")]
+    if one_place:
+        where.append(OfficialPrice.place_id == bindparam("place_id"))
+    newest = (select(OfficialPrice.market.label("market"),
+                     func.max(OfficialPrice.observed_on).label("day"))
+              .where(*where).group_by(OfficialPrice.market).subquery())
+    return (select(OfficialPrice)
+            .join(newest, and_(OfficialPrice.market == newest.c.market,
+                               OfficialPrice.observed_on == newest.c.day))
+            .where(*where))
 
 
 def price_on(session: Session, scope: Scope, product_id: int, market: str, day: date,
@@ -218,13 +238,22 @@ def add_report(session: Session, **fields) -> PriceReport:
 def report_amounts(session: Session, cluster_ids: tuple[int, ...], product_id: int, currency: str,
                    since: datetime, until: datetime, place_id: int | None = None) -> list[float]:
     """The published reports of the product in the clusters after `since`, up to `until`."""
-    where = [PriceReport.cluster_id.in_(cluster_ids), PriceReport.product_id == product_id,
-             PriceReport.currency == currency, PriceReport.status == "published",
-             PriceReport.reported_at > since, PriceReport.reported_at <= until]
-    if place_id is not None:
-        where.append(PriceReport.place_id == place_id)
-    return list(session.scalars(select(PriceReport.amount).where(*where)
-                                .order_by(PriceReport.id.desc()).limit(5000)))
+    return list(session.scalars(reports_statement(place_id is not None), {
+        "cluster_ids": list(cluster_ids), "product_id": product_id, "currency": currency,
+        "since": since, "until": until, "place_id": place_id}))
+
+
+@lru_cache
+def reports_statement(one_place: bool):
+    """`report_amounts`'s statement, built once (for every place, and for one)."""
+    where = [PriceReport.cluster_id.in_(bindparam("cluster_ids", expanding=True)),
+             PriceReport.product_id == bindparam("product_id"),
+             PriceReport.currency == bindparam("currency"), PriceReport.status == "published",
+             PriceReport.reported_at > bindparam("since"),
+             PriceReport.reported_at <= bindparam("until")]
+    if one_place:
+        where.append(PriceReport.place_id == bindparam("place_id"))
+    return select(PriceReport.amount).where(*where).order_by(PriceReport.id.desc()).limit(5000)
 
 
 def held_report(session: Session, report_id: int) -> PriceReport | None:

@@ -1,7 +1,7 @@
 """The product catalog: products and their names in every language."""
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from storage.models import Product, ProductName
@@ -9,7 +9,11 @@ from storage.models import Product, ProductName
 
 def get(session: Session, product_id: int) -> Product | None:
     """The product, its names loaded only when used (`names` has them all already)."""
-    return session.get(Product, product_id, options=[lazyload(Product.names)])
+    return session.scalars(PRODUCT, {"product_id": product_id}).first()
+
+
+PRODUCT = (select(Product).where(Product.id == bindparam("product_id"))  # built once
+           .options(lazyload(Product.names)))
 
 
 def by_slug(session: Session, slug: str) -> Product | None:
@@ -37,6 +41,7 @@ class Names:
 
 
 KEPT: dict[tuple, Names] = {}  # (database, count of names, last name's id) -> the names
+NAMES_VERSION = select(func.count(ProductName.id), func.max(ProductName.id))  # built once
 
 
 def names(session: Session) -> Names:
@@ -45,8 +50,7 @@ def names(session: Session) -> Names:
     last id tell whether the copy kept is still the database's."""
     if "product_names" in session.info:  # looked at once per transaction
         return session.info["product_names"]
-    count, last = session.execute(select(func.count(ProductName.id),
-                                         func.max(ProductName.id))).one()
+    count, last = session.execute(NAMES_VERSION).one()
     key = (str(session.get_bind().url), count, last)
     if key not in KEPT:
         rows = session.execute(select(ProductName.product_id, ProductName.language,
