@@ -283,15 +283,16 @@ def queue_replies(session: Session, turn: Turn, public: bool) -> None:
     """Queues the replies where the message came from; from a group (a Telegram group chat)
     only `public` ones: the rest go to the member alone, and the group is told so."""
     inbound, member = turn.inbound, turn.member
-    to = inbound.reply_to or inbound.address
+    to, queued = inbound.reply_to or inbound.address, []
     if to != inbound.address and not public and turn.replies:
-        outbox.queue(session, channel=inbound.channel, address=to, member_id=member.id,
-                     text=answered_privately(turn))
+        queued.append({"channel": inbound.channel, "address": to, "member_id": member.id,
+                       "text": answered_privately(turn), "choices": [], "kind": "reply"})
         to = inbound.address
     for reply in turn.replies:
-        outbox.queue(session, channel=inbound.channel, address=to, member_id=member.id,
-                     text=reply.text, choices=reply.choice_rows(),
-                     kind="final" if reply.final else "reply")
+        queued.append({"channel": inbound.channel, "address": to, "member_id": member.id,
+                       "text": reply.text, "choices": reply.choice_rows(),
+                       "kind": "final" if reply.final else "reply"})
+    outbox.queue_all(session, queued)
 
 
 def answered_privately(turn: Turn) -> str:

@@ -38,6 +38,16 @@ def queue(session: Session, *, channel: str, address: str, member_id: int | None
     return message
 
 
+def queue_all(session: Session, messages: list[dict]) -> None:
+    """Adds messages (channel, address, member_id, text, choices, kind: a turn's replies) to the
+    outbox in one statement, in order, without an object each: on every message's path."""
+    if messages:
+        moment = now()
+        session.execute(OutboundMessage.__table__.insert(), [
+            {**message, "priority": ANSWER if message["kind"] in ("reply", *FINAL_KINDS) else NOTICE,
+             "not_before": moment} for message in messages])
+
+
 def pending(message=OutboundMessage) -> ColumnElement[bool]:
     """The message is still to send, written with literal values: SQLite uses the partial
     indexes on pending messages only when the query repeats their condition, not with bound
