@@ -291,3 +291,30 @@ def test_bulk_queue_routes_like_one_by_one(factory):
         expected = {m.id: outbox.route(m) for m in session.scalars(select(Member))}
     assert queued == {k: v for k, v in expected.items() if v is not None}
     assert len(queued) > 10
+
+
+def test_replies_queued_just_after_a_claim_are_claimed_together(factory, settings, monkeypatch):
+    """The first reply after a quiet moment goes at once; those that follow it within GATHER
+    are claimed (a transaction) together."""
+    monkeypatch.setattr(dispatcher_module, "GATHER", 0.5)  # a wide window: a slow machine too
+    sms = Recorder()
+    dispatcher = make(factory, settings, {"sms": sms})
+    claimed, claim = [], dispatcher._claim
+    dispatcher._claim = lambda channel: claimed.append(claim(channel)) or claimed[-1]
+
+    async def run():
+        await dispatcher.start(release_claims=True)
+        queue(factory, JUMA, "first")
+        dispatcher.wake("sms")
+        while not sms.sent:
+            await asyncio.sleep(0.002)
+        for i in range(5):  # a reply every 20 ms, as members' messages are handled
+            queue(factory, f"+2547330000{i}", f"burst {i}")
+            dispatcher.wake("sms")
+            await asyncio.sleep(0.02)
+        while len(sms.sent) < 6:
+            await asyncio.sleep(0.01)
+        await dispatcher.stop()
+
+    asyncio.run(run())
+    assert [len(batch) for batch in claimed if batch] == [1, 5]
