@@ -397,12 +397,6 @@ LISTINGS = (select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True
                                                         lazyload(Member.products))))
 
 
-def add_match(session: Session, offer: Listing, request: Listing,
-              distance: float | None) -> MarketMatch | None:
-    """Records a match with a fresh code; None when the pair was already matched."""
-    return add_matches(session, [(offer, request, distance)])[0]
-
-
 def add_matches(session: Session, pairs: list[tuple[Listing, Listing, float | None]]
                 ) -> list[MarketMatch | None]:
     """Records matches (offer, request, distance), each with a fresh code, in one statement;

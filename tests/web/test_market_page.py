@@ -46,16 +46,16 @@ def scene(factory, kisumu, lamu):
         request = post(session, kisumu, amina, "buy", "tilapia 100kg max 320 Kisumu")
         omena = post(session, kisumu, juma, "sell", "omena 20kg 150/kg Kisumu")
         wanted = post(session, kisumu, amina, "buy", "omena 20kg Kisumu")
-        match = market.add_match(session, offer, request, 0.0)
+        [match] = market.add_matches(session, [(offer, request, 0.0)])
         match.seller_answer = True
-        introduced = market.add_match(session, omena, wanted, 0.0)
+        [introduced] = market.add_matches(session, [(omena, wanted, 0.0)])
         introduced.seller_answer = introduced.buyer_answer = True
         introduced.introduced_at = utcnow() - timedelta(days=3)
         market.close(omena, utcnow())
         market.record_deal(session, introduced, juma.id, True, 20, 140)
         baskets = post(session, kisumu, zawadi, "buy", "baskets 10 pieces Lamu")
         fatmas = post(session, lamu, fatma, "sell", "baskets 30 pieces 400 each Lamu")
-        market.add_match(session, fatmas, baskets, 0.0)
+        market.add_matches(session, [(fatmas, baskets, 0.0)])
         post(session, lamu, tomas, "sell", "baskets 12 pieces 350 each Lamu")
         return {"match": match.code, "introduced": introduced.code}
 
