@@ -107,8 +107,8 @@ class Engine:
             turn.flow, turn.step, turn.data = conversation.flow, conversation.step, dict(conversation.data)
         keyword = self._route(turn)
         queue_replies(session, turn, public=keyword in ANSWERED_IN_GROUPS)
-        # not understood: for a coordinator to answer from the dashboard
-        messages.handled_by(session, inbound_id, member.id, keyword == NOT_UNDERSTOOD)
+        messages.handled_by(session, inbound_id, member.id,
+                            not_understood=keyword == NOT_UNDERSTOOD)
 
     def _member(self, session: Session, inbound: Inbound, phone: str | None,
                 telegram_id: int | None) -> tuple[Member, Conversation | None]:

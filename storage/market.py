@@ -139,8 +139,9 @@ def open_listings(session: Session, member_id: int, now: datetime) -> list[Listi
 
 # Built once: building an ORM statement costs about as much as running it.
 HIGHEST_NUMBER = select(func.max(Listing.number)).where(Listing.member_id == bindparam("member_id"))
-OPEN_LISTINGS = (select(Listing).where(Listing.member_id == bindparam("member_id"),
-                                       Listing.status == "open", Listing.expires_at > bindparam("now"))
+OPEN_LISTINGS = (select(Listing)
+                 .where(Listing.member_id == bindparam("member_id"), Listing.status == "open",
+                        Listing.expires_at > bindparam("now"))
                  .order_by(Listing.number))
 
 
@@ -406,7 +407,8 @@ def add_matches(session: Session, pairs: list[tuple[Listing, Listing, float | No
         return []
     rows = {(offer.id, request.id): {
         "offer_id": offer.id, "request_id": request.id, "seller_id": offer.member_id,
-        "buyer_id": request.member_id, "distance_km": distance} for offer, request, distance in pairs}
+        "buyer_id": request.member_id, "distance_km": distance}
+        for offer, request, distance in pairs}
     made: dict[tuple[int, int], MarketMatch | None] = {}
     insert = ADD_MATCHES[session.get_bind().dialect.name]
     for _ in range(5):
