@@ -129,7 +129,7 @@ class Services:
         entry[1] += 1
         try:
             async with entry[0], self.handling:
-                await asyncio.to_thread(self.engine.process, inbound_id)
+                await asyncio.to_thread(self.engine.process, inbound_id, *key)
         finally:
             entry[1] -= 1
             if not entry[1]:

@@ -17,7 +17,7 @@ from locales import language
 from locales.i18n import N_, command_word, fold, keyword_of, keyword_word, translate
 from storage import clusters, conversations, members, messages, outbox
 from storage.db import log_failure, single_statements, unit_of_work
-from storage.models import Conversation, InboundMessage, Member
+from storage.models import InboundMessage, Member
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Engine:
         """Receives and processes a message at once (terminal, tests); False for a duplicate."""
         inbound_id = self.receive(inbound)
         if inbound_id is not None:
-            self.process(inbound_id)
+            self.process(inbound_id, inbound.channel, inbound.address)
         return inbound_id is not None
 
     def unhandled(self, lease: float) -> list:
@@ -66,14 +66,15 @@ class Engine:
         with self.factory() as session:
             return messages.unhandled_inbound(session, lease)
 
-    def process(self, inbound_id: int) -> None:
-        """Handles one stored message; its state change and its replies commit together.
+    def process(self, inbound_id: int, channel: str, address: str) -> None:
+        """Handles one stored message, from `channel` and `address` (as its row says: whoever
+        took its id knows them); its state change and its replies commit together.
 
         When that fails on the database (it may come back) the message is tried again later, a
         few times; on anything else (a bug) or after the last try, the member is told."""
         try:
             with unit_of_work(self.factory) as session:
-                self._process(session, inbound_id)
+                self._process(session, inbound_id, channel, address)
         except Exception as error:
             log_failure(log, f"inbound message {inbound_id}", error)
             self._after_failure(inbound_id, retry=isinstance(error, SQLAlchemyError))
@@ -87,18 +88,23 @@ class Engine:
         except SQLAlchemyError as error:  # the database is away: the message waits for it
             log_failure(log, f"inbound message {inbound_id}: recording the failure", error)
 
-    def _process(self, session: Session, inbound_id: int) -> None:
-        taken = messages.take(session, inbound_id)
+    def _process(self, session: Session, inbound_id: int, channel: str, address: str) -> None:
+        phone, telegram_id = identity(channel, address, self.settings.default_country)
+        if phone is None and telegram_id is None:  # a sender name (SAFARICOM), not a number
+            messages.take(session, inbound_id, None, status="ignored")
+            return
+        # The member first: their lock orders the handling of their messages, and the message
+        # is marked as theirs when it is taken.
+        member, conversation = members.for_handling(session, phone=phone, telegram_id=telegram_id)
+        if member is None:
+            member = members.get_or_create(session, phone=phone, telegram_id=telegram_id, lock=True)
+        taken = messages.take(session, inbound_id, member.id)
         if taken is None:  # another worker has handled it
             return
-        inbound = Inbound(
-            channel=taken.channel, address=taken.address, text=clean(taken.text or ""),
-            provider_id=taken.provider_id, choice=taken.choice, received_at=taken.received_at,
-            **taken.extra)
-        phone, telegram_id = identity(inbound, self.settings.default_country)
-        if phone is None and telegram_id is None:  # a sender name (SAFARICOM), not a number
-            return messages.ignore(session, inbound_id)
-        member, conversation = self._member(session, inbound, phone, telegram_id)
+        inbound = Inbound(channel=channel, address=address, text=clean(taken.text or ""),
+                          provider_id=taken.provider_id, choice=taken.choice,
+                          received_at=taken.received_at, **taken.extra)
+        note_channel(member, inbound)
         conversation = conversations.still_open(session, conversation, self.idle)
         self._update_language(session, member, inbound.text, answering=conversation is not None)
         turn = Turn(session=session, member=member, inbound=inbound,
@@ -107,21 +113,8 @@ class Engine:
             turn.flow, turn.step, turn.data = conversation.flow, conversation.step, dict(conversation.data)
         keyword = self._route(turn)
         queue_replies(session, turn, public=keyword in ANSWERED_IN_GROUPS)
-        messages.handled_by(session, inbound_id, member.id,
-                            not_understood=keyword == NOT_UNDERSTOOD)
-
-    def _member(self, session: Session, inbound: Inbound, phone: str | None,
-                telegram_id: int | None) -> tuple[Member, Conversation | None]:
-        """The sender, locked for this handling, and their conversation; created on first
-        contact."""
-        member, conversation = members.for_handling(session, phone=phone, telegram_id=telegram_id)
-        if member is None:
-            member = members.get_or_create(session, phone=phone, telegram_id=telegram_id, lock=True)
-        if inbound.telegram_username:
-            member.telegram_username = inbound.telegram_username
-        if inbound.channel == "telegram" and inbound.reply_to in (None, inbound.address):
-            member.telegram_blocked = False  # they write to us: the private chat is open again
-        return member, conversation
+        if keyword == NOT_UNDERSTOOD:
+            messages.mark_not_understood(session, inbound_id)
 
     def _update_language(self, session: Session, member: Member, text: str, answering: bool) -> None:
         """Guesses a new member's language from their first messages; the word they register
@@ -201,7 +194,8 @@ class Engine:
         member), so the member is found by address; a newcomer's language is guessed."""
         with unit_of_work(self.factory) as session:
             message = session.get(InboundMessage, inbound_id)
-            phone, telegram_id = identity(message, self.settings.default_country)
+            phone, telegram_id = identity(message.channel, message.address,
+                                          self.settings.default_country)
             member = members.find(session, phone=phone, telegram_id=telegram_id)
             member_id = member.id if member else message.member_id
             messages.mark_inbound(message, "failed", member_id)
@@ -212,15 +206,24 @@ class Engine:
                          member_id=member_id, text=text)
 
 
-def identity(inbound: Inbound, region: str) -> tuple[str | None, int | None]:
+def identity(channel: str, address: str, region: str) -> tuple[str | None, int | None]:
     """(phone, telegram id) of the sender: SMS is a phone, Telegram a user id, and the
     terminal either (`tg:12345` for a Telegram user, else a phone); (None, None) when an SMS
     comes from something that is not a phone number, which no one can answer."""
-    if inbound.channel == "telegram":
-        return None, int(inbound.address)
-    if inbound.channel == "console" and inbound.address.startswith("tg:"):
-        return None, int(inbound.address[3:])
-    return to_e164(inbound.address, region), None
+    if channel == "telegram":
+        return None, int(address)
+    if channel == "console" and address.startswith("tg:"):
+        return None, int(address[3:])
+    return to_e164(address, region), None
+
+
+def note_channel(member: Member, inbound: Inbound) -> None:
+    """What a message tells of the member's Telegram: their username, and that the private
+    chat is open again (they write to us)."""
+    if inbound.telegram_username:
+        member.telegram_username = inbound.telegram_username
+    if inbound.channel == "telegram" and inbound.reply_to in (None, inbound.address):
+        member.telegram_blocked = False
 
 
 def leaves_menu(turn: Turn, keyword: str | None) -> bool:

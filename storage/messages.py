@@ -24,31 +24,25 @@ def store_inbound(session: Session, **fields) -> int | None:
 INBOUND = InboundMessage.__table__.c
 TAKE = (InboundMessage.__table__.update()
         .where(INBOUND.id == bindparam("inbound_id"), INBOUND.status == "received")
-        .values(status="handled", handled_at=bindparam("moment"))
-        .returning(INBOUND.channel, INBOUND.address, INBOUND.text, INBOUND.provider_id,
-                   INBOUND.choice, INBOUND.received_at, INBOUND.extra))
-HANDLED_BY = (InboundMessage.__table__.update().where(INBOUND.id == bindparam("inbound_id"))
-              .values(member_id=bindparam("member_id")))
+        .values(status=bindparam("status"), member_id=bindparam("member_id"),
+                handled_at=bindparam("moment"))
+        .returning(INBOUND.text, INBOUND.provider_id, INBOUND.choice, INBOUND.received_at,
+                   INBOUND.extra))
 
 
-def take(session: Session, inbound_id: int) -> Row | None:
-    """Marks a message handled, in the handling's transaction, and returns what it says; None
-    when another worker has taken it (waiting for that worker's commit on the row)."""
-    return session.execute(TAKE, {"inbound_id": inbound_id,
-                                  "moment": datetime.now(timezone.utc)}).first()
+def take(session: Session, inbound_id: int, member_id: int | None,
+         status: str = "handled") -> Row | None:
+    """Marks a message handled (or `ignored`) and from whom, in the handling's transaction, and
+    returns what it says; None when another worker has taken it (found once that worker's
+    transaction ends)."""
+    return session.execute(TAKE, {"inbound_id": inbound_id, "member_id": member_id,
+                                  "status": status, "moment": datetime.now(timezone.utc)}).first()
 
 
-def handled_by(session: Session, inbound_id: int, member_id: int,
-               not_understood: bool = False) -> None:
-    """Records who a message taken was from; `not_understood` for a coordinator to answer."""
-    statement = HANDLED_BY.values(not_understood=True) if not_understood else HANDLED_BY
-    session.execute(statement, {"inbound_id": inbound_id, "member_id": member_id})
-
-
-def ignore(session: Session, inbound_id: int) -> None:
-    """A message taken that no one can be answered for (an SMS from a sender name)."""
+def mark_not_understood(session: Session, inbound_id: int) -> None:
+    """For a coordinator to answer from the dashboard."""
     session.execute(InboundMessage.__table__.update().where(INBOUND.id == inbound_id)
-                    .values(status="ignored"))
+                    .values(not_understood=True))
 
 
 def mark_inbound(message: InboundMessage, status: str, member_id: int | None) -> None:

@@ -180,7 +180,7 @@ def test_messages_received_but_not_handled_are_found_once_their_lease_is_over(en
     assert outbox(factory) == [] and engine.unhandled(lease=60) == []
     [(found, channel, address)] = engine.unhandled(lease=0)
     assert (found, channel, address) == (inbound_id, "sms", JUMA)
-    engine.process(inbound_id)
+    engine.process(inbound_id, channel, address)
     assert [m.text for m in outbox(factory)] == [translate("en", "What is your name?")]
     assert engine.unhandled(lease=0) == []
 
@@ -191,7 +191,8 @@ def test_two_workers_on_one_member_keep_the_conversation_whole(database_url, set
     engines = [Engine(session_factory(database_url), settings) for _ in range(8)]
     ids = [engines[0].receive(Inbound(channel="sms", address=JUMA, text=text, provider_id=f"SM{i}"))
            for i, text in enumerate(["JOIN", "Juma", "1", "Kisumu", "tilapia", "1", "ME", "HELP"])]
-    threads = [threading.Thread(target=e.process, args=(i,)) for e, i in zip(engines, ids)]
+    threads = [threading.Thread(target=e.process, args=(i, "sms", JUMA))
+               for e, i in zip(engines, ids)]
     for t in threads:
         t.start()
     for t in threads:
