@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import os
 import statistics
 import subprocess
 import time
@@ -153,12 +154,25 @@ def run_round(servers: list[Child], engine, round_: int) -> dict:
     """One round; CPU seconds of the servers and wall seconds, first post to last reply."""
     product = PRODUCTS[round_ % len(PRODUCTS)]
     steps = [signed_requests(servers, round_, step, product) for step in range(5)]
-    cpu, start, failures = cpu_of(servers), time.monotonic(), 0
+    cpu, start, failures, busy = cpu_of(servers), time.monotonic(), 0, machine_busy()
     for requests in steps:
         failures += asyncio.run(post_all(requests))
         wait_until(lambda: drained(engine), timeout=600, interval=0.02, what="handled and sent")
     return {"messages": 5 * MEMBERS, "failures": failures, "cpu": cpu_of(servers) - cpu,
-            "seconds": time.monotonic() - start}
+            "seconds": time.monotonic() - start, "busy": busy_since(busy)}
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, all) CPU ticks of the whole machine so far, from /proc/stat (Linux)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # all but idle and iowait
+
+
+def busy_since(before: tuple[int, int]) -> float:
+    """The share of all the machine's cores busy since `before` (servers, database, double,
+    load generator and anything else)."""
+    busy, total = machine_busy()
+    return (busy - before[0]) / max(1, total - before[1])
 
 
 def cpu_of(servers: list[Child]) -> float:
@@ -274,10 +288,12 @@ def print_results(args, results: list[dict], idle: float, replies: int) -> None:
     measured = results[1:]
     cpu = statistics.median(1000 * r["cpu"] / r["messages"] for r in measured)
     rate = statistics.median(r["messages"] / r["seconds"] for r in measured)
+    busy = statistics.median(r["busy"] for r in measured)
     print(f"\nrounds 2-{len(results)}, medians: {cpu:.1f} ms of server CPU per message "
           f"({1000 / cpu:.0f} messages/s of CPU per process), {rate:.0f} messages/s handled "
           f"and answered; replies accepted by the double: {replies:,}; idle server CPU "
-          f"{100 * idle:.1f} % of a core. Target <= 8 ms: {'met' if cpu <= 8 else 'NOT met'}")
+          f"{100 * idle:.1f} % of a core; the machine's {os.cpu_count()} cores {100 * busy:.0f} % "
+          f"busy. Target <= 8 ms: {'met' if cpu <= 8 else 'NOT met'}")
 
 
 if __name__ == "__main__":
