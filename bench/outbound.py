@@ -177,6 +177,26 @@ def limited(args, url: str, twilio: TwilioProcess, margin: float, block: int) ->
             1000 * tightest_window(times, int(args.rate))]
 
 
+def print_unlimited(rows: list[list], what: str) -> float:
+    """Prints (b)'s rounds (`unlimited`'s rows, each with its round first) and the dispatcher
+    against the bare loop, paired round by round; returns the dispatcher's median msg/s."""
+    print(f"(b) {what}, no rate limit; msg/s from the double's first to last accepted message; "
+          "ratio: to the bare round just before; wall s for the dispatcher: from /healthz "
+          "answering to all recorded 'sent'\n")
+    print(table(["round", "sender", "accepted", "429s", "wall s", "msg/s", "ratio to bare",
+                 "sender CPU ms/msg"], rows))
+    dispatcher = [row for row in rows if row[1].startswith("dispatcher")]
+    bare = [row for row in rows if row[1].startswith("bare")]
+    ratios = [row[6] for row in dispatcher]
+    cpus = [d[7] / b[7] for d, b in zip(dispatcher, bare)]  # paired, like the ratios
+    rate = statistics.median(row[5] for row in dispatcher)
+    print(f"\ndispatcher (median): {rate:,.0f} msg/s; paired ratio to the bare loop "
+          f"{statistics.median(ratios):.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f}); "
+          f"CPU per message {statistics.median(cpus):.1f}x the bare loop's (rounds "
+          f"{min(cpus):.1f}-{max(cpus):.1f})")
+    return rate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
@@ -205,21 +225,8 @@ def main() -> None:
         for round_ in range(1, args.rounds + 1):
             rows += [[round_, *row] for row in unlimited(args, url, twilio, block=round_)]
         if rows:
-            print(f"(b) {args.messages:,} messages per run, no rate limit; msg/s from the "
-                  "double's first to last accepted message; ratio: to the bare round just before; "
-                  "wall s for the dispatcher: from /healthz answering to all recorded 'sent'\n")
-            print(table(["round", "sender", "accepted", "429s", "wall s", "msg/s", "ratio to bare",
-                         "sender CPU ms/msg"], rows))
-            dispatcher = [row for row in rows if row[1].startswith("dispatcher")]
-            bare = [row for row in rows if row[1].startswith("bare")]
-            ratios = [row[6] for row in dispatcher]
-            cpus = [d[7] / b[7] for d, b in zip(dispatcher, bare)]  # paired, like the ratios
-            rate = statistics.median(row[5] for row in dispatcher)
-            print(f"\ndispatcher (median): {rate:,.0f} msg/s; paired ratio to the bare loop "
-                  f"{statistics.median(ratios):.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f}); "
-                  f"CPU per message {statistics.median(cpus):.1f}x the bare loop's (rounds "
-                  f"{min(cpus):.1f}-{max(cpus):.1f}); "
-                  f"target >= 1,000 msg/s: {'met' if rate >= 1000 else 'NOT met'}\n")
+            rate = print_unlimited(rows, f"{args.messages:,} messages per run")
+            print(f"target >= 1,000 msg/s: {'met' if rate >= 1000 else 'NOT met'}\n")
 
         margins = [float(m) for m in args.margins.split(",") if m]
         with busy(args.busy):

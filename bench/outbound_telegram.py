@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import time
 from collections import defaultdict
 
 from common import (Child, add_members, analyze, backend, bot_env, machine, observer,
                     scratch_database, table, wait_until)
-from outbound import bot_with_margin, busy, dispatcher_sends, sent_count, tightest_window
+from outbound import (bot_with_margin, busy, dispatcher_sends, print_unlimited, sent_count,
+                      tightest_window)
 from sqlalchemy import select
 
 from bot.dispatcher import MARGIN
@@ -229,21 +229,8 @@ def main() -> None:
         for round_ in range(1, args.rounds + 1):
             rows += [[round_, *row] for row in unlimited(args, url, double, block=round_)]
         if rows:
-            print(f"(b) {args.messages:,} messages per run (one per chat), no rate limit; msg/s "
-                  "from the double's first to last accepted message; ratio: to the bare round "
-                  "just before; wall s for the dispatcher: from /healthz answering to all "
-                  "recorded 'sent'\n")
-            print(table(["round", "sender", "accepted", "429s", "wall s", "msg/s",
-                         "ratio to bare", "sender CPU ms/msg"], rows))
-            dispatcher = [row for row in rows if row[1].startswith("dispatcher")]
-            bare = [row for row in rows if row[1].startswith("bare")]
-            ratios = [row[6] for row in dispatcher]
-            cpus = [d[7] / b[7] for d, b in zip(dispatcher, bare)]  # paired, like the ratios
-            print(f"\ndispatcher (median): {statistics.median(r[5] for r in dispatcher):,.0f} "
-                  f"msg/s; paired ratio to the bare loop {statistics.median(ratios):.2f} (rounds "
-                  f"{min(ratios):.2f}-{max(ratios):.2f}); CPU per message "
-                  f"{statistics.median(cpus):.1f}x the bare loop's (rounds {min(cpus):.1f}-"
-                  f"{max(cpus):.1f})\n")
+            print_unlimited(rows, f"{args.messages:,} messages per run (one per chat)")
+            print()
 
         with busy(args.busy):
             rows = [paced_pair(args, url, double, margin, i) for i, margin in enumerate(margins)]
