@@ -63,14 +63,18 @@ def places_version(session: Session, cluster: Cluster) -> tuple:
 
 def of_cluster(cluster: Cluster):
     """SQL: the place is the cluster's own or in its country's gazetteer."""
-    return or_(Place.cluster_id == cluster.id,
-               Place.cluster_id.is_(None) & (Place.country == cluster.country))
+    return own_or_gazetteer(cluster.id, cluster.country)
+
+
+def own_or_gazetteer(cluster_id, country):
+    """`of_cluster` for a cluster id and country given as values or as parameters."""
+    return or_(Place.cluster_id == cluster_id,
+               Place.cluster_id.is_(None) & (Place.country == country))
 
 
 PLACES_VERSION = (  # built once, as it is asked on every listing
     select(func.count(Place.id), func.max(Place.id), func.sum(func.length(Place.aliases)))
-    .where(or_(Place.cluster_id == bindparam("cluster_id"),
-               Place.cluster_id.is_(None) & (Place.country == bindparam("country")))))
+    .where(own_or_gazetteer(bindparam("cluster_id"), bindparam("country"))))
 
 
 def add_place(session: Session, *, country: str, name: str, cluster_id: int | None = None,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import (Date, Float, ForeignKey, Index, Integer, Select, String, UniqueConstraint,
-                        and_, bindparam, false, func, or_, select, update)
+                        and_, bindparam, func, or_, select, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -114,12 +114,6 @@ class Scope:
     country: str
     currency: str
 
-    def official(self):
-        """The SQL condition for official prices in this scope."""
-        own = OfficialPrice.cluster_id.in_(self.cluster_ids) if self.cluster_ids else false()
-        shared = OfficialPrice.cluster_id.is_(None) & (OfficialPrice.country == self.country)
-        return or_(own, shared) & (OfficialPrice.currency == self.currency)
-
     def values(self) -> dict:
         """The values of `official_in_scope`'s parameters."""
         return {"scope_clusters": list(self.cluster_ids), "scope_country": self.country,
@@ -127,10 +121,11 @@ class Scope:
 
 
 def official_in_scope():
-    """`Scope.official` with its values as parameters (`Scope.values`), for a statement built
-    once."""
+    """The SQL condition for official prices in a scope, its values as parameters
+    (`Scope.values`), so that a statement using it can be built once."""
     own = OfficialPrice.cluster_id.in_(bindparam("scope_clusters", expanding=True))
-    shared = OfficialPrice.cluster_id.is_(None) & (OfficialPrice.country == bindparam("scope_country"))
+    shared = (OfficialPrice.cluster_id.is_(None)
+              & (OfficialPrice.country == bindparam("scope_country")))
     return or_(own, shared) & (OfficialPrice.currency == bindparam("scope_currency"))
 
 
@@ -185,12 +180,14 @@ def price_on(session: Session, scope: Scope, product_id: int, market: str, day: 
              price_type: str | None) -> MarketPrice | None:
     """The price of record at `market` as it stood on `day` (the newest on or before it), of
     the same kind (retail, wholesale) when there is one."""
-    where = [scope.official(), OfficialPrice.product_id == product_id,
+    where = [official_in_scope(), OfficialPrice.product_id == product_id,
              OfficialPrice.market == market, OfficialPrice.observed_on <= day]
-    last = session.scalar(select(func.max(OfficialPrice.observed_on)).where(*where))
+    last = session.scalar(select(func.max(OfficialPrice.observed_on)).where(*where),
+                          scope.values())
     if last is None:
         return None
-    rows = list(session.scalars(select(OfficialPrice).where(*where, OfficialPrice.observed_on == last)))
+    rows = list(session.scalars(
+        select(OfficialPrice).where(*where, OfficialPrice.observed_on == last), scope.values()))
     same_kind = [r for r in rows if r.price_type == price_type]
     return one_price(same_kind or rows)
 
