@@ -188,18 +188,17 @@ class Dispatcher:
         event.clear()
 
     async def _gather(self, channel: str, seconds: float) -> None:
-        if seconds > 0:
-            try:
-                await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
-            except asyncio.TimeoutError:
-                pass
+        await self._sleep(seconds)
         self.wakeups[channel].clear()  # what woke it meanwhile is claimed now
 
     async def _wait_for_pause(self, channel: str) -> None:
-        delay = self.paused_until[channel] - asyncio.get_running_loop().time()
-        if delay > 0:
+        await self._sleep(self.paused_until[channel] - asyncio.get_running_loop().time())
+
+    async def _sleep(self, seconds: float) -> None:
+        """Waits `seconds` (none when not positive), or until the dispatcher stops."""
+        if seconds > 0:
             try:
-                await asyncio.wait_for(self.stopping.wait(), timeout=delay)
+                await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
             except asyncio.TimeoutError:
                 pass
 

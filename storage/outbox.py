@@ -30,9 +30,8 @@ def queue(session: Session, *, channel: str, address: str, member_id: int | None
           choices: list[dict] | None = None, kind: str = "reply",
           not_before: datetime | None = None) -> OutboundMessage:
     """Adds a message to the outbox, in the caller's transaction; replies go before the rest."""
-    priority = ANSWER if kind in ("reply", *FINAL_KINDS) else NOTICE
     message = OutboundMessage(channel=channel, address=address, member_id=member_id, text=text,
-                              choices=choices or [], kind=kind, priority=priority,
+                              choices=choices or [], kind=kind, priority=priority_of(kind),
                               not_before=not_before or now())
     session.add(message)
     return message
@@ -44,8 +43,13 @@ def queue_all(session: Session, messages: list[dict]) -> None:
     if messages:
         moment = now()
         session.execute(OutboundMessage.__table__.insert(), [
-            {**message, "priority": ANSWER if message["kind"] in ("reply", *FINAL_KINDS) else NOTICE,
-             "not_before": moment} for message in messages])
+            {**message, "priority": priority_of(message["kind"]), "not_before": moment}
+            for message in messages])
+
+
+def priority_of(kind: str) -> int:
+    """Replies (and a goodbye) go before notices."""
+    return ANSWER if kind in ("reply", *FINAL_KINDS) else NOTICE
 
 
 def pending(message=OutboundMessage) -> ColumnElement[bool]:
