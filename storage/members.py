@@ -12,18 +12,16 @@ def find(session: Session, *, phone: str | None = None, telegram_id: int | None 
          lock: bool = False) -> Member | None:
     """The member with this phone or Telegram id. `lock` holds their row until commit, so two
     workers never interleave one conversation, and reads it as the last commit left it
-    (PostgreSQL; SQLite already holds the database write lock: BEGIN IMMEDIATE). The lock is
-    FOR NO KEY UPDATE: rows that refer to the member (a notice, a match) are still written
-    meanwhile, and two members matched with each other at once do not deadlock."""
+    (PostgreSQL; SQLite already holds the database write lock: BEGIN IMMEDIATE): it is
+    `for_handling`'s lock."""
+    if lock:
+        return for_handling(session, phone=phone, telegram_id=telegram_id)[0]
     if phone:
         query = select(Member).where(Member.phone == phone)
     elif telegram_id is not None:
         query = select(Member).where(Member.telegram_id == telegram_id)
     else:
         return None
-    if lock:
-        query = query.with_for_update(of=Member, key_share=True).execution_options(  # FOR NO KEY UPDATE
-            populate_existing=True)
     # Most messages need the member's clusters (read in the same statement), few their
     # products: those load when used.
     query = query.options(joinedload(Member.memberships), lazyload(Member.products))
@@ -31,12 +29,14 @@ def find(session: Session, *, phone: str | None = None, telegram_id: int | None 
 
 
 def handling_statement(column):
-    """The member whose `column` is the `key` parameter, locked as `find(lock=True)` does
-    (FOR NO KEY UPDATE), and their conversation (open or not): every message needs both."""
+    """The member whose `column` is the `key` parameter and their conversation (open or not):
+    every message needs both. The member's row is locked FOR NO KEY UPDATE: rows that refer to
+    the member (a notice, a match) are still written meanwhile, and two members matched with
+    each other at once do not deadlock."""
     return (select(Member, Conversation)
             .outerjoin(Conversation, Conversation.member_id == Member.id)
             .where(column == bindparam("key"))
-            .with_for_update(of=Member, key_share=True)
+            .with_for_update(of=Member, key_share=True)  # key_share: FOR NO KEY UPDATE
             .options(joinedload(Member.memberships), lazyload(Member.products))
             .execution_options(populate_existing=True))
 
