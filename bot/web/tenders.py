@@ -215,14 +215,18 @@ def item_rows(page: Page, bid: sheet.Sheet) -> list[dict]:
 
 def eligibility(page: Page, bid: sheet.Sheet) -> str | None:
     """Whether the consortium meets the groups the tender is reserved for, from what its
-    members declared; None for a tender reserved for no one."""
+    members declared, naming members by name; None for a tender reserved for no one."""
     if not bid.reserved:
         return None
     names = {row.member_id: row.name or page._(NO_NAME) for _item, row in bid.rows()}
+
+    def listed(ids: set[int]) -> str:
+        return ", ".join(sorted((names[i] for i in ids), key=str.casefold))
+
     if bid.not_qualifying:
-        return page._(NOT_ELIGIBLE, names=", ".join(names[i] for i in bid.not_qualifying))
+        return page._(NOT_ELIGIBLE, names=listed(bid.not_qualifying))
     if bid.unknown:
-        return page._(UNKNOWN_ELIGIBLE, names=", ".join(names[i] for i in bid.unknown))
+        return page._(UNKNOWN_ELIGIBLE, names=listed(bid.unknown))
     return page._(ELIGIBLE) if bid.qualifying else None
 
 

@@ -235,7 +235,7 @@ def test_the_sheet_says_whether_the_consortium_meets_the_reservation(factory, br
         return main(browser(GRACE).get(f"{PAGE}/K4P7").text).split('<p class="notice">')[1]
 
     assert said().startswith("Not known yet whether the consortium meets the reservation: "
-                             "Juma Otieno, Amina Achieng did not say.")
+                             "Amina Achieng, Juma Otieno did not say.")  # by name
     with unit_of_work(factory) as session:
         session.get(Member, scene["juma"]).reserved_groups = ["youth"]
         session.get(Member, scene["amina"]).reserved_groups = []
