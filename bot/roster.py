@@ -13,8 +13,7 @@ from bot.phones import TELEGRAM_ID, to_e164
 from bot.spreadsheet import (FileError, Header, ImportReport, Outcome, RowError, cells_of,
                              numbered_rows, write)
 from handlers import places
-from handlers.matching import split_list
-from handlers.products import catalog_names, read_one
+from handlers.products import catalog_names, read_list, read_one
 from handlers.registration import ROLES
 from locales.i18n import SHIPPED
 from storage import audit, clusters, members
@@ -104,10 +103,10 @@ class Known:
         return found
 
     def products(self, text: str) -> list[tuple[int | None, str]]:
-        """read_products against the catalog read once, kept per cell."""
+        """handlers.products.read_list with the names kept per import, kept per cell."""
         found = self.product_lists.get(text)
         if found is None:
-            found = read_products(self.product, text)
+            found = read_list(self.session, text, self.product)
             if len(self.product_lists) < KEPT:
                 self.product_lists[text] = found
         return found
@@ -249,19 +248,6 @@ def read_flag(text: str, column: str) -> bool | None:
     if text.lower() not in FLAGS:
         raise RowError(f"{column} must be true or false: {text}")
     return FLAGS[text.lower()]
-
-
-def read_products(product: Callable[[str], int | None], text: str) -> list[tuple[int | None, str]]:
-    """handlers.products.read_list with the catalog product of a name told by `product` (read
-    once per import rather than once per row): (product id or None, name as typed), without
-    repeats."""
-    found: list[tuple[int | None, str]] = []
-    for part in split_list(text):
-        item = (product(part), part[:100])
-        if not any(item[0] is not None and item[0] == f[0] or item[1].casefold() == f[1].casefold()
-                   for f in found):
-            found.append(item)
-    return found
 
 
 def write_batch(session: Session, batch: list[tuple[int, Row]], known: Known,

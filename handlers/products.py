@@ -1,6 +1,7 @@
 """Reads product names as members type them, in any language and with typos, and the forms a
 product is kept in (dried, smoked, frozen, fresh...)."""
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,12 +30,18 @@ def read_one(names: dict[str, int], text: str) -> int | None:
     return found.pop() if len(found) == 1 else None
 
 
-def read_list(session: Session, text: str) -> list[tuple[int | None, str]]:
-    """(product id or None, name as typed) for each product in a typed list, without repeats."""
-    names = catalog_names(session)
+def read_list(session: Session, text: str,
+              product: Callable[[str], int | None] | None = None) -> list[tuple[int | None, str]]:
+    """(product id or None, name as typed) for each product in a typed list, without repeats.
+    `product` tells the catalog product of one name (by default read_one over the catalog)."""
+    if product is None:
+        names = catalog_names(session)
+
+        def product(part: str) -> int | None:
+            return read_one(names, part)
     found: list[tuple[int | None, str]] = []
     for part in split_list(text):
-        item = (read_one(names, part), part[:100])
+        item = (product(part), part[:100])
         if not any(item[0] is not None and item[0] == f[0] or item[1].casefold() == f[1].casefold()
                    for f in found):
             found.append(item)
