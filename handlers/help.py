@@ -6,11 +6,12 @@ from locales.i18n import keyword_word
 def show(turn: Turn) -> None:
     """Lists what the member can do, in at most two SMS."""
     words = {k: keyword_word(k, turn.lang)
-             for k in ("join", "me", "lang", "menu", "delete", "sell", "buy", "price", "need",
-                       "find")}
+             for k in ("join", "me", "lang", "menu", "delete", "sell", "buy", "offers", "price",
+                       "need", "find")}
     if turn.member.registered:
         turn.say(turn._(
-            "{sell} or {buy} product, quantity, price: trade. {price} product: market prices. "
+            "{sell} or {buy} product, quantity, price: trade. {offers}: your listings. "
+            "{price} product: market prices. "
             "{find} what: suppliers and services. {need} skill: training. {me}: your profile. "
             "{lang} sw/en/fr/pt: language. "
             "{menu}: menu. {delete}: delete your data. STOP: no more messages.", **words))

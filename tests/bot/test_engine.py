@@ -100,6 +100,12 @@ def test_help_fits_two_sms_in_every_language(chat, kisumu):
     for word in ("HELP", "MSAADA", "AIDE", "AJUDA"):
         replies = chat(JUMA).send(word)
         assert len(replies) == 1 and fits_budget(SMS, replies[0], [])
+    juma = register(chat, JUMA)
+    for lang, offers in (("en", "OFFERS"), ("sw", "MATOLEO"), ("fr", "OFFRES"), ("pt", "OFERTAS")):
+        juma.send(f"LANG {lang}")
+        replies = juma.send("HELP")
+        assert len(replies) == 1 and fits_budget(SMS, replies[0], [])
+        assert f" {offers}:" in replies[0] or f" {offers} :" in replies[0]  # own listings
 
 
 def test_menu_leaves_the_open_question(chat, factory, kisumu):
