@@ -3,7 +3,7 @@ product is kept in (dried, smoked, frozen, fresh...)."""
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from sqlalchemy.orm import Session
 
@@ -34,11 +34,7 @@ def read_list(session: Session, text: str,
               product: Callable[[str], int | None] | None = None) -> list[tuple[int | None, str]]:
     """(product id or None, name as typed) for each product in a typed list, without repeats.
     `product` tells the catalog product of one name (by default read_one over the catalog)."""
-    if product is None:
-        names = catalog_names(session)
-
-        def product(part: str) -> int | None:
-            return read_one(names, part)
+    product = product or partial(read_one, catalog_names(session))
     found: list[tuple[int | None, str]] = []
     for part in split_list(text):
         item = (product(part), part[:100])
